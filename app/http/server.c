@@ -1,0 +1,494 @@
+/* server — FastCGI master/worker server; see server.h. */
+#include "server.h"
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static atomic_bool draining;
+static atomic_bool stopping;
+
+bool http_server_draining(void)
+{
+    return atomic_load(&draining);
+}
+
+static void *json_malloc(size_t n)
+{
+    return mem_alloc(n);
+}
+
+void http_init_json(void)
+{
+    cJSON_Hooks hooks = {json_malloc, mem_free};
+    cJSON_InitHooks(&hooks);
+}
+
+/* ---------------------------------------------------------------- request path */
+
+void http_log_request(const struct http_ex *x, int64_t dur_ns)
+{
+    char stack[1024];
+    struct buf b = {stack, 0, sizeof stack, sizeof stack - 2, false};
+    log_prefix(&b, LOG_INFO);
+    log_kv_str(&b, "route", str_from_cstr(x->route ? x->route->name : "-"));
+    log_kv_i64(&b, "status", x->resp.status);
+    log_kv_i64(&b, "dur_us", dur_ns / 1000);
+    log_kv_str(&b, "method", x->req.method_name);
+    log_kv_str(&b, "path", x->req.path.len > 200 ? (struct str){x->req.path.p, 200} : x->req.path);
+    log_kv_i64(&b, "bytes", (long long)x->resp.body->len);
+    log_kv_str(&b, "ip", x->req.client_ip);
+    if (x->req.request_id.len)
+        log_kv_str(&b, "rid", x->req.request_id);
+    if (x->error_code)
+        log_kv_str(&b, "err", str_from_cstr(x->error_code));
+    b.overflow = false;
+    log_line(&b);
+}
+
+void http_serve_one(const struct http_service *svc, struct http_ex *x, char *const *envp,
+                    struct str body, bool body_too_big, const struct http_limits *lim,
+                    struct arena *a, struct buf *head, struct buf *out)
+{
+    int rc = http_ex_begin(x, envp, body, lim, a, head, out, svc->hooks);
+    if (rc == 0 && body_too_big) {
+        http_resp_error(x, 413, "payload_too_large", "The request body is too large.");
+        rc = 413;
+    }
+    if (rc == 0)
+        router_dispatch(svc->router, x);
+    if (out->overflow || head->overflow) {
+        log_error("response of route %s exceeded its buffer (%zu bytes max)",
+                  x->route ? x->route->name : "-", out->max);
+        buf_reset(head);
+        http_resp_error(x, 500, "internal_error", "Something went wrong on our side.");
+    }
+}
+
+struct worker_thread {
+    pthread_t tid;
+    int index;
+    int listen_fd;
+    const struct http_server_opts *opts;
+    const struct http_service *svc;
+    atomic_bool done;
+};
+
+static int read_body(FCGX_Request *fr, struct arena *a, size_t max, struct str *body, bool *too_big)
+{
+    struct str cl = http_env(fr->envp, "CONTENT_LENGTH");
+    int64_t n = 0;
+    *body = STR_NULL;
+    *too_big = false;
+    if (cl.len == 0)
+        return 0;
+    if (!str_to_i64(cl, &n) || n < 0)
+        return ERR_INVAL;
+    if ((uint64_t)n > max) {
+        *too_big = true;
+        return 0;
+    }
+    char *p = arena_alloc(a, (size_t)n + 1);
+    size_t got = 0;
+    while (got < (size_t)n) {
+        int r = FCGX_GetStr(p + got, (int)((size_t)n - got), fr->in);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    p[got] = '\0';
+    *body = (struct str){p, got};
+    return got == (size_t)n ? 0 : ERR_IO;
+}
+
+static void *thread_main(void *arg)
+{
+    struct worker_thread *t = arg;
+    const struct http_server_opts *o = t->opts;
+    const struct http_service *svc = t->svc;
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+    struct http_app *app = svc->thread_start ? svc->thread_start(svc->ctx, t->index) : NULL;
+    struct arena *a = arena_new(o->arena_first, o->arena_cap);
+    struct buf head, body, out;
+    buf_init(&head, 64 * 1024);
+    buf_init(&body, o->resp_max);
+    buf_init(&out, 64 * 1024 + 4096);
+
+    FCGX_Request fr;
+    FCGX_InitRequest(&fr, t->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+    while (!atomic_load(&stopping)) {
+        if (FCGX_Accept_r(&fr) < 0) {
+            if (atomic_load(&stopping) || errno == EINTR)
+                continue;
+            log_error("accept failed: %s", strerror(errno));
+            clock_sleep_ms(10);
+            continue;
+        }
+        int64_t start = clock_mono_ns();
+        struct http_ex x = {.app = app, .start_ns = start};
+        struct str req_body;
+        bool too_big;
+        if (read_body(&fr, a, o->limits.body_max, &req_body, &too_big) == 0) {
+            http_serve_one(svc, &x, fr.envp, req_body, too_big, &o->limits, a, &head, &body);
+        } else {
+            /* a short or unparsable body: answer 400 without routing */
+            http_ex_begin(&x, fr.envp, STR_NULL, &o->limits, a, &head, &body, svc->hooks);
+            http_resp_error(&x, 400, "bad_request", "The request body is incomplete.");
+        }
+        buf_reset(&out);
+        http_resp_serialize(&x, &out);
+        FCGX_PutStr(out.p, (int)out.len, fr.out);
+        if (x.req.method != HTTP_HEAD && body.len)
+            FCGX_PutStr(body.p, (int)body.len, fr.out);
+        FCGX_Finish_r(&fr);
+        int64_t dur = clock_mono_ns() - start;
+        if (!x.route || !(x.route->flags & HTTP_ROUTE_NO_LOG) || x.resp.status >= 400)
+            http_log_request(&x, dur);
+        if (svc->hooks && svc->hooks->after)
+            svc->hooks->after(&x, dur);
+        arena_reset(a);
+    }
+    FCGX_Free(&fr, 0);
+    if (svc->thread_stop)
+        svc->thread_stop(app);
+    arena_destroy(a);
+    buf_free(&head);
+    buf_free(&body);
+    buf_free(&out);
+    atomic_store(&t->done, true);
+    return NULL;
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig; /* only interrupts accept(2) */
+}
+
+/* worker_main: runs in a forked worker process; never returns. */
+static _Noreturn void worker_main(const struct http_server_opts *o, const struct http_service *svc,
+                                  int listen_fd)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1; /* no SA_RESTART: accept must fail with EINTR */
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
+
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+    int n = o->threads;
+    struct worker_thread *ts = mem_calloc((size_t)n, sizeof *ts);
+    for (int i = 0; i < n; i++) {
+        ts[i].index = i;
+        ts[i].listen_fd = listen_fd;
+        ts[i].opts = o;
+        ts[i].svc = svc;
+        if (pthread_create(&ts[i].tid, NULL, thread_main, &ts[i]) != 0) {
+            log_error("cannot start worker thread: %s", strerror(errno));
+            _exit(1);
+        }
+    }
+    log_info("worker started with %d threads", n);
+
+    sigset_t wait;
+    sigemptyset(&wait);
+    sigaddset(&wait, SIGTERM);
+    sigaddset(&wait, SIGINT);
+    sigaddset(&wait, SIGUSR2);
+    sigaddset(&wait, SIGHUP);
+    for (;;) {
+        int sig = 0;
+        sigwait(&wait, &sig);
+        if (sig == SIGHUP) {
+            log_reopen();
+            continue;
+        }
+        if (sig == SIGTERM || sig == SIGINT) {
+            atomic_store(&draining, true);
+            log_info("draining: readiness 503 for %lldms, then stopping", (long long)o->drain_ms);
+            clock_sleep_ms(o->drain_ms);
+        } else {
+            log_info("retiring after reload");
+        }
+        break;
+    }
+    atomic_store(&stopping, true);
+    int64_t deadline = clock_mono_ns() + o->stop_timeout_ms * 1000000;
+    for (;;) {
+        int alive = 0;
+        for (int i = 0; i < n; i++) {
+            if (!atomic_load(&ts[i].done)) {
+                alive++;
+                pthread_kill(ts[i].tid, SIGUSR1); /* repeated: a thread may be entering accept */
+            }
+        }
+        if (!alive)
+            break;
+        if (clock_mono_ns() > deadline) {
+            log_warn("stop timeout: %d threads still busy, exiting anyway", alive);
+            _exit(0);
+        }
+        clock_sleep_ms(20);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(ts[i].tid, NULL);
+    log_info("worker stopped");
+    _exit(0);
+}
+
+/* ---------------------------------------------------------------- master */
+
+static int open_listener(const struct http_server_opts *o, struct buf *err)
+{
+    struct sockaddr_un sun;
+    if (strlen(o->listen) >= sizeof sun.sun_path) {
+        buf_printf(err, "listen path too long: %s", o->listen);
+        return -1;
+    }
+    struct stat st;
+    if (stat(o->listen, &st) == 0) {
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        memset(&sun, 0, sizeof sun);
+        sun.sun_family = AF_UNIX;
+        memcpy(sun.sun_path, o->listen, strlen(o->listen) + 1);
+        int live = connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0;
+        close(probe);
+        if (live) {
+            buf_printf(err, "socket %s is in use by another server", o->listen);
+            return -1;
+        }
+        unlink(o->listen);
+    }
+    mode_t old = umask(0177);
+    int fd = FCGX_OpenSocket(o->listen, o->backlog);
+    umask(old);
+    if (fd < 0) {
+        buf_printf(err, "cannot listen on %s: %s", o->listen, strerror(errno));
+        return -1;
+    }
+    if (geteuid() == 0 && o->socket_owner && *o->socket_owner) {
+        struct passwd *pw = getpwnam(o->socket_owner);
+        if (!pw || chown(o->listen, pw->pw_uid, pw->pw_gid) != 0) {
+            buf_printf(err, "cannot give %s to user %s", o->listen, o->socket_owner);
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+struct slot {
+    pid_t pid;
+    int generation;
+    int64_t started_ns;
+    int quick_deaths;
+    int64_t restart_at_ns; /* 0: none pending */
+};
+
+static pid_t spawn(const struct http_server_opts *o, const struct http_service *svc, int fd)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        worker_main(o, svc, fd);
+    if (pid < 0)
+        log_error("fork failed: %s", strerror(errno));
+    return pid;
+}
+
+static void signal_generation(struct slot *slots, int n, int gen, int sig)
+{
+    for (int i = 0; i < n; i++)
+        if (slots[i].pid > 0 && slots[i].generation == gen)
+            kill(slots[i].pid, sig);
+}
+
+int http_server_run(const struct http_server_opts *o, const struct http_service_ops *ops)
+{
+    struct buf err;
+    buf_init(&err, 4096);
+    http_init_json();
+    struct http_service *svc = ops->load(ops->arg, &err);
+    if (!svc) {
+        log_error("start-up failed: %s", buf_cstr(&err));
+        fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
+        buf_free(&err);
+        return 1;
+    }
+    int fd = open_listener(o, &err);
+    if (fd < 0) {
+        log_error("start-up failed: %s", buf_cstr(&err));
+        fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
+        ops->unload(svc);
+        buf_free(&err);
+        return 1;
+    }
+    if (o->pid_file) {
+        FILE *f = fopen(o->pid_file, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)getpid());
+            fclose(f);
+        }
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* slots: current generation and, during a reload, the retiring one */
+    int max = o->processes * 2;
+    struct slot *slots = mem_calloc((size_t)max, sizeof *slots);
+    int gen = 1;
+    for (int i = 0; i < o->processes; i++) {
+        slots[i].generation = gen;
+        slots[i].started_ns = clock_mono_ns();
+        slots[i].pid = spawn(o, svc, fd);
+    }
+    log_info("master started: %d processes x %d threads on %s", o->processes, o->threads,
+             o->listen);
+
+    struct http_service *retired = NULL;
+    bool stop = false;
+    int64_t stop_deadline = 0;
+    for (;;) {
+        struct timespec tick = {0, 200 * 1000 * 1000};
+        siginfo_t si;
+        int sig = sigtimedwait(&set, &si, &tick);
+        int64_t now = clock_mono_ns();
+        if ((sig == SIGTERM || sig == SIGINT) && !stop) {
+            stop = true;
+            stop_deadline = now + (o->drain_ms + o->stop_timeout_ms + 5000) * 1000000;
+            log_info("stopping: draining %d worker processes", o->processes);
+            for (int i = 0; i < max; i++)
+                if (slots[i].pid > 0)
+                    kill(slots[i].pid, SIGTERM);
+        } else if (sig == SIGHUP && !stop) {
+            log_reopen();
+            buf_reset(&err);
+            struct http_service *fresh = ops->load(ops->arg, &err);
+            if (!fresh) {
+                log_error("reload failed, keeping the running workers: %s", buf_cstr(&err));
+            } else if (retired) {
+                log_warn("reload ignored: the previous reload is still retiring workers");
+                ops->unload(fresh);
+            } else {
+                int old = gen++;
+                int placed = 0;
+                for (int i = 0; i < max && placed < o->processes; i++) {
+                    if (slots[i].pid > 0)
+                        continue;
+                    slots[i] = (struct slot){0, gen, now, 0, 0};
+                    slots[i].pid = spawn(o, fresh, fd);
+                    placed++;
+                }
+                signal_generation(slots, max, old, SIGUSR2);
+                retired = svc;
+                svc = fresh;
+                log_info("reloaded: generation %d started, generation %d retiring", gen, old);
+            }
+        }
+        /* reap */
+        pid_t pid;
+        int status;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            for (int i = 0; i < max; i++) {
+                if (slots[i].pid != pid)
+                    continue;
+                slots[i].pid = 0;
+                if (slots[i].generation != gen || stop)
+                    break;
+                bool quick = now - slots[i].started_ns < 1000000000LL;
+                slots[i].quick_deaths = quick ? slots[i].quick_deaths + 1 : 0;
+                int64_t delay_ms =
+                    quick ? 100LL << (slots[i].quick_deaths < 6 ? slots[i].quick_deaths : 6) : 0;
+                if (delay_ms > 5000)
+                    delay_ms = 5000;
+                slots[i].restart_at_ns = now + delay_ms * 1000000;
+                if (WIFSIGNALED(status))
+                    log_error("worker %d killed by signal %d; restarting in %lldms", (int)pid,
+                              WTERMSIG(status), (long long)delay_ms);
+                else
+                    log_error("worker %d exited with status %d; restarting in %lldms", (int)pid,
+                              WEXITSTATUS(status), (long long)delay_ms);
+                break;
+            }
+        }
+        /* pending restarts */
+        for (int i = 0; i < max && !stop; i++) {
+            if (slots[i].pid == 0 && slots[i].generation == gen && slots[i].restart_at_ns &&
+                now >= slots[i].restart_at_ns) {
+                slots[i].restart_at_ns = 0;
+                slots[i].started_ns = now;
+                slots[i].pid = spawn(o, svc, fd);
+            }
+        }
+        /* a retired generation is gone once none of its workers remain */
+        if (retired) {
+            bool any = false;
+            for (int i = 0; i < max; i++)
+                any |= slots[i].pid > 0 && slots[i].generation != gen;
+            if (!any) {
+                ops->unload(retired);
+                retired = NULL;
+                for (int i = 0; i < max; i++)
+                    if (slots[i].generation != gen)
+                        slots[i] = (struct slot){0};
+            }
+        }
+        if (stop) {
+            bool any = false;
+            for (int i = 0; i < max; i++)
+                any |= slots[i].pid > 0;
+            if (!any)
+                break;
+            if (now > stop_deadline) {
+                log_warn("workers did not stop in time; killing them");
+                for (int i = 0; i < max; i++)
+                    if (slots[i].pid > 0)
+                        kill(slots[i].pid, SIGKILL);
+                stop_deadline = now + 2000000000LL;
+            }
+        }
+    }
+    close(fd);
+    unlink(o->listen);
+    if (o->pid_file)
+        unlink(o->pid_file);
+    if (retired)
+        ops->unload(retired);
+    ops->unload(svc);
+    mem_free(slots);
+    buf_free(&err);
+    log_info("master stopped");
+    return 0;
+}
