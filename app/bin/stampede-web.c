@@ -1,0 +1,105 @@
+/*
+ * stampede-web — the shop's FastCGI application server (one per web node).
+ *
+ *   stampede-web --config FILE            run (master + worker processes; see http/server.h)
+ *   stampede-web --config FILE --check    validate configuration and templates, then exit
+ *   stampede-web --config FILE --print-config
+ *
+ * Configuration: FILE plus STAMPEDE_CFG_* environment overrides (see web/webcfg.c).
+ */
+#include "core/log.h"
+#include "core/mem.h"
+#include "web/app.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: stampede-web --config FILE [--check | --print-config]\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    const char *config = NULL;
+    bool check = false, print = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
+        } else if (strcmp(argv[i], "--check") == 0) {
+            check = true;
+        } else if (strcmp(argv[i], "--print-config") == 0) {
+            print = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "stampede-web: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!config) {
+        usage(stderr);
+        return 2;
+    }
+
+    struct buf err;
+    buf_init(&err, 4096);
+    struct webcfg cfg;
+    if (webcfg_load(&cfg, config, &err)) {
+        fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
+        webcfg_free(&cfg);
+        return 1;
+    }
+    if (print) {
+        struct buf out;
+        buf_init(&out, 1 << 16);
+        config_print(webcfg_table, webcfg_table_len, &cfg, &out);
+        fputs(buf_cstr(&out), stdout);
+        buf_free(&out);
+        webcfg_free(&cfg);
+        return 0;
+    }
+    if (check) {
+        struct web_ctx *w = web_ctx_load(config, &err);
+        if (!w) {
+            fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
+            webcfg_free(&cfg);
+            return 1;
+        }
+        printf("stampede-web: configuration ok: %zu routes, %zu assets, templates in %s\n",
+               router_count(w->router), assets_count(w->assets), w->cfg.templates_dir);
+        web_ctx_free(w);
+        webcfg_free(&cfg);
+        return 0;
+    }
+
+    int level = log_level_parse(cfg.log_level);
+    if (log_init("stampede-web", cfg.node_name, cfg.log_file,
+                 level < 0 ? LOG_INFO : (enum log_level)level)) {
+        fprintf(stderr, "stampede-web: cannot open log file %s\n", cfg.log_file);
+        webcfg_free(&cfg);
+        return 1;
+    }
+    struct http_server_opts o = {
+        .listen = cfg.listen,
+        .socket_owner = cfg.listen_owner,
+        .pid_file = *cfg.pid_file ? cfg.pid_file : NULL,
+        .node = cfg.node_name,
+        .backlog = 4096,
+        .processes = (int)cfg.processes,
+        .threads = (int)cfg.threads,
+        .drain_ms = cfg.drain_ms,
+        .stop_timeout_ms = cfg.stop_timeout_ms,
+        .limits = {(size_t)cfg.body_max, (size_t)cfg.max_params, 64},
+        .resp_max = (size_t)cfg.resp_max,
+        .arena_first = 64 * 1024,
+        .arena_cap = 64 << 20,
+    };
+    struct http_service_ops ops = {web_service_load, web_service_unload, (void *)config};
+    int rc = http_server_run(&o, &ops);
+    webcfg_free(&cfg);
+    buf_free(&err);
+    return rc;
+}

@@ -1,0 +1,227 @@
+/* cache — per-thread memcached handle; see cache.h. */
+#include "cache.h"
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <libmemcached/memcached.h>
+#include <string.h>
+
+struct cache {
+    memcached_st *mc;
+    bool enabled;
+    int nservers;
+    struct cache_stats stats;
+};
+
+static bool key_ok(struct str k)
+{
+    if (k.len == 0 || k.len > 250)
+        return false;
+    for (size_t i = 0; i < k.len; i++) {
+        unsigned char c = (unsigned char)k.p[i];
+        if (c <= ' ' || c >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
+struct cache *cache_new(const struct cache_opts *o)
+{
+    struct cache *c = mem_calloc(1, sizeof *c);
+    if (!o->enabled || !o->servers || !*o->servers)
+        return c;
+    c->mc = memcached_create(NULL);
+    memcached_server_st *list = memcached_servers_parse(o->servers);
+    if (!list || memcached_server_push(c->mc, list) != MEMCACHED_SUCCESS) {
+        log_error("cache: cannot parse servers '%s'; running without cache", o->servers);
+        if (list)
+            memcached_server_list_free(list);
+        memcached_free(c->mc);
+        c->mc = NULL;
+        return c;
+    }
+    memcached_server_list_free(list);
+    c->nservers = (int)memcached_server_count(c->mc);
+    /* set once: every behavior_set resets the connections */
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+                           MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT,
+                           (uint64_t)o->connect_timeout_ms);
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, (uint64_t)o->poll_timeout_ms);
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT,
+                           (uint64_t)o->poll_timeout_ms * 1000);
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT,
+                           (uint64_t)o->poll_timeout_ms * 1000);
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT,
+                           (uint64_t)(o->retry_timeout_s > 0 ? o->retry_timeout_s : 2));
+    memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SUPPORT_CAS, 1);
+    c->enabled = true;
+    return c;
+}
+
+void cache_free(struct cache *c)
+{
+    if (!c)
+        return;
+    if (c->mc)
+        memcached_free(c->mc);
+    mem_free(c);
+}
+
+bool cache_enabled(const struct cache *c)
+{
+    return c->enabled;
+}
+
+static int fail(struct cache *c, memcached_return_t r, const char *op)
+{
+    c->stats.errors++;
+    log_debug("cache %s failed: %s", op, memcached_strerror(c->mc, r));
+    return ERR_CACHE;
+}
+
+int cache_get(struct cache *c, struct str key, struct arena *a, struct str *val, uint64_t *cas)
+{
+    if (!c->enabled)
+        return ERR_NOTFOUND;
+    if (!key_ok(key))
+        return ERR_INVAL;
+    c->stats.gets++;
+    const char *keys[1] = {key.p};
+    size_t lens[1] = {key.len};
+    memcached_return_t r = memcached_mget(c->mc, keys, lens, 1);
+    if (r != MEMCACHED_SUCCESS)
+        return fail(c, r, "get");
+    memcached_result_st result;
+    memcached_result_create(c->mc, &result);
+    int rc = ERR_NOTFOUND;
+    memcached_result_st *res;
+    while ((res = memcached_fetch_result(c->mc, &result, &r)) != NULL) {
+        if (rc == ERR_NOTFOUND) {
+            *val = arena_str_dup(
+                a, (struct str){memcached_result_value(res), memcached_result_length(res)});
+            if (cas)
+                *cas = memcached_result_cas(res);
+            rc = 0;
+        }
+    }
+    memcached_result_free(&result);
+    if (rc == 0) {
+        c->stats.hits++;
+        return 0;
+    }
+    if (r != MEMCACHED_END && r != MEMCACHED_NOTFOUND && r != MEMCACHED_SUCCESS)
+        return fail(c, r, "get");
+    c->stats.misses++;
+    return ERR_NOTFOUND;
+}
+
+static int store(struct cache *c, int op, struct str key, struct str val, int64_t ttl, uint64_t cas)
+{
+    if (!c->enabled)
+        return 0;
+    if (!key_ok(key))
+        return ERR_INVAL;
+    c->stats.sets++;
+    memcached_return_t r;
+    time_t t = (time_t)ttl;
+    if (op == 0)
+        r = memcached_set(c->mc, key.p, key.len, val.p, val.len, t, 0);
+    else if (op == 1)
+        r = memcached_add(c->mc, key.p, key.len, val.p, val.len, t, 0);
+    else
+        r = memcached_cas(c->mc, key.p, key.len, val.p, val.len, t, 0, cas);
+    if (r == MEMCACHED_SUCCESS || r == MEMCACHED_STORED)
+        return 0;
+    if (r == MEMCACHED_NOTSTORED || r == MEMCACHED_DATA_EXISTS)
+        return op == 1 ? ERR_EXISTS : ERR_CONFLICT;
+    if (r == MEMCACHED_NOTFOUND)
+        return ERR_CONFLICT;
+    return fail(c, r, op == 0 ? "set" : op == 1 ? "add" : "cas");
+}
+
+int cache_set(struct cache *c, struct str key, struct str val, int64_t ttl_s)
+{
+    return store(c, 0, key, val, ttl_s, 0);
+}
+
+int cache_add(struct cache *c, struct str key, struct str val, int64_t ttl_s)
+{
+    return store(c, 1, key, val, ttl_s, 0);
+}
+
+int cache_cas(struct cache *c, struct str key, struct str val, int64_t ttl_s, uint64_t cas)
+{
+    return store(c, 2, key, val, ttl_s, cas);
+}
+
+int cache_delete(struct cache *c, struct str key)
+{
+    if (!c->enabled)
+        return 0;
+    if (!key_ok(key))
+        return ERR_INVAL;
+    c->stats.deletes++;
+    memcached_return_t r = memcached_delete(c->mc, key.p, key.len, 0);
+    if (r == MEMCACHED_SUCCESS || r == MEMCACHED_NOTFOUND)
+        return 0;
+    return fail(c, r, "delete");
+}
+
+int cache_incr(struct cache *c, struct str key, uint64_t delta, uint64_t *out)
+{
+    if (!c->enabled)
+        return ERR_NOTFOUND;
+    if (!key_ok(key))
+        return ERR_INVAL;
+    memcached_return_t r = memcached_increment(c->mc, key.p, key.len, (uint32_t)delta, out);
+    if (r == MEMCACHED_SUCCESS)
+        return 0;
+    if (r == MEMCACHED_NOTFOUND)
+        return ERR_NOTFOUND;
+    return fail(c, r, "incr");
+}
+
+static memcached_return_t count_version(const memcached_st *mc, const memcached_instance_st *s,
+                                        void *ctx)
+{
+    (void)mc;
+    int *up = ctx;
+    if (memcached_server_major_version(s) != UINT8_MAX)
+        (*up)++;
+    return MEMCACHED_SUCCESS;
+}
+
+enum cache_health cache_check(struct cache *c, int *servers_up, int *servers_total)
+{
+    *servers_up = 0;
+    *servers_total = c->nservers;
+    if (!c->enabled)
+        return CACHE_DISABLED;
+    memcached_version(c->mc);
+    memcached_server_fn fns[1] = {count_version};
+    memcached_server_cursor(c->mc, fns, servers_up, 1);
+    return *servers_up == c->nservers ? CACHE_UP : CACHE_DEGRADED;
+}
+
+const char *cache_health_name(enum cache_health h)
+{
+    switch (h) {
+    case CACHE_UP:
+        return "up";
+    case CACHE_DEGRADED:
+        return "degraded";
+    case CACHE_DISABLED:
+        return "disabled";
+    }
+    return "?";
+}
+
+void cache_stats_get(const struct cache *c, struct cache_stats *out)
+{
+    *out = c->stats;
+}

@@ -1,0 +1,419 @@
+/* db — prepared statements over MariaDB Connector/C; see db.h. */
+#include "db.h"
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <assert.h>
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PARAMS 64
+
+struct cached_stmt {
+    const struct db_stmt *def;
+    MYSQL_STMT *stmt;
+};
+
+struct db {
+    struct db_opts o;
+    MYSQL *conn;
+    bool in_tx;
+    unsigned last_errno;
+    struct cached_stmt *stmts;
+    size_t nstmts, capstmts;
+    struct db_stats stats;
+};
+
+void db_library_init(void)
+{
+    mysql_library_init(0, NULL, NULL);
+}
+
+void db_thread_init(void)
+{
+    mysql_thread_init();
+}
+
+void db_thread_end(void)
+{
+    mysql_thread_end();
+}
+
+struct db *db_new(const struct db_opts *o)
+{
+    struct db *db = mem_calloc(1, sizeof *db);
+    db->o = *o;
+    db->o.host = mem_strdup(o->host);
+    db->o.user = mem_strdup(o->user);
+    db->o.password = mem_strdup(o->password);
+    db->o.name = mem_strdup(o->name);
+    return db;
+}
+
+static void drop_connection(struct db *db)
+{
+    for (size_t i = 0; i < db->nstmts; i++)
+        mysql_stmt_close(db->stmts[i].stmt);
+    db->nstmts = 0;
+    if (db->conn)
+        mysql_close(db->conn);
+    db->conn = NULL;
+    db->in_tx = false;
+}
+
+void db_free(struct db *db)
+{
+    if (!db)
+        return;
+    drop_connection(db);
+    mem_free(db->stmts);
+    mem_free((char *)db->o.host);
+    mem_free((char *)db->o.user);
+    mem_free((char *)db->o.password);
+    mem_free((char *)db->o.name);
+    mem_free(db);
+}
+
+static bool is_conn_error(unsigned e)
+{
+    return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
+           e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == CR_ERR_NET_READ ||
+           e == CR_ERR_NET_WRITE || e == ER_SERVER_SHUTDOWN || e == ER_CONNECTION_KILLED ||
+           e == CR_COMMANDS_OUT_OF_SYNC;
+}
+
+static int classify(struct db *db, unsigned e, const char *what, const char *msg)
+{
+    db->last_errno = e;
+    db->stats.errors++;
+    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_CHECKREAD) {
+        db->stats.retryable++;
+        return ERR_DB_RETRY;
+    }
+    if (e == ER_DUP_ENTRY)
+        return ERR_EXISTS;
+    if (e == ER_CONSTRAINT_FAILED)
+        return ERR_CONFLICT;
+    if (is_conn_error(e)) {
+        log_warn("database connection lost during %s: %u %s", what, e, msg);
+        drop_connection(db);
+        return ERR_DB_CONN;
+    }
+    log_error("database error in %s: %u %s", what, e, msg);
+    return ERR_DB;
+}
+
+static int connect_db(struct db *db)
+{
+    if (db->conn)
+        return 0;
+    MYSQL *m = mysql_init(NULL);
+    if (!m)
+        return ERR_DB_CONN;
+    unsigned ct = (unsigned)((db->o.connect_timeout_ms + 999) / 1000);
+    unsigned rt = (unsigned)((db->o.read_timeout_ms + 999) / 1000);
+    mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+    mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+    mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rt);
+    mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    char init[256];
+    snprintf(init, sizeof init,
+             "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
+             "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'%s",
+             db->o.lock_wait_s > 0 ? ", innodb_lock_wait_timeout = " : "");
+    if (db->o.lock_wait_s > 0) {
+        size_t l = strlen(init);
+        snprintf(init + l, sizeof init - l, "%lld", (long long)db->o.lock_wait_s);
+    }
+    mysql_optionsv(m, MYSQL_INIT_COMMAND, init);
+    if (!mysql_real_connect(m, db->o.host, db->o.user, db->o.password, db->o.name,
+                            (unsigned)db->o.port, NULL, 0)) {
+        unsigned e = mysql_errno(m);
+        db->last_errno = e;
+        db->stats.errors++;
+        log_warn("database connect to %s:%d failed: %u %s", db->o.host, db->o.port, e,
+                 mysql_error(m));
+        mysql_close(m);
+        return ERR_DB_CONN;
+    }
+    db->conn = m;
+    db->stats.reconnects++;
+    return 0;
+}
+
+int db_ping(struct db *db)
+{
+    int rc = connect_db(db);
+    if (rc)
+        return rc;
+    if (mysql_ping(db->conn) != 0) {
+        drop_connection(db);
+        rc = connect_db(db);
+    }
+    return rc;
+}
+
+bool db_connected(const struct db *db)
+{
+    return db->conn != NULL;
+}
+
+static MYSQL_STMT *get_stmt(struct db *db, const struct db_stmt *st, int *rc)
+{
+    for (size_t i = 0; i < db->nstmts; i++)
+        if (db->stmts[i].def == st)
+            return db->stmts[i].stmt;
+    MYSQL_STMT *s = mysql_stmt_init(db->conn);
+    if (!s) {
+        *rc = ERR_DB_CONN;
+        return NULL;
+    }
+    if (mysql_stmt_prepare(s, st->sql, (unsigned long)strlen(st->sql)) != 0) {
+        unsigned e = mysql_stmt_errno(s);
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", mysql_stmt_error(s));
+        mysql_stmt_close(s);
+        *rc = classify(db, e, st->name, msg);
+        return NULL;
+    }
+    my_bool one = 1;
+    mysql_stmt_attr_set(s, STMT_ATTR_UPDATE_MAX_LENGTH, &one);
+    if (db->nstmts == db->capstmts) {
+        db->capstmts = db->capstmts ? db->capstmts * 2 : 32;
+        db->stmts = mem_realloc(db->stmts, db->capstmts * sizeof *db->stmts);
+    }
+    db->stmts[db->nstmts++] = (struct cached_stmt){st, s};
+    return s;
+}
+
+static bool is_int_type(enum enum_field_types t)
+{
+    return t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT || t == MYSQL_TYPE_LONG ||
+           t == MYSQL_TYPE_INT24 || t == MYSQL_TYPE_LONGLONG || t == MYSQL_TYPE_YEAR;
+}
+
+static int fetch_all(struct db *db, const struct db_stmt *st, MYSQL_STMT *s, struct arena *a,
+                     struct db_result *out)
+{
+    MYSQL_RES *meta = mysql_stmt_result_metadata(s);
+    if (!meta)
+        return 0;
+    if (mysql_stmt_store_result(s) != 0) {
+        mysql_free_result(meta);
+        return classify(db, mysql_stmt_errno(s), st->name, mysql_stmt_error(s));
+    }
+    size_t ncols = mysql_num_fields(meta);
+    size_t nrows = (size_t)mysql_stmt_num_rows(s);
+    MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+    MYSQL_BIND *bind = arena_calloc(a, ncols, sizeof *bind);
+    my_bool *nulls = arena_calloc(a, ncols, sizeof *nulls);
+    unsigned long *lens = arena_calloc(a, ncols, sizeof *lens);
+    int64_t *ints = arena_calloc(a, ncols, sizeof *ints);
+    for (size_t c = 0; c < ncols; c++) {
+        bind[c].is_null = &nulls[c];
+        bind[c].length = &lens[c];
+        if (is_int_type(fields[c].type)) {
+            bind[c].buffer_type = MYSQL_TYPE_LONGLONG;
+            bind[c].buffer = &ints[c];
+            bind[c].is_unsigned = (fields[c].flags & UNSIGNED_FLAG) != 0;
+        } else {
+            unsigned long cap = fields[c].max_length + 1;
+            if (cap < 32)
+                cap = 32; /* dates and decimals are converted to text */
+            bind[c].buffer_type = MYSQL_TYPE_STRING;
+            bind[c].buffer = arena_alloc(a, cap);
+            bind[c].buffer_length = cap;
+        }
+    }
+    out->ncols = ncols;
+    out->nrows = 0;
+    out->cells = arena_calloc(a, nrows * ncols + 1, sizeof *out->cells);
+    int rc = 0;
+    if (mysql_stmt_bind_result(s, bind) != 0) {
+        rc = classify(db, mysql_stmt_errno(s), st->name, mysql_stmt_error(s));
+        goto done;
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        int f = mysql_stmt_fetch(s);
+        if (f == MYSQL_NO_DATA)
+            break;
+        if (f == 1) {
+            rc = classify(db, mysql_stmt_errno(s), st->name, mysql_stmt_error(s));
+            goto done;
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            struct db_val *v = &out->cells[r * ncols + c];
+            if (nulls[c]) {
+                *v = DB_NULLV;
+            } else if (bind[c].buffer_type == MYSQL_TYPE_LONGLONG) {
+                *v = DB_I(ints[c]);
+            } else {
+                size_t len = lens[c] < bind[c].buffer_length ? lens[c] : bind[c].buffer_length;
+                v->type = DB_TEXT;
+                v->s = arena_str_dup(a, (struct str){bind[c].buffer, len});
+            }
+        }
+        out->nrows++;
+    }
+done:
+    mysql_stmt_free_result(s);
+    mysql_free_result(meta);
+    return rc;
+}
+
+static int exec_once(struct db *db, const struct db_stmt *st, const struct db_val *params, size_t n,
+                     struct arena *a, struct db_result *out)
+{
+    int rc = connect_db(db);
+    if (rc)
+        return rc;
+    MYSQL_STMT *s = get_stmt(db, st, &rc);
+    if (!s)
+        return rc;
+    assert(n <= MAX_PARAMS);
+    if (mysql_stmt_param_count(s) != n) {
+        log_error("statement %s expects %lu parameters, got %zu", st->name,
+                  mysql_stmt_param_count(s), n);
+        return ERR_INTERNAL;
+    }
+    MYSQL_BIND bind[MAX_PARAMS];
+    memset(bind, 0, sizeof bind[0] * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        switch (params[i].type) {
+        case DB_NULL:
+            bind[i].buffer_type = MYSQL_TYPE_NULL;
+            break;
+        case DB_INT:
+            bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+            bind[i].buffer = (void *)&params[i].i;
+            break;
+        case DB_TEXT:
+            bind[i].buffer_type = MYSQL_TYPE_STRING;
+            bind[i].buffer = (void *)(params[i].s.p ? params[i].s.p : "");
+            bind[i].buffer_length = (unsigned long)params[i].s.len;
+            break;
+        }
+    }
+    if (n && mysql_stmt_bind_param(s, bind) != 0)
+        return classify(db, mysql_stmt_errno(s), st->name, mysql_stmt_error(s));
+    db->stats.queries++;
+    if (mysql_stmt_execute(s) != 0)
+        return classify(db, mysql_stmt_errno(s), st->name, mysql_stmt_error(s));
+    struct db_result ignored;
+    if (!out)
+        out = &ignored;
+    memset(out, 0, sizeof *out);
+    rc = fetch_all(db, st, s, a, out);
+    out->affected = (int64_t)mysql_stmt_affected_rows(s);
+    out->insert_id = (int64_t)mysql_stmt_insert_id(s);
+    return rc;
+}
+
+int db_exec(struct db *db, const struct db_stmt *st, const struct db_val *params, size_t n,
+            struct arena *a, struct db_result *out)
+{
+    bool was_connected = db->conn != NULL;
+    bool in_tx = db->in_tx;
+    int rc = exec_once(db, st, params, n, a, out);
+    /* a stale pooled connection (server restarted) fails the first statement; a read can
+     * safely go again on a fresh connection, outside a transaction */
+    if (rc == ERR_DB_CONN && was_connected && !in_tx && (st->flags & DB_IDEMPOTENT))
+        rc = exec_once(db, st, params, n, a, out);
+    return rc;
+}
+
+static int simple(struct db *db, const char *sql, const char *what)
+{
+    int rc = connect_db(db);
+    if (rc)
+        return rc;
+    if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0)
+        return classify(db, mysql_errno(db->conn), what, mysql_error(db->conn));
+    return 0;
+}
+
+int db_begin(struct db *db)
+{
+    /* the statement texts are constants without data, so these need no preparing; a
+     * connection found dead here has run nothing yet, so starting again is safe */
+    bool was_connected = db->conn != NULL;
+    int rc = simple(db, "START TRANSACTION", "begin");
+    if (rc == ERR_DB_CONN && was_connected)
+        rc = simple(db, "START TRANSACTION", "begin");
+    if (rc == 0)
+        db->in_tx = true;
+    return rc;
+}
+
+int db_commit(struct db *db)
+{
+    int rc = simple(db, "COMMIT", "commit");
+    db->in_tx = false;
+    return rc;
+}
+
+int db_rollback(struct db *db)
+{
+    if (!db->conn) {
+        db->in_tx = false;
+        return 0;
+    }
+    int rc = simple(db, "ROLLBACK", "rollback");
+    db->in_tx = false;
+    return rc;
+}
+
+bool db_in_tx(const struct db *db)
+{
+    return db->in_tx;
+}
+
+static const struct db_val *cell(const struct db_result *r, size_t row, size_t col)
+{
+    assert(row < r->nrows && col < r->ncols);
+    return &r->cells[row * r->ncols + col];
+}
+
+int64_t db_int(const struct db_result *r, size_t row, size_t col)
+{
+    const struct db_val *v = cell(r, row, col);
+    if (v->type == DB_INT)
+        return v->i;
+    int64_t n = 0;
+    if (v->type == DB_TEXT) {
+        /* DECIMAL sums arrive as text ("12" or "12.000") */
+        struct str s = v->s;
+        const char *dot = memchr(s.p, '.', s.len);
+        if (dot)
+            s.len = (size_t)(dot - s.p);
+        str_to_i64(s, &n);
+    }
+    return n;
+}
+
+struct str db_text(const struct db_result *r, size_t row, size_t col)
+{
+    const struct db_val *v = cell(r, row, col);
+    return v->type == DB_TEXT ? v->s : STR("");
+}
+
+bool db_is_null(const struct db_result *r, size_t row, size_t col)
+{
+    return cell(r, row, col)->type == DB_NULL;
+}
+
+unsigned db_last_errno(const struct db *db)
+{
+    return db->last_errno;
+}
+
+void db_stats_get(const struct db *db, struct db_stats *out)
+{
+    *out = db->stats;
+}

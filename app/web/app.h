@@ -1,0 +1,84 @@
+/*
+ * app — the web application's process and thread state, shared by app/web, app/admin and
+ * app/ops handlers.
+ *
+ * struct web_ctx is built by the master from the configuration file (web_ctx_load) and is
+ * read-only afterwards: configuration, asset manifest, compiled templates, router and the
+ * headers added to every response. A reload (SIGHUP) builds a new one.
+ *
+ * struct http_app is the per-thread part (the type app/http keeps opaque): the thread's
+ * database and cache handles and cached readiness. Handlers reach it as x->app.
+ */
+#ifndef STAMPEDE_WEB_APP_H
+#define STAMPEDE_WEB_APP_H
+
+#include "cache/cache.h"
+#include "db/db.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "shop/shop.h"
+#include "tpl/tpl.h"
+#include "web/assets.h"
+#include "web/views.h"
+#include "web/webcfg.h"
+
+struct web_ctx {
+    struct webcfg cfg;
+    struct assets *assets;
+    struct tpl_set *tpl;
+    const struct tpl *t_home;
+    const struct tpl *t_product;
+    const struct tpl *t_error;
+    struct router *router;
+    struct http_hooks hooks;
+    char *extra_headers;
+    struct http_service svc;
+};
+
+struct http_app {
+    const struct web_ctx *web;
+    struct db *db;
+    struct cache *cache;
+    int thread_index;
+    /* readiness, reused for cfg.readyz_interval_ms */
+    int64_t ready_at_ns;
+    bool ready_db;
+    enum cache_health ready_cache;
+    int ready_cache_up;
+    int ready_cache_total;
+};
+
+/* web_service_load/unload: the http_service_ops of stampede-web (arg: config path). */
+struct http_service *web_service_load(void *config_path, struct buf *err);
+void web_service_unload(struct http_service *svc);
+
+/* web_ctx_load: configuration file -> a complete service; NULL with a reason in err. */
+struct web_ctx *web_ctx_load(const char *config_path, struct buf *err);
+void web_ctx_free(struct web_ctx *w);
+
+/* The route table of the whole application (routes.c). */
+extern const struct http_route web_routes[];
+extern const size_t web_routes_len;
+
+/* Helpers for handlers. */
+struct shop_ctx web_shop(struct http_ex *x);
+/* web_layout: common page data with the given title. */
+struct view_layout *web_layout(struct http_ex *x, struct str title);
+/* web_render: renders t with view into the response body (status as already set). */
+void web_render(struct http_ex *x, const struct tpl *t, const void *view);
+/* web_fail: answers an internal error code: 503 when a dependency is down, else 500. */
+void web_fail(struct http_ex *x, int rc);
+/* web_asset_url: URL of a logical static path (falls back to the favicon when unknown). */
+struct str web_asset_url(struct http_ex *x, struct str logical);
+/* web_error_page: the HTML error page hook. */
+void web_error_page(struct http_ex *x, int status, const char *code, const char *message);
+
+/* Handlers. */
+void page_home(struct http_ex *x);
+void page_product(struct http_ex *x);
+void api_products(struct http_ex *x);
+void api_product(struct http_ex *x);
+void ops_healthz(struct http_ex *x);
+void ops_readyz(struct http_ex *x);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * webcfg — configuration of stampede-web: the directive table and the struct it fills.
+ *
+ * One file (var/etc/stampede.conf, written by `stampede up`) is shared by every node; what
+ * differs per node (name, socket, log, pid file) comes from STAMPEDE_CFG_* environment
+ * overrides. `stampede-web --check` validates a configuration and the templates and exits.
+ *
+ * Memory: strings are owned by the struct (webcfg_free). Read-only once loaded.
+ */
+#ifndef STAMPEDE_WEB_WEBCFG_H
+#define STAMPEDE_WEB_WEBCFG_H
+
+#include "core/config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct webcfg {
+    char *node_name;
+    char *listen;
+    char *listen_owner;
+    char *pid_file;
+    char *log_file;
+    char *log_level;
+    int64_t processes;
+    int64_t threads;
+    int64_t drain_ms;
+    int64_t stop_timeout_ms;
+    int64_t body_max;
+    int64_t max_params;
+    int64_t resp_max;
+    char *db_host;
+    int64_t db_port;
+    char *db_user;
+    char *db_password;
+    char *db_name;
+    int64_t db_connect_timeout_ms;
+    int64_t db_read_timeout_ms;
+    char *cache_servers;
+    bool cache_enabled;
+    int64_t cache_connect_timeout_ms;
+    int64_t cache_poll_timeout_ms;
+    char *templates_dir;
+    char *static_manifest;
+    char *static_base_url;
+    char *site_name;
+    int64_t readyz_interval_ms;
+};
+
+extern const struct cfg_directive webcfg_table[];
+extern const size_t webcfg_table_len;
+
+/* webcfg_load: defaults, file, environment; ERR_CONFIG with a reason in err. */
+int webcfg_load(struct webcfg *c, const char *path, struct buf *err);
+void webcfg_free(struct webcfg *c);
+
+#endif
