@@ -251,6 +251,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 int buf_append_html(struct buf *b, struct str s)
 {
     size_t start = 0;
+    if (s.len == 0) /* also covers STR_NULL, whose p is NULL */
+        return b->overflow ? ERR_NOMEM : 0;
     for (size_t i = 0; i < s.len; i++) {
         const char *rep;
         size_t rlen;

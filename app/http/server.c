@@ -163,6 +163,13 @@ static void *thread_main(void *arg)
         FCGX_PutStr(out.p, (int)out.len, fr.out);
         if (x.req.method != HTTP_HEAD && body.len)
             FCGX_PutStr(body.p, (int)body.len, fr.out);
+        /* FCGX_Finish_r frees the parameters the request slices point into; keep copies
+         * of what the log line and the metrics hook read */
+        x.req.method_name = arena_str_dup(a, x.req.method_name);
+        x.req.path = arena_str_dup(a, x.req.path);
+        x.req.client_ip = arena_str_dup(a, x.req.client_ip);
+        x.req.request_id = arena_str_dup(a, x.req.request_id);
+        x.req.envp = NULL;
         FCGX_Finish_r(&fr);
         int64_t dur = clock_mono_ns() - start;
         if (!x.route || !(x.route->flags & HTTP_ROUTE_NO_LOG) || x.resp.status >= 400)
@@ -333,6 +340,10 @@ int http_server_run(const struct http_server_opts *o, const struct http_service_
     struct buf err;
     buf_init(&err, 4096);
     http_init_json();
+    if (FCGX_Init() != 0) {
+        fprintf(stderr, "stampede-web: FCGX_Init failed\n");
+        return 1;
+    }
     struct http_service *svc = ops->load(ops->arg, &err);
     if (!svc) {
         log_error("start-up failed: %s", buf_cstr(&err));

@@ -78,6 +78,19 @@ static void test_html_escaping(void **state)
     buf_free(&b);
 }
 
+/* regression: an empty STR_NULL (p == NULL) crashed the escaper under UBSan */
+static void test_null_slices_append_nothing(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 64);
+    assert_int_equal(buf_append_html(&b, STR_NULL), 0);
+    assert_int_equal(buf_append_urlenc(&b, STR_NULL), 0);
+    assert_int_equal(buf_append_str(&b, STR_NULL), 0);
+    assert_int_equal(b.len, 0);
+    buf_free(&b);
+}
+
 static void test_urlenc_and_krw(void **state)
 {
     (void)state;
@@ -115,6 +128,7 @@ int main(void)
         cmocka_unit_test(test_buf_cap_is_sticky),
         cmocka_unit_test(test_buf_failed_allocation_sets_overflow),
         cmocka_unit_test(test_html_escaping),
+        cmocka_unit_test(test_null_slices_append_nothing),
         cmocka_unit_test(test_urlenc_and_krw),
         cmocka_unit_test(test_trim_and_compare),
     };

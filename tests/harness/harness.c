@@ -1,0 +1,294 @@
+/* harness — integration test helpers; see harness.h. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void set_int(const char *v, int *out)
+{
+    *out = (int)strtol(v, NULL, 10);
+}
+
+void stack_load(struct stack *s)
+{
+    memset(s, 0, sizeof *s);
+    const char *path = getenv("STAMPEDE_STACK_ENV");
+    if (!path)
+        fail_msg("STAMPEDE_STACK_ENV is not set: run through ctest (fixture 'stack')");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s: the stack fixture did not start", path);
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        const char *k = line, *v = eq + 1;
+        if (!strcmp(k, "STAMPEDE_REPO"))
+            snprintf(s->repo, sizeof s->repo, "%s", v);
+        else if (!strcmp(k, "STAMPEDE_DATA"))
+            snprintf(s->data, sizeof s->data, "%s", v);
+        else if (!strcmp(k, "STAMPEDE_BUILD_DIR"))
+            snprintf(s->build, sizeof s->build, "%s", v);
+        else if (!strcmp(k, "STAMPEDE_PORT_BASE"))
+            set_int(v, &s->port_base);
+    }
+    fclose(f);
+    if (!s->port_base || !s->data[0] || !s->repo[0])
+        fail_msg("%s is incomplete", path);
+    s->http_port = s->port_base;
+    s->nginx_port[0] = s->port_base + 1;
+    s->nginx_port[1] = s->port_base + 2;
+    s->db_port[0] = s->port_base + 10;
+    s->db_port[1] = s->port_base + 11;
+    s->mc_port[0] = s->port_base + 20;
+    s->mc_port[1] = s->port_base + 21;
+    snprintf(s->base_url, sizeof s->base_url, "http://127.0.0.1:%d", s->http_port);
+    static bool curl_ready;
+    if (!curl_ready) {
+        curl_global_init(CURL_GLOBAL_ALL);
+        curl_ready = true;
+    }
+}
+
+int stack_run(const struct stack *s, const char *fmt, ...)
+{
+    char cmd[2048], full[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full,
+             "cd '%s' && STAMPEDE_DATA='%s' STAMPEDE_BUILD_DIR='%s' STAMPEDE_PORT_BASE=%d "
+             "STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 %s",
+             s->repo, s->data, s->build, s->port_base, cmd);
+    int st = system(full);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int stack_pid(const struct stack *s, const char *relpath)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", s->data, relpath);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int pid = 0;
+    if (fscanf(f, "%d", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    return pid;
+}
+
+struct client {
+    CURL *c;
+};
+
+struct client *client_new(void)
+{
+    struct client *c = calloc(1, sizeof *c);
+    c->c = curl_easy_init();
+    curl_easy_setopt(c->c, CURLOPT_COOKIEFILE, ""); /* in-memory cookie jar */
+    curl_easy_setopt(c->c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c->c, CURLOPT_NOSIGNAL, 1L);
+    return c;
+}
+
+void client_free(struct client *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->c);
+    free(c);
+}
+
+struct sink {
+    char **p;
+    size_t *len;
+};
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+    struct sink *s = arg;
+    size_t add = size * n;
+    *s->p = realloc(*s->p, *s->len + add + 1);
+    memcpy(*s->p + *s->len, data, add);
+    *s->len += add;
+    (*s->p)[*s->len] = '\0';
+    return add;
+}
+
+int client_request(struct client *c, const char *method, const char *url, const char *ctype,
+                   const char *body, const char *const *headers, struct resp *r)
+{
+    memset(r, 0, sizeof *r);
+    r->body = calloc(1, 1);
+    r->headers = calloc(1, 1);
+    struct sink bs = {&r->body, &r->body_len}, hs = {&r->headers, &r->headers_len};
+    CURL *h = c->c;
+    /* undo what the previous request set (curl_easy_reset would also drop the cookie
+     * engine); the handle keeps its cookies and connections */
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, -1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* last: setting POSTFIELDS selects POST */
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &bs);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs);
+    if (!strcmp(method, "HEAD")) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    }
+    struct curl_slist *list = NULL;
+    char ct[256];
+    if (ctype) {
+        snprintf(ct, sizeof ct, "Content-Type: %s", ctype);
+        list = curl_slist_append(list, ct);
+    }
+    for (const char *const *p = headers; p && *p; p++)
+        list = curl_slist_append(list, *p);
+    list = curl_slist_append(list, "Expect:");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(list);
+    if (rc != CURLE_OK)
+        return -1;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    return 0;
+}
+
+int client_get(struct client *c, const char *url, struct resp *r)
+{
+    return client_request(c, "GET", url, NULL, NULL, NULL, r);
+}
+
+void resp_free(struct resp *r)
+{
+    free(r->body);
+    free(r->headers);
+    memset(r, 0, sizeof *r);
+}
+
+bool resp_header(const struct resp *r, const char *name, char *out, size_t outlen)
+{
+    size_t n = strlen(name);
+    const char *p = r->headers;
+    while (p && *p) {
+        const char *eol = strstr(p, "\r\n");
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            const char *v = p + n + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = len - (size_t)(v - p);
+            snprintf(out, outlen, "%.*s", (int)vl, v);
+            return true;
+        }
+        p = eol ? eol + 2 : NULL;
+    }
+    return false;
+}
+
+cJSON *resp_json(const struct resp *r)
+{
+    return cJSON_ParseWithLength(r->body, r->body_len);
+}
+
+bool resp_contains(const struct resp *r, const char *needle)
+{
+    return r->body && strstr(r->body, needle) != NULL;
+}
+
+const char *stack_url(const struct stack *s, const char *path)
+{
+    static char bufs[8][1024];
+    static int i;
+    char *b = bufs[i++ % 8];
+    snprintf(b, 1024, "%s%s", s->base_url, path);
+    return b;
+}
+
+const char *node_url(const struct stack *s, int node, const char *path)
+{
+    static char bufs[8][1024];
+    static int i;
+    char *b = bufs[i++ % 8];
+    snprintf(b, 1024, "http://127.0.0.1:%d%s", s->nginx_port[node], path);
+    return b;
+}
+
+MYSQL *stack_db(const struct stack *s, int which)
+{
+    char sock[1024];
+    snprintf(sock, sizeof sock, "%s/run/mariadb-%s.sock", s->data, which ? "replica" : "primary");
+    MYSQL *m = mysql_init(NULL);
+    if (!mysql_real_connect(m, NULL, "root", NULL, "stampede", 0, sock, 0))
+        fail_msg("cannot connect to %s: %s", sock, mysql_error(m));
+    return m;
+}
+
+long long db_scalar(MYSQL *m, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    if (mysql_query(m, sql))
+        fail_msg("query failed: %s: %s", sql, mysql_error(m));
+    MYSQL_RES *res = mysql_store_result(m);
+    if (!res)
+        fail_msg("no result: %s", sql);
+    MYSQL_ROW row = mysql_fetch_row(res);
+    long long v = row && row[0] ? strtoll(row[0], NULL, 10) : 0;
+    mysql_free_result(res);
+    return v;
+}
+
+unsigned db_execf(MYSQL *m, const char *fmt, ...)
+{
+    char sql[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    if (mysql_query(m, sql))
+        return mysql_errno(m);
+    MYSQL_RES *res = mysql_store_result(m);
+    if (res)
+        mysql_free_result(res);
+    return 0;
+}
+
+bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 100) {
+        if (cond(arg))
+            return true;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}

@@ -1,0 +1,81 @@
+/*
+ * harness — helpers for integration tests against a real private stack.
+ *
+ * The ctest fixture `stack` (tests/integration/stack.sh) starts a whole Stampede stack with
+ * `./stampede up` on free loopback ports in a temporary folder and writes its settings to a
+ * file named by STAMPEDE_STACK_ENV. Tests load it with stack_load, talk HTTP through HAProxy
+ * (or to one nginx node) with libcurl, look at the database directly through the primary's
+ * socket as root, and drive the stack (stop a server, start it again) with stack_run.
+ *
+ * Test code: plain libc allocation is fine here (the allocation seam rule is for app/).
+ */
+#ifndef STAMPEDE_TESTS_HARNESS_H
+#define STAMPEDE_TESTS_HARNESS_H
+
+#include <cjson/cJSON.h>
+#include <mysql.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct stack {
+    char repo[512];
+    char data[512];
+    char build[512];
+    char base_url[128]; /* http://127.0.0.1:PORT through HAProxy */
+    int http_port;
+    int nginx_port[2];
+    int db_port[2];
+    int mc_port[2];
+    int port_base;
+};
+
+/* stack_load: reads STAMPEDE_STACK_ENV; fails the test when the fixture did not run. */
+void stack_load(struct stack *s);
+/* stack_run: runs a shell command with the stack's environment from the repository root
+ * (e.g. stack_run(s, "./stampede status")); returns the exit status. */
+int stack_run(const struct stack *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* stack_pid: the pid in DATA/<relpath> (0 if none). */
+int stack_pid(const struct stack *s, const char *relpath);
+
+struct resp {
+    long status;
+    char *headers; /* raw header block, lower-case names not guaranteed */
+    size_t headers_len;
+    char *body;
+    size_t body_len;
+};
+
+struct client;
+
+/* client_new: an HTTP client with its own cookie jar (one shopper). */
+struct client *client_new(void);
+void client_free(struct client *c);
+/* client_request: method, absolute URL, optional body and content type, extra header lines
+ * ("Name: value", NULL-terminated list); fills r (free with resp_free). Returns 0 or -1 on a
+ * transport error (no response). */
+int client_request(struct client *c, const char *method, const char *url, const char *ctype,
+                   const char *body, const char *const *headers, struct resp *r);
+int client_get(struct client *c, const char *url, struct resp *r);
+void resp_free(struct resp *r);
+/* resp_header: value of a response header (case-insensitive), copied into out; false if
+ * absent. */
+bool resp_header(const struct resp *r, const char *name, char *out, size_t outlen);
+/* resp_json: the body parsed as JSON (caller deletes), or NULL. */
+cJSON *resp_json(const struct resp *r);
+bool resp_contains(const struct resp *r, const char *needle);
+
+/* url: base_url + path into a static rotating buffer (valid for the next few calls). */
+const char *stack_url(const struct stack *s, const char *path);
+const char *node_url(const struct stack *s, int node, const char *path);
+
+/* Database access as root through the unix socket of the primary (0) or replica (1). */
+MYSQL *stack_db(const struct stack *s, int which);
+/* db_scalar: the first column of the first row as an integer (fails the test on error). */
+long long db_scalar(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* db_execf: runs a statement; returns mysql_errno (0 on success). Test-only SQL. */
+unsigned db_execf(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* wait_until: polls cond(arg) every 100 ms for up to timeout_ms; true when it held. */
+bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * Integration: liveness, readiness and load balancing.
+ *  - /readyz goes 503 when the database stops and back to 200 when it returns; /healthz
+ *    stays 200 (liveness never depends on the database).
+ *  - A node that starts draining (SIGTERM) answers /readyz 503 at once while still serving,
+ *    HAProxy takes it out, every request lands on the other node, and the node comes back
+ *    after `stampede up`.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static struct stack S;
+static struct client *C;
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    C = client_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    client_free(C);
+    return 0;
+}
+
+static long status_of(const char *url)
+{
+    struct resp r;
+    long st = client_get(C, url, &r) == 0 ? r.status : -1;
+    resp_free(&r);
+    return st;
+}
+
+/* haproxy_server_status: "UP", "DOWN", ... of server `name` from the stats socket. */
+static void haproxy_server_status(const char *name, char *out, size_t outlen)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    snprintf(out, outlen, "?");
+    int len = snprintf(sun.sun_path, sizeof sun.sun_path, "%.80s/run/haproxy.sock", S.data);
+    if (len < 0 || (size_t)len >= sizeof sun.sun_path)
+        fail_msg("data folder path too long for a unix socket: %s", S.data);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+        close(fd);
+        return;
+    }
+    const char *cmd = "show stat\n";
+    if (write(fd, cmd, strlen(cmd)) < 0) {
+        close(fd);
+        return;
+    }
+    static char buf[65536];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)r;
+    buf[n] = '\0';
+    close(fd);
+    for (char *line = buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        /* pxname,svname,... ; status is field 18 (index 17) */
+        char *fields[20] = {0};
+        int nf = 0;
+        for (char *p = line; nf < 20;) {
+            fields[nf++] = p;
+            char *c = strchr(p, ',');
+            if (!c)
+                break;
+            *c = '\0';
+            p = c + 1;
+        }
+        if (nf >= 18 && strcmp(fields[1], name) == 0) {
+            snprintf(out, outlen, "%s", fields[17]);
+            return;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+}
+
+static bool server_is(const char *name, const char *want)
+{
+    char st[64];
+    haproxy_server_status(name, st, sizeof st);
+    return strncmp(st, want, strlen(want)) == 0;
+}
+
+struct probe {
+    const char *url;
+    long want;
+};
+
+static bool status_is(void *arg)
+{
+    struct probe *p = arg;
+    return status_of(p->url) == p->want;
+}
+
+static bool web1_down(void *arg)
+{
+    (void)arg;
+    return server_is("web1", "DOWN");
+}
+
+static bool both_up(void *arg)
+{
+    (void)arg;
+    return server_is("web1", "UP") && server_is("web2", "UP");
+}
+
+static bool pid_gone(void *arg)
+{
+    int pid = *(int *)arg;
+    return kill(pid, 0) != 0;
+}
+
+static void test_liveness_and_readiness_follow_the_database(void **state)
+{
+    (void)state;
+    assert_int_equal(status_of(node_url(&S, 0, "/readyz")), 200);
+    assert_int_equal(status_of(node_url(&S, 1, "/readyz")), 200);
+    assert_true(wait_until(both_up, NULL, 10000));
+
+    int pid = stack_pid(&S, "run/mariadb-primary.pid");
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_true(wait_until(pid_gone, &pid, 60000));
+
+    struct probe node_ready = {node_url(&S, 0, "/readyz"), 503};
+    assert_true(wait_until(status_is, &node_ready, 10000));
+    struct resp r;
+    assert_int_equal(client_get(C, node_url(&S, 0, "/readyz"), &r), 0);
+    cJSON *j = resp_json(&r);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "database")->valuestring, "down");
+    assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "not_ready");
+    cJSON_Delete(j);
+    resp_free(&r);
+    /* liveness does not depend on the database */
+    assert_int_equal(status_of(node_url(&S, 0, "/healthz")), 200);
+    /* HAProxy has no ready node left: its own 503, never a hang or a 200 */
+    struct probe lb = {stack_url(&S, "/readyz"), 503};
+    assert_true(wait_until(status_is, &lb, 10000));
+    long home = status_of(stack_url(&S, "/"));
+    assert_int_equal(home, 503);
+
+    assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
+    struct probe back = {node_url(&S, 0, "/readyz"), 200};
+    assert_true(wait_until(status_is, &back, 30000));
+    assert_true(wait_until(both_up, NULL, 15000));
+    assert_int_equal(status_of(stack_url(&S, "/")), 200);
+}
+
+static const char *node_of(const char *url)
+{
+    static char node[32];
+    struct resp r;
+    node[0] = '\0';
+    if (client_get(C, url, &r) == 0 && r.status == 200) {
+        cJSON *j = resp_json(&r);
+        cJSON *n = j ? cJSON_GetObjectItem(j, "node") : NULL;
+        if (cJSON_IsString(n))
+            snprintf(node, sizeof node, "%s", n->valuestring);
+        cJSON_Delete(j);
+    }
+    resp_free(&r);
+    return node;
+}
+
+static void test_haproxy_stops_routing_to_a_draining_node(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 10000));
+    /* both nodes take traffic */
+    int seen1 = 0, seen2 = 0;
+    for (int i = 0; i < 20; i++) {
+        const char *n = node_of(stack_url(&S, "/healthz"));
+        seen1 += strcmp(n, "web1") == 0;
+        seen2 += strcmp(n, "web2") == 0;
+    }
+    assert_true(seen1 > 0 && seen2 > 0);
+
+    int pid = stack_pid(&S, "run/web1-app.pid");
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    /* readiness turns 503 at once, while the node keeps serving pages during the drain */
+    struct probe draining = {node_url(&S, 0, "/readyz"), 503};
+    assert_true(wait_until(status_is, &draining, 1000));
+    assert_int_equal(status_of(node_url(&S, 0, "/")), 200);
+    assert_true(wait_until(web1_down, NULL, 10000));
+    for (int i = 0; i < 40; i++) {
+        const char *n = node_of(stack_url(&S, "/healthz"));
+        if (strcmp(n, "web2") != 0)
+            fail_msg("request %d went to '%s' after web1 was taken out", i, n);
+    }
+    assert_true(wait_until(pid_gone, &pid, 30000));
+    /* no request through HAProxy fails while web1 is gone */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(status_of(stack_url(&S, "/")), 200);
+
+    assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
+    assert_true(wait_until(both_up, NULL, 15000));
+    seen1 = 0;
+    for (int i = 0; i < 20 && !seen1; i++)
+        seen1 += strcmp(node_of(stack_url(&S, "/healthz")), "web1") == 0;
+    assert_true(seen1 > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_liveness_and_readiness_follow_the_database),
+        cmocka_unit_test(test_haproxy_stops_routing_to_a_draining_node),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,313 @@
+/*
+ * Integration: shopper pages, the products JSON API, error answers, security headers and
+ * static assets — all through HAProxy -> nginx -> stampede-web on the private stack.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct stack S;
+static struct client *C;
+static MYSQL *DB;
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    C = client_new();
+    DB = stack_db(&S, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    client_free(C);
+    mysql_close(DB);
+    return 0;
+}
+
+/* db_text1: first column of the first row as text (static buffer). */
+static const char *db_text1(const char *sql)
+{
+    static char out[512];
+    if (mysql_query(DB, sql))
+        fail_msg("%s: %s", sql, mysql_error(DB));
+    MYSQL_RES *r = mysql_store_result(DB);
+    MYSQL_ROW row = mysql_fetch_row(r);
+    snprintf(out, sizeof out, "%s", row && row[0] ? row[0] : "");
+    mysql_free_result(r);
+    return out;
+}
+
+static void assert_security_headers(const struct resp *r)
+{
+    char v[1024];
+    assert_true(resp_header(r, "Content-Security-Policy", v, sizeof v));
+    assert_non_null(strstr(v, "frame-ancestors 'none'"));
+    assert_non_null(strstr(v, "object-src 'none'"));
+    assert_non_null(strstr(v, "base-uri 'none'"));
+    assert_null(strstr(v, "unsafe-inline"));
+    assert_true(resp_header(r, "X-Content-Type-Options", v, sizeof v));
+    assert_string_equal(v, "nosniff");
+    assert_true(resp_header(r, "Referrer-Policy", v, sizeof v));
+}
+
+static void test_home_lists_products_and_sold_out(void **state)
+{
+    (void)state;
+    struct resp r;
+    assert_int_equal(client_get(C, stack_url(&S, "/"), &r), 0);
+    assert_int_equal(r.status, 200);
+    char v[256];
+    assert_true(resp_header(&r, "Content-Type", v, sizeof v));
+    assert_non_null(strstr(v, "text/html"));
+    assert_true(resp_header(&r, "X-Request-Id", v, sizeof v));
+    assert_security_headers(&r);
+    long long products = db_scalar(DB, "SELECT COUNT(*) FROM products WHERE active = 1");
+    assert_true(products >= 24);
+    /* every product's name appears on the home page, linked to its page */
+    if (mysql_query(DB, "SELECT slug, name FROM products WHERE active = 1"))
+        fail();
+    MYSQL_RES *res = mysql_store_result(DB);
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res))) {
+        char link[256];
+        snprintf(link, sizeof link, "/products/%s", row[0]);
+        if (!resp_contains(&r, link))
+            fail_msg("home page lacks a link to %s", link);
+    }
+    mysql_free_result(res);
+    /* the product without any stock is marked sold out */
+    const char *sold_out = db_text1(
+        "SELECT p.name FROM products p WHERE p.active = 1 AND NOT EXISTS (SELECT 1 FROM skus k "
+        "JOIN stock s ON s.sku_id = k.id WHERE k.product_id = p.id AND s.available > 0)");
+    assert_true(strlen(sold_out) > 0);
+    assert_true(resp_contains(&r, sold_out));
+    assert_true(resp_contains(&r, "Sold out"));
+    resp_free(&r);
+}
+
+static void test_product_page_shows_sizes_and_live_availability(void **state)
+{
+    (void)state;
+    const char *slug = db_text1("SELECT p.slug FROM products p JOIN skus k ON k.product_id = p.id "
+                                "JOIN stock s ON s.sku_id = k.id WHERE s.available > 5 "
+                                "GROUP BY p.id ORDER BY p.id LIMIT 1");
+    char path[256];
+    snprintf(path, sizeof path, "/products/%s", slug);
+    long long sku = db_scalar(DB,
+                              "SELECT k.id FROM skus k JOIN products p ON p.id = k.product_id "
+                              "WHERE p.slug = '%s' ORDER BY k.size_mm LIMIT 1",
+                              slug);
+    long long size = db_scalar(DB, "SELECT size_mm FROM skus WHERE id = %lld", sku);
+    struct resp r;
+    assert_int_equal(client_get(C, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_security_headers(&r);
+    char needle[64];
+    snprintf(needle, sizeof needle, "value=\"%lld\"", sku);
+    assert_true(resp_contains(&r, needle));
+    snprintf(needle, sizeof needle, ">%lld<", size);
+    assert_true(resp_contains(&r, needle));
+    resp_free(&r);
+
+    /* availability is live: empty the size directly and the page shows it sold out.
+     * (Test-only stock edit: a matching ledger row keeps conservation intact.) */
+    long long avail = db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO inventory_ledger (sku_id, bucket, reason, d_available,"
+                              " ref_type, ref_id) SELECT sku_id, bucket, 'adjust', -available,"
+                              " 'test', 'pages' FROM stock WHERE sku_id = %lld AND available > 0",
+                              sku),
+                     0);
+    assert_int_equal(db_execf(DB, "UPDATE stock SET available = 0 WHERE sku_id = %lld", sku), 0);
+    snprintf(needle, sizeof needle, "id=\"size-%lld\" required disabled", sku);
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; i++) {
+        assert_int_equal(client_get(C, stack_url(&S, path), &r), 0);
+        seen = r.status == 200 && resp_contains(&r, needle);
+        resp_free(&r);
+        if (!seen)
+            usleep(100 * 1000);
+    }
+    assert_true(seen);
+    /* put it back */
+    assert_int_equal(
+        db_execf(DB,
+                 "UPDATE stock SET available = %lld WHERE sku_id = %lld AND bucket = "
+                 "(SELECT MIN(bucket) FROM (SELECT * FROM stock) s WHERE sku_id = %lld)",
+                 avail, sku, sku),
+        0);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO inventory_ledger (sku_id, bucket, reason, d_available,"
+                              " ref_type, ref_id) SELECT sku_id, MIN(bucket), 'adjust', %lld,"
+                              " 'test', 'pages' FROM stock WHERE sku_id = %lld GROUP BY sku_id",
+                              avail, sku),
+                     0);
+}
+
+static void test_products_api_shapes(void **state)
+{
+    (void)state;
+    struct resp r;
+    assert_int_equal(client_get(C, stack_url(&S, "/api/v1/products"), &r), 0);
+    assert_int_equal(r.status, 200);
+    char v[256];
+    assert_true(resp_header(&r, "Content-Type", v, sizeof v));
+    assert_string_equal(v, "application/json");
+    cJSON *j = resp_json(&r);
+    assert_non_null(j);
+    cJSON *arr = cJSON_GetObjectItem(j, "products");
+    assert_true(cJSON_IsArray(arr));
+    assert_int_equal(cJSON_GetArraySize(arr),
+                     db_scalar(DB, "SELECT COUNT(*) FROM products WHERE active = 1"));
+    int unavailable = 0;
+    cJSON *p;
+    cJSON_ArrayForEach(p, arr)
+    {
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(p, "slug")));
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(p, "name")));
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(p, "price")));
+        assert_string_equal(cJSON_GetObjectItem(p, "currency")->valuestring, "KRW");
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(p, "image")));
+        assert_true(cJSON_IsBool(cJSON_GetObjectItem(p, "available")));
+        unavailable += cJSON_IsFalse(cJSON_GetObjectItem(p, "available"));
+    }
+    assert_true(unavailable >= 1);
+    cJSON_Delete(j);
+    resp_free(&r);
+
+    const char *slug = db_text1("SELECT slug FROM products WHERE active = 1 ORDER BY id LIMIT 1");
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/products/%s", slug);
+    assert_int_equal(client_get(C, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 200);
+    j = resp_json(&r);
+    assert_string_equal(cJSON_GetObjectItem(j, "slug")->valuestring, slug);
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(j, "name")));
+    assert_int_equal((long long)cJSON_GetObjectItem(j, "price")->valuedouble,
+                     db_scalar(DB, "SELECT price_krw FROM products WHERE slug = '%s'", slug));
+    cJSON *skus = cJSON_GetObjectItem(j, "skus");
+    assert_int_equal(cJSON_GetArraySize(skus),
+                     db_scalar(DB,
+                               "SELECT COUNT(*) FROM skus k JOIN products p ON p.id = "
+                               "k.product_id WHERE p.slug = '%s'",
+                               slug));
+    cJSON *k;
+    cJSON_ArrayForEach(k, skus)
+    {
+        long long id = (long long)cJSON_GetObjectItem(k, "id")->valuedouble;
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(k, "size")));
+        assert_int_equal((long long)cJSON_GetObjectItem(k, "available")->valuedouble,
+                         db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", id));
+    }
+    cJSON_Delete(j);
+    resp_free(&r);
+}
+
+static void expect(const char *method, const char *path, const char *ctype, const char *body,
+                   long status, const char *content_type, const char *needle)
+{
+    struct resp r;
+    assert_int_equal(client_request(C, method, stack_url(&S, path), ctype, body, NULL, &r), 0);
+    if (r.status != status)
+        fail_msg("%s %s: status %ld, expected %ld: %.300s", method, path, r.status, status, r.body);
+    char v[256] = "";
+    resp_header(&r, "Content-Type", v, sizeof v);
+    if (content_type && !strstr(v, content_type))
+        fail_msg("%s %s: content type %s, expected %s", method, path, v, content_type);
+    if (needle && !resp_contains(&r, needle))
+        fail_msg("%s %s: body lacks '%s': %.300s", method, path, needle, r.body);
+    resp_free(&r);
+}
+
+static void test_errors_are_pages_for_browsers_and_json_for_api(void **state)
+{
+    (void)state;
+    expect("GET", "/no/such/page", NULL, NULL, 404, "text/html", "<html");
+    expect("GET", "/products/no-such-shoe", NULL, NULL, 404, "text/html", "<html");
+    expect("GET", "/api/v1/nope", NULL, NULL, 404, "application/json", "\"code\":\"not_found\"");
+    expect("GET", "/api/v1/products/no-such-shoe", NULL, NULL, 404, "application/json",
+           "\"code\":\"product_not_found\"");
+    expect("POST", "/", "application/x-www-form-urlencoded", "a=1", 405, "text/html", "<html");
+    expect("DELETE", "/api/v1/products", NULL, NULL, 405, "application/json",
+           "\"code\":\"method_not_allowed\"");
+}
+
+static void test_bad_input_is_a_clear_400(void **state)
+{
+    (void)state;
+    expect("GET", "/products/Bad_Slug", NULL, NULL, 400, "text/html", "slug");
+    expect("GET", "/api/v1/products/Bad_Slug", NULL, NULL, 400, "application/json",
+           "\"code\":\"invalid_parameter\"");
+    expect("GET", "/?q=%zz", NULL, NULL, 400, "text/html", NULL);
+    expect("GET", "/api/v1/products?x=%C0%AF", NULL, NULL, 400, "application/json",
+           "\"code\":\"bad_request\"");
+    expect("GET", "/products/%2e%2e%2Fetc", NULL, NULL, 400, NULL, NULL);
+    /* the same checks hold on the node itself, without HAProxy in front */
+    struct resp r;
+    assert_int_equal(client_get(C, node_url(&S, 0, "/api/v1/products?x=%ZZ"), &r), 0);
+    assert_int_equal(r.status, 400);
+    resp_free(&r);
+}
+
+static void test_static_assets_are_fingerprinted_and_immutable(void **state)
+{
+    (void)state;
+    struct resp r;
+    assert_int_equal(client_get(C, stack_url(&S, "/"), &r), 0);
+    const char *css = strstr(r.body, "/static/css/site.");
+    assert_non_null(css);
+    char path[256];
+    size_t n = strcspn(css, "\"");
+    snprintf(path, sizeof path, "%.*s", (int)n, css);
+    resp_free(&r);
+    assert_non_null(strstr(path, ".css"));
+    assert_int_equal(client_get(C, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 200);
+    char v[256];
+    assert_true(resp_header(&r, "Cache-Control", v, sizeof v));
+    assert_non_null(strstr(v, "immutable"));
+    assert_non_null(strstr(v, "max-age=31536000"));
+    assert_true(resp_header(&r, "Content-Type", v, sizeof v));
+    assert_non_null(strstr(v, "text/css"));
+    assert_true(resp_header(&r, "X-Content-Type-Options", v, sizeof v));
+    resp_free(&r);
+    expect("GET", "/static/css/site.css", NULL, NULL, 404, NULL, NULL);
+}
+
+static void test_head_health_and_metrics_not_public(void **state)
+{
+    (void)state;
+    struct resp r;
+    assert_int_equal(client_request(C, "HEAD", stack_url(&S, "/"), NULL, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, 0);
+    resp_free(&r);
+    expect("GET", "/healthz", NULL, NULL, 200, "application/json", "\"status\":\"alive\"");
+    expect("GET", "/readyz", NULL, NULL, 200, "application/json", "\"status\":\"ready\"");
+    expect("GET", "/metrics", NULL, NULL, 404, NULL, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_home_lists_products_and_sold_out),
+        cmocka_unit_test(test_product_page_shows_sizes_and_live_availability),
+        cmocka_unit_test(test_products_api_shapes),
+        cmocka_unit_test(test_errors_are_pages_for_browsers_and_json_for_api),
+        cmocka_unit_test(test_bad_input_is_a_clear_400),
+        cmocka_unit_test(test_static_assets_are_fingerprinted_and_immutable),
+        cmocka_unit_test(test_head_health_and_metrics_not_public),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
