@@ -249,7 +249,8 @@ static struct str body_value(struct http_ex *x, const char *name, size_t *count,
             return cJSON_IsTrue(item) ? STR("true") : STR("false");
         if (cJSON_IsNumber(item)) {
             double d = item->valuedouble;
-            if (d != (double)(int64_t)d || d > 9e15 || d < -9e15) {
+            /* Range first: converting an out-of-range double is undefined. */
+            if (!(d >= -9e15 && d <= 9e15) || d != (double)(int64_t)d) {
                 *bad = "must be a whole number";
                 return STR_NULL;
             }
@@ -322,8 +323,11 @@ void router_dispatch(const struct router *r, struct http_ex *x)
             if (!(methods & x->req.method))
                 continue;
             x->route = c->route;
-            if (bind_params(c, x, segs))
-                c->route->handler(x);
+            if (!bind_params(c, x, segs))
+                return;
+            if (x->hooks && x->hooks->before && !x->hooks->before(x))
+                return;
+            c->route->handler(x);
             return;
         }
     }
