@@ -132,6 +132,7 @@ static int connect_db(struct db *db)
         snprintf(init + l, sizeof init - l, "%lld", (long long)db->o.lock_wait_s);
     }
     mysql_optionsv(m, MYSQL_INIT_COMMAND, init);
+    mysql_optionsv(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     if (!mysql_real_connect(m, db->o.host, db->o.user, db->o.password, db->o.name,
                             (unsigned)db->o.port, NULL, 0)) {
         unsigned e = mysql_errno(m);
@@ -346,6 +347,16 @@ int db_begin(struct db *db)
     int rc = simple(db, "START TRANSACTION", "begin");
     if (rc == ERR_DB_CONN && was_connected)
         rc = simple(db, "START TRANSACTION", "begin");
+    if (rc == 0)
+        db->in_tx = true;
+    return rc;
+}
+
+int db_begin_snapshot(struct db *db)
+{
+    int rc = simple(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", "snapshot");
+    if (rc == 0)
+        rc = simple(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "snapshot");
     if (rc == 0)
         db->in_tx = true;
     return rc;

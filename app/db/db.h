@@ -18,6 +18,10 @@
  * key 1062), ERR_CONFLICT (CHECK constraint 4025), ERR_DB (anything else; logged with the
  * statement name). After an error inside a transaction the caller must db_rollback.
  *
+ * Sessions run at READ COMMITTED: every decision about stock or money is made with locking
+ * reads (FOR UPDATE), and READ COMMITTED releases the locks of rows a locking scan looked at
+ * but did not match, and takes no gap locks, so hot-row transactions block each other less.
+ *
  * Thread safety: a struct db is used by one thread at a time. db_library_init once per
  * process before threads start.
  */
@@ -97,6 +101,9 @@ int db_exec(struct db *db, const struct db_stmt *st, const struct db_val *params
 
 /* Transactions: explicit BEGIN/COMMIT/ROLLBACK on this connection. */
 int db_begin(struct db *db);
+/* db_begin_snapshot: a read-only REPEATABLE READ transaction with a consistent snapshot
+ * (the session default is READ COMMITTED; this applies to the next transaction only). */
+int db_begin_snapshot(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 bool db_in_tx(const struct db *db);

@@ -84,6 +84,7 @@ struct http_ex {
     struct str *params;     /* values of route->params, in declaration order */
     const char *error_code; /* stable code of an error answer, for the log line */
     int64_t start_ns;
+    void *local; /* the application's per-request state (arena-allocated), NULL at start */
 };
 
 /* Hooks the application gives the server; all but error_page are optional. */
@@ -93,6 +94,12 @@ struct http_hooks {
      * message are already chosen; it must set resp.status and the body.
      */
     void (*error_page)(struct http_ex *x, int status, const char *code, const char *message);
+    /*
+     * before runs after routing and parameter validation, just before the handler: central
+     * checks (session, CSRF, roles). Returning false stops the request; it must then have
+     * produced the response.
+     */
+    bool (*before)(struct http_ex *x);
     /* after runs once the response is written: metrics. */
     void (*after)(struct http_ex *x, int64_t dur_ns);
     /* security headers appended to every response ("Name: value\r\n" lines). */

@@ -90,7 +90,7 @@ int http_ex_begin(struct http_ex *x, char *const *envp, struct str body,
 {
     struct http_app *app = x->app;
     int64_t start = x->start_ns;
-    memset(x, 0, sizeof *x);
+    memset(x, 0, sizeof *x); /* also clears local */
     x->app = app;
     x->start_ns = start;
     x->arena = a;

@@ -52,6 +52,8 @@ typedef void (*http_handler)(struct http_ex *x);
 enum http_route_flags {
     HTTP_ROUTE_NO_LOG = 1 << 0, /* health checks: no request log line */
 };
+/* Bits from HTTP_ROUTE_APP(0) up belong to the application (its before hook reads them). */
+#define HTTP_ROUTE_APP(n) (1u << (8 + (n)))
 
 struct http_route {
     unsigned methods; /* HTTP_GET | HTTP_POST ...; GET routes also answer HEAD */

@@ -1,0 +1,79 @@
+/* sec — security primitives over libsodium; see sec.h. */
+#include "sec.h"
+
+#include "core/err.h"
+
+#include <sodium.h>
+#include <string.h>
+
+int sec_init(void)
+{
+    return sodium_init() < 0 ? ERR_INTERNAL : 0;
+}
+
+void sec_random(void *out, size_t n)
+{
+    randombytes_buf(out, n);
+}
+
+uint32_t sec_random_below(uint32_t upper)
+{
+    return upper ? randombytes_uniform(upper) : 0;
+}
+
+struct str sec_b64url(struct arena *a, const void *bin, size_t n)
+{
+    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = arena_alloc(a, cap);
+    sodium_bin2base64(out, cap, bin, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return (struct str){out, strlen(out)};
+}
+
+long sec_b64url_decode(struct str in, void *out, size_t cap)
+{
+    size_t len = 0;
+    if (in.len == 0)
+        return 0;
+    if (sodium_base642bin(out, cap, in.p, in.len, NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return -1;
+    return (long)len;
+}
+
+struct str sec_token(struct arena *a, size_t nbytes)
+{
+    uint8_t raw[64];
+    if (nbytes > sizeof raw)
+        nbytes = sizeof raw;
+    randombytes_buf(raw, nbytes);
+    return sec_b64url(a, raw, nbytes);
+}
+
+void sec_sha256(uint8_t out[SEC_SHA256_LEN], const void *data, size_t n)
+{
+    crypto_hash_sha256(out, data, n);
+}
+
+void sec_hmac_sha256(uint8_t out[SEC_SHA256_LEN], struct str key, const void *msg, size_t n)
+{
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)key.p, key.len);
+    crypto_auth_hmacsha256_update(&st, msg, n);
+    crypto_auth_hmacsha256_final(&st, out);
+}
+
+struct str sec_hex(struct arena *a, const void *bin, size_t n)
+{
+    char *out = arena_alloc(a, n * 2 + 1);
+    sodium_bin2hex(out, n * 2 + 1, bin, n);
+    return (struct str){out, n * 2};
+}
+
+bool sec_equal(struct str a, struct str b)
+{
+    if (a.len != b.len)
+        return false;
+    if (a.len == 0)
+        return true;
+    return sodium_memcmp(a.p, b.p, a.len) == 0;
+}
