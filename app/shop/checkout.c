@@ -1,0 +1,211 @@
+/* checkout — cart to order with held stock; see checkout.h. */
+#include "checkout.h"
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/sec.h"
+#include "shop/cart.h"
+#include "shop/inventory.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct db_stmt q_lock_account = {"checkout_lock_account",
+                                              "SELECT id FROM accounts WHERE id = ? FOR UPDATE", 0};
+
+static const struct db_stmt q_key = {
+    "checkout_key",
+    "SELECT k.order_id, k.fingerprint, o.status, o.total_krw,"
+    "       DATE_FORMAT(o.hold_expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+    "  FROM idempotency_keys k JOIN orders o ON o.id = k.order_id"
+    " WHERE k.account_id = ? AND k.scope = 'checkout' AND k.idem_key = ?",
+    0};
+
+static const struct db_stmt q_cart = {
+    "checkout_cart",
+    "SELECT c.sku_id, c.quantity, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0),"
+    "       p.name"
+    "  FROM cart_items c JOIN skus k ON k.id = c.sku_id JOIN products p ON p.id = k.product_id"
+    " WHERE c.account_id = ? AND p.active = 1 ORDER BY c.sku_id",
+    0};
+
+static const struct db_stmt q_order = {
+    "checkout_order",
+    "INSERT INTO orders (account_id, status, total_krw, currency, idempotency_key,"
+    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, NOW(6) + INTERVAL ? SECOND)",
+    0};
+
+static const struct db_stmt q_order_expiry = {
+    "checkout_order_expiry",
+    "SELECT DATE_FORMAT(hold_expires_at, '%Y-%m-%dT%H:%i:%sZ') FROM orders WHERE id = ?", 0};
+
+static const struct db_stmt q_line = {
+    "checkout_line",
+    "INSERT INTO order_lines (order_id, line_no, sku_id, product_id, quantity, unit_price_krw)"
+    " VALUES (?, ?, ?, ?, ?, ?)",
+    0};
+
+static const struct db_stmt q_key_insert = {
+    "checkout_key_insert",
+    "INSERT INTO idempotency_keys (account_id, scope, idem_key, fingerprint, order_id)"
+    " VALUES (?, 'checkout', ?, ?, ?)",
+    0};
+
+static const struct db_stmt q_cart_clear = {"checkout_cart_clear",
+                                            "DELETE FROM cart_items WHERE account_id = ?", 0};
+
+struct line {
+    int64_t sku, qty, size, product, price, limit;
+    struct str name;
+};
+
+/* fingerprint: SHA-256 over "sku:qty;" of the cart in SKU order */
+static void fingerprint(const struct line *l, size_t n, uint8_t out[SEC_SHA256_LEN])
+{
+    char buf[64];
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    for (size_t i = 0; i < n; i++) {
+        int len = snprintf(buf, sizeof buf, "%lld:%lld;", (long long)l[i].sku, (long long)l[i].qty);
+        buf_append(&b, buf, (size_t)len);
+    }
+    sec_sha256(out, b.p ? b.p : "", b.len);
+    buf_free(&b);
+}
+
+static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
+                   const struct checkout_opts *o, struct checkout_result *out)
+{
+    struct db_result r;
+    struct db_val acc[] = {DB_I(account_id)};
+    int rc = db_exec(c->db, &q_lock_account, acc, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return ERR_NOTFOUND;
+
+    struct db_result cart;
+    if ((rc = db_exec(c->db, &q_cart, acc, 1, c->arena, &cart)))
+        return rc;
+    struct line *lines = arena_calloc(c->arena, cart.nrows + 1, sizeof *lines);
+    int64_t total = 0;
+    for (size_t i = 0; i < cart.nrows; i++) {
+        lines[i] = (struct line){db_int(&cart, i, 0), db_int(&cart, i, 1), db_int(&cart, i, 2),
+                                 db_int(&cart, i, 3), db_int(&cart, i, 4), db_int(&cart, i, 5),
+                                 db_text(&cart, i, 6)};
+        total += lines[i].price * lines[i].qty;
+    }
+    uint8_t fp[SEC_SHA256_LEN];
+    fingerprint(lines, cart.nrows, fp);
+
+    struct db_result k;
+    struct db_val kv[] = {DB_I(account_id), DB_S(key)};
+    if ((rc = db_exec(c->db, &q_key, kv, 2, c->arena, &k)))
+        return rc;
+    if (k.nrows == 1) {
+        struct str stored = db_text(&k, 0, 1);
+        /* the first use emptied the cart; a replay with an empty cart is the same request */
+        if (cart.nrows > 0 && !sec_equal(stored, (struct str){(const char *)fp, sizeof fp}))
+            return ERR_EXISTS;
+        out->order_id = db_int(&k, 0, 0);
+        out->status = db_text(&k, 0, 2);
+        out->total = db_int(&k, 0, 3);
+        out->hold_expires_at = db_text(&k, 0, 4);
+        out->replayed = true;
+        return 0;
+    }
+    if (cart.nrows == 0)
+        return ERR_INVAL;
+
+    /* per-account limits, counted again under the account lock */
+    for (size_t i = 0; i < cart.nrows; i++) {
+        if (!lines[i].limit)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= lines[j].product == lines[i].product;
+        if (seen)
+            continue;
+        int64_t in_cart = 0, bought = 0;
+        for (size_t j = i; j < cart.nrows; j++)
+            if (lines[j].product == lines[i].product)
+                in_cart += lines[j].qty;
+        if ((rc = cart_purchased(c, account_id, lines[i].product, &bought)))
+            return rc;
+        if (bought + in_cart > lines[i].limit) {
+            out->limit_product = lines[i].name;
+            out->limit = lines[i].limit;
+            return ERR_LIMIT;
+        }
+    }
+
+    struct db_result ins;
+    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key), DB_I(o->hold_ttl_s)};
+    if ((rc = db_exec(c->db, &q_order, ov, 4, c->arena, &ins)))
+        return rc;
+    int64_t order_id = ins.insert_id;
+    for (size_t i = 0; i < cart.nrows; i++) {
+        struct db_val lv[] = {DB_I(order_id),         DB_I(i + 1),        DB_I(lines[i].sku),
+                              DB_I(lines[i].product), DB_I(lines[i].qty), DB_I(lines[i].price)};
+        if ((rc = db_exec(c->db, &q_line, lv, 6, c->arena, NULL)))
+            return rc;
+    }
+    struct db_val kiv[] = {DB_I(account_id), DB_S(key),
+                           DB_S(((struct str){(const char *)fp, sizeof fp})), DB_I(order_id)};
+    if ((rc = db_exec(c->db, &q_key_insert, kiv, 4, c->arena, NULL)) ||
+        (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
+        return rc;
+    struct db_result ex;
+    struct db_val ev[] = {DB_I(order_id)};
+    if ((rc = db_exec(c->db, &q_order_expiry, ev, 1, c->arena, &ex)))
+        return rc;
+
+    /* the stock locks come last: lines are in ascending SKU order */
+    out->oos = arena_calloc(c->arena, cart.nrows + 1, sizeof *out->oos);
+    for (size_t i = 0; i < cart.nrows; i++) {
+        rc = inventory_hold(c, lines[i].sku, lines[i].qty, order_id);
+        if (rc == ERR_CONFLICT) {
+            out->oos[out->noos++] =
+                (struct checkout_oos){lines[i].sku, lines[i].size, lines[i].name, lines[i].qty};
+            continue;
+        }
+        if (rc)
+            return rc;
+    }
+    if (out->noos)
+        return ERR_CONFLICT;
+    out->order_id = order_id;
+    out->total = total;
+    out->status = STR("pending_payment");
+    out->hold_expires_at = db_text(&ex, 0, 0);
+    return 0;
+}
+
+int checkout_place(struct shop_ctx *c, int64_t account_id, struct str key,
+                   const struct checkout_opts *o, struct checkout_result *out)
+{
+    int rc = ERR_DB_RETRY;
+    for (int n = 0; n <= o->max_retries; n++) {
+        memset(out, 0, sizeof *out);
+        out->attempts = n + 1;
+        if (n > 0) {
+            /* jittered exponential back-off: 1..2^n ms, at most 64 ms */
+            int64_t cap = (int64_t)1 << (n < 6 ? n : 6);
+            clock_sleep_ms(1 + (int64_t)sec_random_below((uint32_t)cap));
+        }
+        if ((rc = db_begin(c->db)))
+            break;
+        rc = attempt(c, account_id, key, o, out);
+        if (rc == 0)
+            rc = db_commit(c->db);
+        else
+            db_rollback(c->db);
+        if (!err_is_retryable(rc))
+            break;
+    }
+    if (err_is_retryable(rc))
+        log_warn("checkout for account %lld gave up after %d attempts", (long long)account_id,
+                 out->attempts);
+    return rc;
+}

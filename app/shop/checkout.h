@@ -1,0 +1,57 @@
+/*
+ * checkout — turns a shopper's cart into an order that holds its stock.
+ *
+ * One explicit transaction on the primary (READ COMMITTED, locking reads):
+ *   1. lock the account row (serializes this shopper's cart changes and checkouts);
+ *   2. look up the idempotency key: a key already used returns its order (a replay) unless
+ *      the cart it is used with now is a different, non-empty cart (ERR_EXISTS);
+ *   3. read the cart with prices from the database (never from the client or the cache);
+ *   4. check per-account limits against orders already placed;
+ *   5. write the order (pending_payment, hold expiry), its lines, the key, and empty the cart;
+ *   6. last, lock the stock of each size in ascending SKU order (a free bucket with SKIP
+ *      LOCKED, else a bounded wait) and move the units from available to held with ledger
+ *      rows; then commit.
+ * Everything that does not need the stock locks happens before them, so a hot size's lock is
+ * held only for its lock-update-insert and the commit. Deadlocks and lock wait timeouts
+ * (1213, 1205, 1020) roll back and retry the whole transaction, up to max_retries times with
+ * jittered back-off; the key makes a retry safe.
+ *
+ * Results: 0 with out filled (out->replayed for a replay); ERR_CONFLICT out of stock (the
+ * sizes in out->oos); ERR_LIMIT per-account limit (out->limit_*); ERR_EXISTS key reused with
+ * another cart; ERR_INVAL empty cart; ERR_DB_RETRY when retries ran out; database errors.
+ * Nothing is written unless the result is 0 (one transaction).
+ */
+#ifndef STAMPEDE_SHOP_CHECKOUT_H
+#define STAMPEDE_SHOP_CHECKOUT_H
+
+#include "shop/shop.h"
+
+struct checkout_opts {
+    int64_t hold_ttl_s;
+    int64_t max_retries;
+};
+
+struct checkout_oos {
+    int64_t sku_id;
+    int64_t size_mm;
+    struct str product;
+    int64_t wanted;
+};
+
+struct checkout_result {
+    int64_t order_id;
+    int64_t total;
+    struct str status;
+    struct str hold_expires_at; /* ISO 8601, UTC */
+    bool replayed;
+    int attempts;
+    struct checkout_oos *oos;
+    size_t noos;
+    struct str limit_product;
+    int64_t limit;
+};
+
+int checkout_place(struct shop_ctx *c, int64_t account_id, struct str idem_key,
+                   const struct checkout_opts *o, struct checkout_result *out);
+
+#endif

@@ -1,0 +1,158 @@
+/* order — order reads and hold expiry; see order.h. */
+#include "order.h"
+
+#include "core/err.h"
+#include "shop/inventory.h"
+
+#include <string.h>
+
+#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+
+static const struct db_stmt q_list = {
+    "order_list",
+    "SELECT o.id, o.status, o.total_krw, o.currency, " ISO("o.created_at") ", " ISO(
+        "o.hold_expires_at") ", (SELECT COALESCE(SUM(quantity), 0) FROM order_lines"
+                             " WHERE order_id = o.id) FROM orders o WHERE o.account_id = ? ORDER "
+                             "BY o.id DESC LIMIT ?",
+    DB_IDEMPOTENT};
+
+static const struct db_stmt q_get = {
+    "order_get",
+    "SELECT o.id, o.status, o.total_krw, o.currency, " ISO("o.created_at") ", " ISO(
+        "o.hold_expires_at") " FROM orders o WHERE o.id = ? AND o.account_id = ?",
+    DB_IDEMPOTENT};
+
+static const struct db_stmt q_lines = {
+    "order_lines",
+    "SELECT l.sku_id, k.size_mm, l.quantity, l.unit_price_krw, p.slug, p.name, p.brand, p.image"
+    "  FROM order_lines l JOIN skus k ON k.id = l.sku_id JOIN products p ON p.id = l.product_id"
+    " WHERE l.order_id = ? ORDER BY l.line_no",
+    DB_IDEMPOTENT};
+
+static void fill(const struct db_result *r, size_t i, struct order *o)
+{
+    o->id = db_int(r, i, 0);
+    o->status = db_text(r, i, 1);
+    o->total = db_int(r, i, 2);
+    o->currency = db_text(r, i, 3);
+    o->created_at = db_text(r, i, 4);
+    o->hold_expires_at = db_text(r, i, 5);
+}
+
+int order_list(struct shop_ctx *c, int64_t account_id, int64_t limit, struct order **out, size_t *n)
+{
+    struct db_result r;
+    struct db_val v[] = {DB_I(account_id), DB_I(limit)};
+    int rc = db_exec(c->db, &q_list, v, 2, c->arena, &r);
+    if (rc)
+        return rc;
+    *out = arena_calloc(c->arena, r.nrows + 1, sizeof **out);
+    *n = r.nrows;
+    for (size_t i = 0; i < r.nrows; i++) {
+        fill(&r, i, &(*out)[i]);
+        (*out)[i].account_id = account_id;
+        (*out)[i].pairs = db_int(&r, i, 6);
+    }
+    return 0;
+}
+
+int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct order *out)
+{
+    struct db_result r;
+    struct db_val v[] = {DB_I(order_id), DB_I(account_id)};
+    int rc = db_exec(c->db, &q_get, v, 2, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return ERR_NOTFOUND;
+    memset(out, 0, sizeof *out);
+    fill(&r, 0, out);
+    out->account_id = account_id;
+    struct db_result l;
+    struct db_val lv[] = {DB_I(order_id)};
+    if ((rc = db_exec(c->db, &q_lines, lv, 1, c->arena, &l)))
+        return rc;
+    out->lines = arena_calloc(c->arena, l.nrows + 1, sizeof *out->lines);
+    out->nlines = l.nrows;
+    for (size_t i = 0; i < l.nrows; i++) {
+        struct order_line *x = &out->lines[i];
+        x->sku_id = db_int(&l, i, 0);
+        x->size_mm = db_int(&l, i, 1);
+        x->quantity = db_int(&l, i, 2);
+        x->unit_price = db_int(&l, i, 3);
+        x->slug = db_text(&l, i, 4);
+        x->name = db_text(&l, i, 5);
+        x->brand = db_text(&l, i, 6);
+        x->image = db_text(&l, i, 7);
+        out->pairs += x->quantity;
+    }
+    return 0;
+}
+
+static const struct db_stmt q_due = {
+    "order_due",
+    "SELECT id FROM orders WHERE status = 'pending_payment' AND hold_expires_at < NOW(6)"
+    " ORDER BY hold_expires_at LIMIT ?",
+    DB_IDEMPOTENT};
+
+static const struct db_stmt q_lock_order = {
+    "order_lock", "SELECT status, hold_expires_at < NOW(6) FROM orders WHERE id = ? FOR UPDATE", 0};
+
+static const struct db_stmt q_mark_expired = {
+    "order_mark_expired", "UPDATE orders SET status = 'expired', closed_at = NOW(6) WHERE id = ?",
+    0};
+
+int order_expire_locked(struct shop_ctx *c, int64_t order_id, bool *done)
+{
+    *done = false;
+    struct db_result r;
+    struct db_val v[] = {DB_I(order_id)};
+    int rc = db_exec(c->db, &q_lock_order, v, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0 || !str_eq_cstr(db_text(&r, 0, 0), "pending_payment") || db_int(&r, 0, 1) == 0)
+        return 0; /* paid, cancelled or already expired meanwhile */
+    if ((rc = inventory_release(c, order_id, "expire")) ||
+        (rc = db_exec(c->db, &q_mark_expired, v, 1, c->arena, NULL)))
+        return rc;
+    *done = true;
+    return 0;
+}
+
+int order_expire_one(struct shop_ctx *c, int64_t order_id, bool *done)
+{
+    int rc = db_begin(c->db);
+    if (rc)
+        return rc;
+    rc = order_expire_locked(c, order_id, done);
+    if (rc == 0)
+        rc = db_commit(c->db);
+    else
+        db_rollback(c->db);
+    if (rc)
+        *done = false;
+    return rc;
+}
+
+int order_expire_due(struct shop_ctx *c, int64_t limit, int64_t *expired)
+{
+    *expired = 0;
+    struct db_result r;
+    struct db_val v[] = {DB_I(limit)};
+    int rc = db_exec(c->db, &q_due, v, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r.nrows; i++) {
+        bool done = false;
+        int64_t id = db_int(&r, i, 0);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            rc = order_expire_one(c, id, &done);
+            if (!err_is_retryable(rc))
+                break;
+        }
+        if (rc)
+            return rc;
+        *expired += done;
+    }
+    return 0;
+}
