@@ -1,0 +1,98 @@
+/*
+ * batch — a small job runner in the spirit of Spring Batch, on the database's job
+ * repository (migration 003).
+ *
+ * A job is a list of steps. A chunk step reads up to chunk_size items after its checkpoint,
+ * processes them inside one transaction and, in that same transaction, writes the new
+ * checkpoint and counters: a crash loses at most the chunk in flight, and a restart resumes
+ * after the last committed chunk. A tasklet step runs once.
+ *
+ * Around every run:
+ *   lease     a row per job (batch_lease): the run that holds an unexpired lease acts; any
+ *             other (a second host, an overlapping schedule) records a NOOP execution and
+ *             does nothing. The lease is renewed after every chunk; a run that finds its
+ *             lease taken stops (FAILED, "lease lost").
+ *   recovery  with the lease held, executions of the job still STARTED whose heartbeat is
+ *             older than the lease are dead (kill -9, host lost): they are marked FAILED
+ *             with exit code DEAD_PROCESS — no hand-editing of SQL.
+ *   restart   if the job's latest real execution FAILED, the new execution resumes it: steps
+ *             that completed are skipped, the failed step continues from its checkpoint.
+ *
+ * Errors in a chunk: a retryable database error (deadlock, lock wait) rolls the chunk back
+ * and runs it again (3 times); any other error rolls it back and the items are processed one
+ * per transaction to isolate the bad one, which is skipped and logged, up to skip_limit.
+ *
+ * Thread safety: one run per thread with its own shop_ctx.
+ */
+#ifndef STAMPEDE_BATCH_BATCH_H
+#define STAMPEDE_BATCH_BATCH_H
+
+#include "core/str.h"
+#include "shop/shop.h"
+
+#include <stdbool.h>
+
+struct batch_run;
+
+struct batch_item {
+    int64_t id;
+    struct str key; /* checkpoint value after this item */
+};
+
+struct batch_step {
+    const char *name;
+    /* chunk steps: read up to limit items after checkpoint (empty string: from the start) */
+    int (*read)(struct batch_run *r, struct str checkpoint, int64_t limit,
+                struct batch_item **items, size_t *n);
+    /* process one item inside the chunk's transaction; *done false = filtered (nothing to do) */
+    int (*process)(struct batch_run *r, const struct batch_item *item, bool *done);
+    /* tasklet steps: run once; a non-zero result fails the step, message in msg */
+    int (*tasklet)(struct batch_run *r, struct buf *msg);
+};
+
+struct batch_job {
+    const char *name;
+    const char *description;
+    const struct batch_step *steps;
+    size_t nsteps;
+};
+
+struct batch_opts {
+    const char *host;
+    int64_t lease_ttl_s;
+    int64_t chunk_size;
+    int64_t skip_limit;
+    const char *params; /* "k=v k=v", stored with the execution */
+};
+
+struct batch_run {
+    struct shop_ctx *ctx;
+    const struct batch_job *job;
+    const struct batch_opts *opts;
+    int64_t execution_id;
+    struct str holder;
+    struct buf *log; /* human-readable lines for the summary */
+};
+
+struct batch_result {
+    int64_t execution_id;
+    const char *status; /* COMPLETED, FAILED, NOOP */
+    int64_t read;
+    int64_t processed;
+    int64_t skipped;
+    int64_t restart_of;
+    int64_t recovered; /* dead executions marked FAILED before this run */
+    char message[512];
+};
+
+/* batch_run_job: runs job once (see above). Returns 0 when the run COMPLETED or was a NOOP,
+ * ERR_INTERNAL when it FAILED (details in out), or a database error before it could start. */
+int batch_run_job(struct shop_ctx *ctx, const struct batch_job *job, const struct batch_opts *o,
+                  struct buf *log, struct batch_result *out);
+
+/* The jobs of stampede-batch (jobs.c). */
+extern const struct batch_job batch_jobs[];
+extern const size_t batch_jobs_len;
+const struct batch_job *batch_job_find(const char *name);
+
+#endif

@@ -1,0 +1,98 @@
+/* jobs — the jobs stampede-batch knows. */
+#include "batch.h"
+
+#include "core/err.h"
+#include "shop/inventory.h"
+#include "shop/order.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- expire-holds: pending orders past hold_expires_at give their stock back (I8) */
+
+static const struct db_stmt q_due = {
+    "batch_expire_due",
+    "SELECT id FROM orders WHERE status = 'pending_payment' AND hold_expires_at < NOW(6)"
+    "   AND id > ? ORDER BY id LIMIT ?",
+    DB_IDEMPOTENT};
+
+static int read_due(struct batch_run *r, struct str checkpoint, int64_t limit,
+                    struct batch_item **items, size_t *n)
+{
+    struct shop_ctx *c = r->ctx;
+    int64_t after = 0;
+    if (checkpoint.len && !str_to_i64(checkpoint, &after))
+        return ERR_INVAL;
+    struct db_result res;
+    struct db_val v[] = {DB_I(after), DB_I(limit)};
+    int rc = db_exec(c->db, &q_due, v, 2, c->arena, &res);
+    if (rc)
+        return rc;
+    *items = arena_calloc(c->arena, res.nrows + 1, sizeof **items);
+    *n = res.nrows;
+    for (size_t i = 0; i < res.nrows; i++) {
+        (*items)[i].id = db_int(&res, i, 0);
+        (*items)[i].key = str_from_cstr(arena_sprintf(c->arena, "%lld", (long long)(*items)[i].id));
+    }
+    return 0;
+}
+
+static int expire_one(struct batch_run *r, const struct batch_item *it, bool *done)
+{
+    return order_expire_locked(r->ctx, it->id, done);
+}
+
+static const struct batch_step expire_steps[] = {
+    {"expire", read_due, expire_one, NULL},
+};
+
+/* ---- audit-stock: conservation of every SKU (I1, I2) */
+
+static int audit(struct batch_run *r, struct buf *msg)
+{
+    struct audit_report rep;
+    int rc = inventory_audit(r->ctx, &rep);
+    if (rc) {
+        buf_printf(msg, "audit could not read the stock: %s", err_str(rc));
+        return rc;
+    }
+    buf_printf(r->log, "audited %zu SKUs in %zu buckets\n", rep.skus, rep.buckets);
+    for (size_t i = 0; i < rep.nissues; i++) {
+        const struct audit_issue *x = &rep.issues[i];
+        char where[64];
+        if (x->bucket >= 0)
+            snprintf(where, sizeof where, "sku %lld bucket %lld", (long long)x->sku_id,
+                     (long long)x->bucket);
+        else
+            snprintf(where, sizeof where, "sku %lld", (long long)x->sku_id);
+        buf_printf(r->log, "MISMATCH %s: %s (expected %lld, found %lld)\n", where, x->what,
+                   (long long)x->expected, (long long)x->actual);
+        if (i < 5)
+            buf_printf(msg, "%s%s: %s", i ? "; " : "", where, x->what);
+    }
+    if (rep.nissues) {
+        if (rep.nissues > 5)
+            buf_printf(msg, "; and %zu more", rep.nissues - 5);
+        return ERR_CONFLICT;
+    }
+    return 0;
+}
+
+static const struct batch_step audit_steps[] = {
+    {"audit", NULL, NULL, audit},
+};
+
+const struct batch_job batch_jobs[] = {
+    {"expire-holds", "return the stock of unpaid orders whose hold expired", expire_steps, 1},
+    {"audit-stock", "check stock conservation for every SKU against the ledger and orders",
+     audit_steps, 1},
+};
+const size_t batch_jobs_len = sizeof batch_jobs / sizeof batch_jobs[0];
+
+const struct batch_job *batch_job_find(const char *name)
+{
+    for (size_t i = 0; i < batch_jobs_len; i++)
+        if (strcmp(batch_jobs[i].name, name) == 0)
+            return &batch_jobs[i];
+    return NULL;
+}
