@@ -50,6 +50,7 @@ int main(int argc, char **argv)
     if (webcfg_load(&cfg, config, &err)) {
         fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
         webcfg_free(&cfg);
+        buf_free(&err);
         return 1;
     }
     if (print) {
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
         fputs(buf_cstr(&out), stdout);
         buf_free(&out);
         webcfg_free(&cfg);
+        buf_free(&err);
         return 0;
     }
     if (check) {
@@ -66,12 +68,14 @@ int main(int argc, char **argv)
         if (!w) {
             fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
             webcfg_free(&cfg);
+            buf_free(&err);
             return 1;
         }
         printf("stampede-web: configuration ok: %zu routes, %zu assets, templates in %s\n",
                router_count(w->router), assets_count(w->assets), w->cfg.templates_dir);
         web_ctx_free(w);
         webcfg_free(&cfg);
+        buf_free(&err);
         return 0;
     }
 
@@ -80,6 +84,7 @@ int main(int argc, char **argv)
                  level < 0 ? LOG_INFO : (enum log_level)level)) {
         fprintf(stderr, "stampede-web: cannot open log file %s\n", cfg.log_file);
         webcfg_free(&cfg);
+        buf_free(&err);
         return 1;
     }
     struct http_server_opts o = {

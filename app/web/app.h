@@ -16,6 +16,8 @@
 #include "db/db.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "shop/account.h"
+#include "shop/checkout.h"
 #include "shop/shop.h"
 #include "tpl/tpl.h"
 #include "web/assets.h"
@@ -29,8 +31,16 @@ struct web_ctx {
     const struct tpl *t_home;
     const struct tpl *t_product;
     const struct tpl *t_error;
+    const struct tpl *t_signin;
+    const struct tpl *t_signup;
+    const struct tpl *t_cart;
+    const struct tpl *t_orders;
+    const struct tpl *t_order;
+    const struct tpl *t_admin_stock;
     struct router *router;
     struct http_hooks hooks;
+    struct account_policy policy;
+    struct checkout_opts checkout;
     char *extra_headers;
     struct http_service svc;
 };
@@ -51,6 +61,42 @@ struct http_app {
 /* web_service_load/unload: the http_service_ops of stampede-web (arg: config path). */
 struct http_service *web_service_load(void *config_path, struct buf *err);
 void web_service_unload(struct http_service *svc);
+
+/* Route flags read by web_before (auth.c). */
+enum web_route_flags {
+    WEB_AUTH = HTTP_ROUTE_APP(0),    /* a signed-in shopper is required */
+    WEB_ADMIN = HTTP_ROUTE_APP(1),   /* an admin is required (others get 404) */
+    WEB_NO_CSRF = HTTP_ROUTE_APP(2), /* state change authenticated otherwise (webhooks) */
+};
+
+/* Per-request state of the web layer (x->local). */
+struct web_req {
+    bool signed_in;
+    struct session session;
+    struct str session_token; /* from the cookie */
+    struct str csrf;          /* token expected in forms of this response */
+    int64_t cart_pairs;       /* -1: not loaded */
+};
+
+#define WEB_SESSION_COOKIE "stampede_sid"
+#define WEB_CSRF_COOKIE    "stampede_csrf"
+#define WEB_DEVICE_COOKIE  "stampede_dev"
+
+/* web_before: the http before hook (session, CSRF, roles). */
+bool web_before(struct http_ex *x);
+/* web_req: this request's state (created on first use). */
+struct web_req *web_req(struct http_ex *x);
+/* web_csrf_token: the token forms of this response carry (sets the anonymous CSRF cookie
+ * when the visitor has neither a session nor one). */
+struct str web_csrf_token(struct http_ex *x);
+/* web_start_session: new session for account (replacing any current one) with cookies. */
+int web_start_session(struct http_ex *x, const struct account *a);
+/* web_end_session: deletes the current session server-side and clears the cookie. */
+int web_end_session(struct http_ex *x);
+/* web_device_account: the account id a valid device cookie names (0: none). */
+int64_t web_device_account(struct http_ex *x);
+/* web_safe_next: a same-site relative path to go to after sign-in, or "/". */
+struct str web_safe_next(struct str next);
 
 /* web_ctx_load: configuration file -> a complete service; NULL with a reason in err. */
 struct web_ctx *web_ctx_load(const char *config_path, struct buf *err);
@@ -78,6 +124,28 @@ void page_home(struct http_ex *x);
 void page_product(struct http_ex *x);
 void api_products(struct http_ex *x);
 void api_product(struct http_ex *x);
+void page_signin(struct http_ex *x);
+void page_signin_post(struct http_ex *x);
+void page_signup(struct http_ex *x);
+void page_signup_post(struct http_ex *x);
+void page_signout(struct http_ex *x);
+void page_account(struct http_ex *x);
+void page_cart(struct http_ex *x);
+void page_cart_set(struct http_ex *x);
+void page_checkout(struct http_ex *x);
+void page_orders(struct http_ex *x);
+void page_order(struct http_ex *x);
+void api_signup(struct http_ex *x);
+void api_signin(struct http_ex *x);
+void api_signout(struct http_ex *x);
+void api_whoami(struct http_ex *x);
+void api_cart(struct http_ex *x);
+void api_cart_set(struct http_ex *x);
+void api_checkout(struct http_ex *x);
+void api_orders(struct http_ex *x);
+void api_order(struct http_ex *x);
+void admin_stock(struct http_ex *x);
+void admin_stock_buckets(struct http_ex *x);
 void ops_healthz(struct http_ex *x);
 void ops_readyz(struct http_ex *x);
 

@@ -1,18 +1,109 @@
-/* routes — the route table of stampede-web. Every parameter a handler reads is declared. */
+/*
+ * routes — the route table of stampede-web. Every parameter a handler reads is declared
+ * here with its validator; flags say who may call a route (see web_before in auth.c).
+ */
 #include "web/app.h"
 
 #include <stdint.h>
 
+#define END                     \
+    {                           \
+        NULL, 0, 0, 0, 0, false \
+    }
+
 static const struct http_param p_slug[] = {
     {"slug", HTTP_SRC_PATH, HTTP_K_SLUG, 1, 80, true},
-    {NULL, 0, 0, 0, 0, false},
+    END,
+};
+static const struct http_param p_id[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    END,
+};
+static const struct http_param p_order_page[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"placed", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_signin_page[] = {
+    {"next", HTTP_SRC_QUERY, HTTP_K_TEXT, 0, 200, false},
+    {"signed_out", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+/* sign-in takes any text up to the size limits: a malformed address is just a failed
+ * sign-in, not a 400 that would tell an attacker something */
+static const struct http_param p_signin[] = {
+    {"email", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 254, true},
+    {"password", HTTP_SRC_BODY, HTTP_K_SECRET, 1, 1024, true},
+    {"next", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 200, false},
+    END,
+};
+static const struct http_param p_signup_page[] = {
+    {"email", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 254, true},
+    {"name", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 100, true},
+    {"password", HTTP_SRC_BODY, HTTP_K_SECRET, 0, 1024, true},
+    END,
+};
+static const struct http_param p_signup_api[] = {
+    {"email", HTTP_SRC_BODY, HTTP_K_EMAIL, 0, 0, true},
+    {"name", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 100, true},
+    {"password", HTTP_SRC_BODY, HTTP_K_SECRET, 0, 1024, true},
+    END,
+};
+static const struct http_param p_cart_page[] = {
+    {"updated", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_cart_set[] = {
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, true},
+    {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 0, 99, true},
+    END,
+};
+static const struct http_param p_checkout_page[] = {
+    {"idempotency_key", HTTP_SRC_BODY, HTTP_K_TOKEN, 16, 255, true},
+    END,
+};
+static const struct http_param p_admin_stock[] = {
+    {"saved", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_buckets[] = {
+    {"sku_id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"buckets", HTTP_SRC_BODY, HTTP_K_INT, 1, 64, true},
+    END,
 };
 
 const struct http_route web_routes[] = {
+    /* pages */
     {HTTP_GET, "/", page_home, "home", NULL, 0},
     {HTTP_GET, "/products/{slug}", page_product, "product", p_slug, 0},
+    {HTTP_GET, "/account/signin", page_signin, "signin_page", p_signin_page, 0},
+    {HTTP_POST, "/account/signin", page_signin_post, "signin", p_signin, 0},
+    {HTTP_GET, "/account/signup", page_signup, "signup_page", NULL, 0},
+    {HTTP_POST, "/account/signup", page_signup_post, "signup", p_signup_page, 0},
+    {HTTP_POST, "/account/signout", page_signout, "signout", NULL, 0},
+    {HTTP_GET, "/account", page_account, "account", NULL, WEB_AUTH},
+    {HTTP_GET, "/cart", page_cart, "cart", p_cart_page, WEB_AUTH},
+    {HTTP_POST, "/cart/items", page_cart_set, "cart_set", p_cart_set, WEB_AUTH},
+    {HTTP_POST, "/checkout", page_checkout, "checkout", p_checkout_page, WEB_AUTH},
+    {HTTP_GET, "/orders", page_orders, "orders", NULL, WEB_AUTH},
+    {HTTP_GET, "/orders/{id}", page_order, "order", p_order_page, WEB_AUTH},
+    /* admin */
+    {HTTP_GET, "/admin/stock", admin_stock, "admin_stock", p_admin_stock, WEB_ADMIN},
+    {HTTP_POST, "/admin/stock/{sku_id}/buckets", admin_stock_buckets, "admin_buckets", p_buckets,
+     WEB_ADMIN},
+    /* JSON API v1 */
     {HTTP_GET, "/api/v1/products", api_products, "api_products", NULL, 0},
     {HTTP_GET, "/api/v1/products/{slug}", api_product, "api_product", p_slug, 0},
+    {HTTP_POST, "/api/v1/accounts", api_signup, "api_signup", p_signup_api, 0},
+    {HTTP_POST, "/api/v1/session", api_signin, "api_signin", p_signin, 0},
+    {HTTP_GET, "/api/v1/session", api_whoami, "api_whoami", NULL, WEB_AUTH},
+    {HTTP_DELETE, "/api/v1/session", api_signout, "api_signout", NULL, WEB_AUTH},
+    {HTTP_GET, "/api/v1/cart", api_cart, "api_cart", NULL, WEB_AUTH},
+    {HTTP_POST, "/api/v1/cart/items", api_cart_set, "api_cart_set", p_cart_set, WEB_AUTH},
+    {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", NULL, WEB_AUTH},
+    {HTTP_GET, "/api/v1/orders", api_orders, "api_orders", NULL, WEB_AUTH},
+    {HTTP_GET, "/api/v1/orders/{id}", api_order, "api_order", p_id, WEB_AUTH},
+    /* operations */
     {HTTP_GET, "/healthz", ops_healthz, "healthz", NULL, HTTP_ROUTE_NO_LOG},
     {HTTP_GET, "/readyz", ops_readyz, "readyz", NULL, HTTP_ROUTE_NO_LOG},
 };

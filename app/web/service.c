@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "shop/cart.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -31,6 +32,7 @@ static struct http_app *thread_start(void *ctx, int index)
         .name = w->cfg.db_name,
         .connect_timeout_ms = w->cfg.db_connect_timeout_ms,
         .read_timeout_ms = w->cfg.db_read_timeout_ms,
+        .lock_wait_s = (w->cfg.db_lock_wait_ms + 999) / 1000,
     };
     app->db = db_new(&dbo);
     struct cache_opts co = {
@@ -121,11 +123,31 @@ struct web_ctx *web_ctx_load(const char *config_path, struct buf *err)
     w->t_home = tpl_get(w->tpl, "home.html");
     w->t_product = tpl_get(w->tpl, "product.html");
     w->t_error = tpl_get(w->tpl, "error.html");
+    w->t_signin = tpl_get(w->tpl, "signin.html");
+    w->t_signup = tpl_get(w->tpl, "signup.html");
+    w->t_cart = tpl_get(w->tpl, "cart.html");
+    w->t_orders = tpl_get(w->tpl, "orders.html");
+    w->t_order = tpl_get(w->tpl, "order.html");
+    w->t_admin_stock = tpl_get(w->tpl, "admin/stock.html");
+    w->policy = (struct account_policy){
+        .pw_opslimit = w->cfg.pw_opslimit,
+        .pw_memlimit = w->cfg.pw_memlimit,
+        .window_s = w->cfg.throttle_window_ms / 1000,
+        .ip_limit = w->cfg.throttle_ip_limit,
+        .acct_limit = w->cfg.throttle_account_limit,
+        .acct_lock_s = (w->cfg.throttle_account_lock_ms + 999) / 1000,
+    };
+    w->checkout = (struct checkout_opts){w->cfg.hold_ttl_ms / 1000, w->cfg.checkout_retries};
+    if (account_init(&w->policy)) {
+        buf_printf(err, "cannot initialise password hashing (libsodium)");
+        goto fail;
+    }
     w->router = router_new(web_routes, web_routes_len, err);
     if (!w->router)
         goto fail;
     w->extra_headers = build_headers(&w->cfg);
     w->hooks.error_page = web_error_page;
+    w->hooks.before = web_before;
     w->hooks.extra_headers = w->extra_headers;
     w->hooks.https_headers = "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n";
     w->svc.router = w->router;
@@ -166,6 +188,19 @@ struct view_layout *web_layout(struct http_ex *x, struct str title)
     l->site_name = str_from_cstr(w->cfg.site_name);
     l->node = str_from_cstr(w->cfg.node_name);
     l->description = STR("Limited-edition sneaker drops: fair, fast, and never oversold.");
+    struct web_req *r = web_req(x);
+    l->csrf = web_csrf_token(x);
+    if (r->signed_in) {
+        l->signed_in = true;
+        l->user_name = r->session.name;
+        l->is_admin = str_eq_cstr(r->session.role, "admin");
+        if (r->cart_pairs < 0) {
+            struct shop_ctx s = web_shop(x);
+            if (cart_pairs(&s, r->session.account_id, &r->cart_pairs))
+                r->cart_pairs = 0; /* the badge is not worth failing a page for */
+        }
+        l->cart_count = r->cart_pairs;
+    }
     return l;
 }
 
@@ -177,7 +212,7 @@ void web_render(struct http_ex *x, const struct tpl *t, const void *view)
 
 void web_fail(struct http_ex *x, int rc)
 {
-    if (err_is_unavailable(rc)) {
+    if (err_is_unavailable(rc) || err_is_retryable(rc)) {
         http_resp_header(x, "Retry-After", STR("2"));
         http_resp_error(x, 503, "service_unavailable",
                         "The shop is very busy right now. Please try again in a moment.");

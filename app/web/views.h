@@ -24,6 +24,7 @@ struct view_layout {
     struct str csrf; /* CSRF token for forms (empty when no session) */
     struct str user_name;
     bool signed_in;
+    bool is_admin;
     int64_t cart_count;
     struct str node; /* web node that rendered the page (shown in the footer) */
 };
@@ -74,6 +75,121 @@ struct view_error {
     int64_t status;
     struct str code;
     struct str message;
+};
+
+/* A short message above a form or list ("Signed out.", "Added to your cart."). */
+struct view_signin {
+    const struct view_layout *layout;
+    struct str email; /* to refill the form */
+    struct str next;  /* where to go after signing in */
+    struct str error;
+    struct str notice;
+};
+
+struct view_signup {
+    const struct view_layout *layout;
+    struct str email;
+    struct str name;
+    struct str error;
+};
+
+struct view_cart_line {
+    int64_t sku_id;
+    struct str slug;
+    struct str name;
+    struct str brand;
+    struct str image_url;
+    int64_t size_mm;
+    int64_t quantity;
+    int64_t unit_price;
+    int64_t line_total;
+    int64_t available;
+    bool sold_out;           /* no pair left right now */
+    bool short_of;           /* fewer pairs left than the line asks for */
+    int64_t max_per_account; /* 0: no limit */
+};
+
+struct view_problem {
+    struct str text; /* "Halo 1 — size 270: sold out" */
+};
+
+struct view_cart {
+    const struct view_layout *layout;
+    struct tpl_list lines; /* of struct view_cart_line */
+    bool empty;
+    int64_t pairs;
+    int64_t total;
+    struct str idempotency_key; /* one per rendering: a double submit places one order */
+    int64_t max_line;
+    struct str error;
+    struct tpl_list problems; /* of struct view_problem */
+    struct str notice;
+};
+
+struct view_order_row {
+    int64_t id;
+    struct str status;       /* pending_payment, paid, ... */
+    struct str status_label; /* "Awaiting payment" */
+    bool pending;
+    int64_t total;
+    int64_t pairs;
+    struct str created_at;
+    struct str hold_expires_at;
+};
+
+struct view_orders {
+    const struct view_layout *layout;
+    struct tpl_list orders; /* of struct view_order_row */
+    bool empty;
+};
+
+struct view_order_line {
+    struct str slug;
+    struct str name;
+    struct str brand;
+    struct str image_url;
+    int64_t size_mm;
+    int64_t quantity;
+    int64_t unit_price;
+    int64_t line_total;
+};
+
+struct view_order {
+    const struct view_layout *layout;
+    int64_t id;
+    struct str status;
+    struct str status_label;
+    bool pending;
+    bool just_placed;
+    int64_t total;
+    int64_t pairs;
+    struct str created_at;
+    struct str hold_expires_at;
+    struct tpl_list lines; /* of struct view_order_line */
+};
+
+struct view_admin_sku {
+    int64_t sku_id;
+    int64_t size_mm;
+    int64_t available;
+    int64_t held;
+    int64_t sold;
+    int64_t buckets; /* buckets holding available pairs */
+};
+
+struct view_admin_product {
+    int64_t id;
+    struct str slug;
+    struct str name;
+    struct str brand;
+    struct tpl_list skus; /* of struct view_admin_sku */
+};
+
+struct view_admin_stock {
+    const struct view_layout *layout;
+    struct tpl_list products; /* of struct view_admin_product */
+    struct str notice;
+    struct str error;
 };
 
 extern const struct tpl_schema view_layout_schema;

@@ -1,5 +1,6 @@
 /*
- * webcfg — configuration of stampede-web: the directive table and the struct it fills.
+ * webcfg — configuration of the application processes (stampede-web and stampede-batch):
+ * the directive table and the struct it fills.
  *
  * One file (var/etc/stampede.conf, written by `stampede up`) is shared by every node; what
  * differs per node (name, socket, log, pid file) comes from STAMPEDE_CFG_* environment
@@ -45,6 +46,25 @@ struct webcfg {
     char *static_base_url;
     char *site_name;
     int64_t readyz_interval_ms;
+    char *secret;
+    int64_t session_idle_ms;
+    int64_t session_absolute_ms;
+    int64_t pw_opslimit;
+    int64_t pw_memlimit;
+    int64_t throttle_window_ms;
+    int64_t throttle_ip_limit;
+    int64_t throttle_account_limit;
+    int64_t throttle_account_lock_ms;
+    int64_t cart_max_line;
+    int64_t hold_ttl_ms;
+    int64_t checkout_retries;
+    int64_t db_lock_wait_ms;
+    char *batch_host;
+    int64_t batch_lease_ttl_ms;
+    int64_t batch_chunk;
+    int64_t batch_skip_limit;
+    int64_t batch_expire_interval_ms;
+    int64_t batch_audit_interval_ms;
 };
 
 extern const struct cfg_directive webcfg_table[];
