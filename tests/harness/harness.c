@@ -269,17 +269,26 @@ long long db_scalar(MYSQL *m, const char *fmt, ...)
 
 unsigned db_execf(MYSQL *m, const char *fmt, ...)
 {
-    char sql[8192];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (mysql_query(m, sql))
-        return mysql_errno(m);
-    MYSQL_RES *res = mysql_store_result(m);
-    if (res)
-        mysql_free_result(res);
-    return 0;
+    assert_true(n >= 0);
+    char *sql = malloc((size_t)n + 1);
+    assert_non_null(sql);
+    va_start(ap, fmt);
+    vsnprintf(sql, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    unsigned rc = 0;
+    if (mysql_query(m, sql)) {
+        rc = mysql_errno(m);
+    } else {
+        MYSQL_RES *res = mysql_store_result(m);
+        if (res)
+            mysql_free_result(res);
+    }
+    free(sql);
+    return rc;
 }
 
 bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
@@ -289,6 +298,108 @@ bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
             return true;
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+void http_parallel(struct hreq *r, size_t n, size_t max_parallel)
+{
+    CURLM *m = curl_multi_init();
+    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)max_parallel);
+    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max_parallel);
+    CURL **handles = calloc(n ? n : 1, sizeof *handles);
+    struct curl_slist **lists = calloc(n ? n : 1, sizeof *lists);
+    struct sink *bs = calloc(n ? n : 1, sizeof *bs), *hs = calloc(n ? n : 1, sizeof *hs);
+    for (size_t i = 0; i < n; i++) {
+        struct hreq *q = &r[i];
+        q->status = -1;
+        q->out = calloc(1, 1);
+        q->out_headers = calloc(1, 1);
+        q->out_len = q->out_headers_len = 0;
+        bs[i] = (struct sink){&q->out, &q->out_len};
+        hs[i] = (struct sink){&q->out_headers, &q->out_headers_len};
+        CURL *h = curl_easy_init();
+        handles[i] = h;
+        curl_easy_setopt(h, CURLOPT_URL, q->url);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &bs[i]);
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs[i]);
+        curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)q);
+        if (q->body) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
+        }
+        if (q->method && strcmp(q->method, q->body ? "POST" : "GET") != 0)
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+        struct curl_slist *l = curl_slist_append(NULL, "Expect:");
+        char ct[128];
+        if (q->ctype) {
+            snprintf(ct, sizeof ct, "Content-Type: %s", q->ctype);
+            l = curl_slist_append(l, ct);
+        }
+        for (int k = 0; k < 6; k++)
+            if (q->hdr[k][0])
+                l = curl_slist_append(l, q->hdr[k]);
+        lists[i] = l;
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
+        curl_multi_add_handle(m, h);
+    }
+    int running = 1;
+    while (running) {
+        curl_multi_perform(m, &running);
+        if (running)
+            curl_multi_poll(m, NULL, 0, 100, NULL);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            struct hreq *q;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+            if (msg->data.result == CURLE_OK)
+                curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &q->status);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        curl_multi_remove_handle(m, handles[i]);
+        curl_easy_cleanup(handles[i]);
+        curl_slist_free_all(lists[i]);
+    }
+    curl_multi_cleanup(m);
+    free(handles);
+    free(lists);
+    free(bs);
+    free(hs);
+}
+
+void hreq_free(struct hreq *r)
+{
+    free(r->out);
+    free(r->out_headers);
+    r->out = r->out_headers = NULL;
+}
+
+bool cookie_from(const char *headers, const char *name, char *out, size_t outlen)
+{
+    size_t n = strlen(name);
+    for (const char *p = headers; p && *p;) {
+        const char *eol = strstr(p, "\r\n");
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > 12 && strncasecmp(p, "set-cookie:", 11) == 0) {
+            const char *v = p + 11;
+            while (*v == ' ')
+                v++;
+            if (strncmp(v, name, n) == 0 && v[n] == '=') {
+                const char *val = v + n + 1;
+                size_t vl = strcspn(val, ";\r\n");
+                snprintf(out, outlen, "%.*s", (int)vl, val);
+                return true;
+            }
+        }
+        p = eol ? eol + 2 : NULL;
     }
     return false;
 }

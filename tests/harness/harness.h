@@ -75,6 +75,29 @@ long long db_scalar(MYSQL *m, const char *fmt, ...) __attribute__((format(printf
 /* db_execf: runs a statement; returns mysql_errno (0 on success). Test-only SQL. */
 unsigned db_execf(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Concurrent requests (libcurl multi): every hreq is one request; up to max_parallel run at
+ * once. Fill method, url, optional body/ctype and up to 6 extra header lines; status, body
+ * and headers come back (free with hreq_free). status is -1 on a transport error.
+ */
+struct hreq {
+    const char *method;
+    char url[256];
+    const char *ctype;
+    char *body;
+    char hdr[6][320];
+    long status;
+    char *out;
+    size_t out_len;
+    char *out_headers;
+    size_t out_headers_len;
+};
+void http_parallel(struct hreq *r, size_t n, size_t max_parallel);
+void hreq_free(struct hreq *r);
+
+/* cookie_from: the value of cookie `name` set by a response's headers (false if none). */
+bool cookie_from(const char *headers, const char *name, char *out, size_t outlen);
+
 /* wait_until: polls cond(arg) every 100 ms for up to timeout_ms; true when it held. */
 bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
 

@@ -13,26 +13,40 @@ case "$cmd" in
 up)
   build=$(cd "$3" && pwd)
   if [ -f "$dir/stack.env" ]; then "$0" down "$dir" || true; fi
-  base=
-  for _ in $(seq 200); do
-    b=$(( (RANDOM % 800) * 50 + 20000 ))
-    ok=1
-    for off in $(seq 0 39); do port_free $((b + off)) || { ok=0; break; }; done
-    [ $ok = 1 ] && { base=$b; break; }
+  # A port found free can be taken by someone else before our servers bind it: on a failed
+  # start, stop what started, wipe it and try again on another block (three attempts).
+  for attempt in 1 2 3; do
+    base=
+    for _ in $(seq 200); do
+      b=$(( (RANDOM % 800) * 50 + 20000 ))
+      ok=1
+      for off in $(seq 0 39); do port_free $((b + off)) || { ok=0; break; }; done
+      [ $ok = 1 ] && { base=$b; break; }
+    done
+    [ -n "$base" ] || { echo "stack.sh: no free block of 40 loopback ports" >&2; exit 1; }
+    data=$(mktemp -d "${TMPDIR:-/tmp}/stampede-test.XXXXXX")
+    chmod 755 "$data"
+    {
+      echo "STAMPEDE_REPO=$repo"
+      echo "STAMPEDE_DATA=$data"
+      echo "STAMPEDE_BUILD_DIR=$build"
+      echo "STAMPEDE_PORT_BASE=$base"
+    } > "$dir/stack.env"
+    echo "stack.sh: starting a private stack in $data on ports $base..$((base + 39)) (attempt $attempt)"
+    if (cd "$repo" && STAMPEDE_DATA=$data STAMPEDE_BUILD_DIR=$build STAMPEDE_PORT_BASE=$base \
+        STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 ./stampede up); then
+      exit 0
+    fi
+    # a sanitizer report or a refused configuration is not a port race: do not hide it
+    if grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error:|refused the configuration' \
+         "$data"/log/*.log 2>/dev/null || [ $attempt = 3 ]; then
+      "$0" down "$dir" || true
+      exit 1
+    fi
+    echo "stack.sh: start failed; trying again on other ports" >&2
+    "$0" down "$dir" || true
   done
-  [ -n "$base" ] || { echo "stack.sh: no free block of 40 loopback ports" >&2; exit 1; }
-  data=$(mktemp -d "${TMPDIR:-/tmp}/stampede-test.XXXXXX")
-  chmod 755 "$data"
-  {
-    echo "STAMPEDE_REPO=$repo"
-    echo "STAMPEDE_DATA=$data"
-    echo "STAMPEDE_BUILD_DIR=$build"
-    echo "STAMPEDE_PORT_BASE=$base"
-  } > "$dir/stack.env"
-  echo "stack.sh: starting a private stack in $data on ports $base..$((base + 39))"
-  cd "$repo"
-  STAMPEDE_DATA=$data STAMPEDE_BUILD_DIR=$build STAMPEDE_PORT_BASE=$base \
-    STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 ./stampede up
+  exit 1
   ;;
 down)
   [ -f "$dir/stack.env" ] || exit 0

@@ -289,8 +289,10 @@ static void test_response_serialization(void **state)
 {
     (void)state;
     struct http_ex x;
-    static struct http_hooks hooks = {NULL, NULL, "X-Content-Type-Options: nosniff\r\n",
-                                      "Strict-Transport-Security: max-age=31536000\r\n"};
+    static struct http_hooks hooks = {
+        .extra_headers = "X-Content-Type-Options: nosniff\r\n",
+        .https_headers = "Strict-Transport-Security: max-age=31536000\r\n",
+    };
     run(&x, "GET", "/", NULL, NULL);
     x.hooks = &hooks;
     http_resp_header(&x, "X-Evil", STR("a\r\nSet-Cookie: x=1"));

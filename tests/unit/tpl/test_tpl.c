@@ -403,7 +403,11 @@ static void test_set_load_with_view_schemas(void **state)
     struct buf err, out;
     buf_init(&err, 4096);
     buf_init(&out, 1 << 16);
-    struct tpl_set *set = tpl_set_load(tmpdir, view_bindings, view_bindings_len, &assets, &err);
+    /* the real page schemas, for the three pages written above */
+    const struct tpl_binding pages[] = {{"home.html", &view_home_schema},
+                                        {"product.html", &view_product_schema},
+                                        {"error.html", &view_error_schema}};
+    struct tpl_set *set = tpl_set_load(tmpdir, pages, 3, &assets, &err);
     if (!set)
         fail_msg("load failed: %s", buf_cstr(&err));
     assert_non_null(tpl_get(set, "home.html"));

@@ -1,0 +1,408 @@
+/*
+ * Integration: accounts, sessions, CSRF, ownership and sign-in throttling, through HAProxy.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct stack S;
+static MYSQL *DB;
+static char tag[16];
+
+static const char *const JSON_HDRS[] = {"X-Requested-With: stampede", NULL};
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    DB = stack_db(&S, 0);
+    if (sodium_init() < 0)
+        fail();
+    snprintf(tag, sizeof tag, "%08x", (unsigned)randombytes_random());
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    db_execf(DB, "DELETE FROM login_throttle");
+    mysql_close(DB);
+    return 0;
+}
+
+static long api(struct client *c, const char *method, const char *path, const char *json,
+                struct resp *r)
+{
+    if (client_request(c, method, stack_url(&S, path), json ? "application/json" : NULL, json,
+                       JSON_HDRS, r) != 0)
+        fail_msg("%s %s: no response", method, path);
+    return r->status;
+}
+
+static const char *email_of(const char *who)
+{
+    static char bufs[4][128];
+    static int i;
+    char *b = bufs[i++ % 4];
+    snprintf(b, 128, "%s-%s@test.stampede", who, tag);
+    return b;
+}
+
+/* signup: a new account through the API; the client keeps its session cookie */
+static void signup(struct client *c, const char *who)
+{
+    char body[300];
+    snprintf(body, sizeof body,
+             "{\"email\":\"%s\",\"password\":\"correct horse battery\",\"name\":\"%s\"}",
+             email_of(who), who);
+    struct resp r;
+    if (api(c, "POST", "/api/v1/accounts", body, &r) != 201)
+        fail_msg("signup %s: %ld %s", who, r.status, r.body);
+    resp_free(&r);
+}
+
+static void sid_of(const struct resp *r, char *out, size_t len)
+{
+    if (!cookie_from(r->headers, "stampede_sid", out, len))
+        fail_msg("no session cookie in: %s", r->headers);
+}
+
+static void test_signup_rules(void **state)
+{
+    (void)state;
+    struct client *c = client_new();
+    struct resp r;
+    char body[300];
+    /* too short, too common, the e-mail itself */
+    const char *weak[] = {"short", "1234567890", "password123", "qwertyuiop"};
+    for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++) {
+        snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\",\"name\":\"W\"}",
+                 email_of("weak"), weak[i]);
+        assert_int_equal(api(c, "POST", "/api/v1/accounts", body, &r), 422);
+        assert_true(resp_contains(&r, "\"weak_password\""));
+        resp_free(&r);
+    }
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\",\"name\":\"W\"}",
+             email_of("weak"), email_of("weak"));
+    assert_int_equal(api(c, "POST", "/api/v1/accounts", body, &r), 422);
+    resp_free(&r);
+    assert_int_equal(
+        db_scalar(DB, "SELECT COUNT(*) FROM accounts WHERE email = '%s'", email_of("weak")), 0);
+    /* a good one works once; the stored hash is argon2id, never the password */
+    signup(c, "alice");
+    assert_int_equal(db_scalar(DB,
+                               "SELECT password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%%' "
+                               "FROM accounts WHERE email = '%s'",
+                               email_of("alice")),
+                     1);
+    snprintf(body, sizeof body,
+             "{\"email\":\"%s\",\"password\":\"another good password\",\"name\":\"A\"}",
+             email_of("ALICE"));
+    /* e-mails are case-insensitive */
+    char upper[128];
+    snprintf(upper, sizeof upper, "ALICE-%s@TEST.STAMPEDE", tag);
+    snprintf(body, sizeof body,
+             "{\"email\":\"%s\",\"password\":\"another good password\",\"name\":\"A\"}", upper);
+    assert_int_equal(api(c, "POST", "/api/v1/accounts", body, &r), 409);
+    assert_true(resp_contains(&r, "\"email_taken\""));
+    resp_free(&r);
+    /* malformed input is a clear 400 */
+    assert_int_equal(api(c, "POST", "/api/v1/accounts", "{\"email\":\"nope\"}", &r), 400);
+    resp_free(&r);
+    client_free(c);
+}
+
+static void test_session_rotates_at_signin_and_dies_at_signout(void **state)
+{
+    (void)state;
+    struct client *c = client_new();
+    signup(c, "bob");
+    struct resp r;
+    assert_int_equal(api(c, "GET", "/api/v1/session", NULL, &r), 200);
+    resp_free(&r);
+    /* sign in again: a new id, and the old one is dead */
+    char body[300], first[64], second[64];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"correct horse battery\"}",
+             email_of("bob"));
+    assert_int_equal(api(c, "POST", "/api/v1/session", body, &r), 200);
+    sid_of(&r, first, sizeof first);
+    resp_free(&r);
+    assert_int_equal(api(c, "POST", "/api/v1/session", body, &r), 200);
+    sid_of(&r, second, sizeof second);
+    resp_free(&r);
+    assert_string_not_equal(first, second);
+    assert_true(strlen(second) >= 43); /* 32 random bytes, base64url */
+    struct client *old = client_new();
+    char cookie[128];
+    snprintf(cookie, sizeof cookie, "Cookie: stampede_sid=%s", first);
+    const char *hdrs[] = {cookie, NULL};
+    assert_int_equal(
+        client_request(old, "GET", stack_url(&S, "/api/v1/session"), NULL, NULL, hdrs, &r), 0);
+    assert_int_equal(r.status, 401);
+    resp_free(&r);
+    /* sign out: 204, and the cookie no longer works anywhere (server-side) */
+    assert_int_equal(api(c, "DELETE", "/api/v1/session", NULL, &r), 204);
+    resp_free(&r);
+    snprintf(cookie, sizeof cookie, "Cookie: stampede_sid=%s", second);
+    assert_int_equal(
+        client_request(old, "GET", stack_url(&S, "/api/v1/cart"), NULL, NULL, hdrs, &r), 0);
+    assert_int_equal(r.status, 401);
+    assert_true(resp_contains(&r, "\"unauthenticated\""));
+    resp_free(&r);
+    /* nothing of the session is left in the database (only hashes were ever stored) */
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = "
+                               "s.account_id WHERE a.email = '%s'",
+                               email_of("bob")),
+                     0);
+    client_free(old);
+    client_free(c);
+}
+
+/* csrf_of: the csrf token of the first form on a page */
+static void csrf_of(const struct resp *r, char *out, size_t len)
+{
+    const char *p = strstr(r->body, "name=\"csrf\" value=\"");
+    if (!p)
+        fail_msg("no csrf field on the page");
+    p += strlen("name=\"csrf\" value=\"");
+    size_t n = strcspn(p, "\"");
+    snprintf(out, len, "%.*s", (int)n, p);
+}
+
+static void test_csrf_is_required(void **state)
+{
+    (void)state;
+    struct client *c = client_new();
+    signup(c, "carol");
+    long long sku = db_scalar(DB, "SELECT s.sku_id FROM stock s WHERE s.available > 5 LIMIT 1");
+    char json[100], form[300];
+    snprintf(json, sizeof json, "{\"sku_id\":%lld,\"quantity\":1}", sku);
+    struct resp r;
+    /* JSON without the header */
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/api/v1/cart/items"),
+                                    "application/json", json, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 403);
+    assert_true(resp_contains(&r, "\"csrf\""));
+    resp_free(&r);
+    /* a form without, or with a wrong, token */
+    snprintf(form, sizeof form, "sku_id=%lld&quantity=1", sku);
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/cart/items"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 403);
+    resp_free(&r);
+    snprintf(form, sizeof form,
+             "csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&sku_id=%lld&quantity=1", sku);
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/cart/items"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 403);
+    resp_free(&r);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM cart_items c JOIN accounts a ON a.id = "
+                               "c.account_id WHERE a.email = '%s'",
+                               email_of("carol")),
+                     0);
+    /* the token from our own page works */
+    assert_int_equal(client_get(c, stack_url(&S, "/cart"), &r), 0);
+    assert_int_equal(r.status, 200);
+    char token[128];
+    csrf_of(&r, token, sizeof token);
+    resp_free(&r);
+    snprintf(form, sizeof form, "csrf=%s&sku_id=%lld&quantity=1", token, sku);
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/cart/items"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 303);
+    resp_free(&r);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM cart_items c JOIN accounts a ON a.id = "
+                               "c.account_id WHERE a.email = '%s'",
+                               email_of("carol")),
+                     1);
+    client_free(c);
+}
+
+static void test_other_shoppers_orders_are_404(void **state)
+{
+    (void)state;
+    struct client *a = client_new(), *b = client_new();
+    signup(a, "dave");
+    signup(b, "erin");
+    long long sku = db_scalar(DB, "SELECT s.sku_id FROM stock s JOIN skus k ON k.id = s.sku_id "
+                                  "JOIN products p ON p.id = k.product_id WHERE s.available > 5 "
+                                  "AND p.max_per_account IS NULL LIMIT 1");
+    char json[100];
+    snprintf(json, sizeof json, "{\"sku_id\":%lld,\"quantity\":1}", sku);
+    struct resp r;
+    assert_int_equal(api(a, "POST", "/api/v1/cart/items", json, &r), 200);
+    resp_free(&r);
+    const char *hdrs[] = {"X-Requested-With: stampede", "Idempotency-Key: dave-order-0001", NULL};
+    assert_int_equal(
+        client_request(a, "POST", stack_url(&S, "/api/v1/checkout"), NULL, NULL, hdrs, &r), 0);
+    assert_int_equal(r.status, 201);
+    cJSON *j = resp_json(&r);
+    long long order = (long long)cJSON_GetObjectItem(j, "order_id")->valuedouble;
+    cJSON_Delete(j);
+    resp_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/orders/%lld", order);
+    assert_int_equal(api(a, "GET", path, NULL, &r), 200);
+    resp_free(&r);
+    assert_int_equal(api(b, "GET", path, NULL, &r), 404);
+    assert_true(resp_contains(&r, "\"order_not_found\""));
+    resp_free(&r);
+    snprintf(path, sizeof path, "/orders/%lld", order);
+    assert_int_equal(client_get(b, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+    /* and it is not in erin's list */
+    assert_int_equal(api(b, "GET", "/api/v1/orders", NULL, &r), 200);
+    assert_true(resp_contains(&r, "\"orders\":[]"));
+    resp_free(&r);
+    /* anonymous: 401 for the API, a redirect to sign-in for pages */
+    struct client *anon = client_new();
+    assert_int_equal(client_get(anon, stack_url(&S, "/orders"), &r), 0);
+    assert_int_equal(r.status, 303);
+    char loc[256];
+    assert_true(resp_header(&r, "Location", loc, sizeof loc));
+    assert_non_null(strstr(loc, "/account/signin?next=%2Forders"));
+    resp_free(&r);
+    assert_int_equal(client_get(anon, stack_url(&S, "/api/v1/orders"), &r), 0);
+    assert_int_equal(r.status, 401);
+    resp_free(&r);
+    /* a shopper is not an admin */
+    assert_int_equal(client_get(a, stack_url(&S, "/admin/stock"), &r), 0);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+    client_free(anon);
+    client_free(a);
+    client_free(b);
+    assert_int_equal(stack_run(&S, "./stampede batch audit-stock >/dev/null"), 0);
+}
+
+static long signin(struct client *c, const char *email, const char *password, struct resp *r)
+{
+    char body[300];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    return api(c, "POST", "/api/v1/session", body, r);
+}
+
+static void test_throttling(void **state)
+{
+    (void)state;
+    struct client *owner = client_new();
+    signup(owner, "frank"); /* this browser now has a device cookie for frank */
+    struct resp r;
+    struct client *attacker = client_new();
+    /* 5 wrong passwords lock the account briefly ... */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(signin(attacker, email_of("frank"), "wrong password!!", &r), 401);
+        resp_free(&r);
+    }
+    assert_int_equal(signin(attacker, email_of("frank"), "wrong password!!", &r), 429);
+    char v[32];
+    assert_true(resp_header(&r, "Retry-After", v, sizeof v));
+    long wait = strtol(v, NULL, 10);
+    assert_true(wait > 0 && wait <= 60);
+    resp_free(&r);
+    /* ... even the right password from a browser without frank's device cookie waits ... */
+    assert_int_equal(signin(attacker, email_of("frank"), "correct horse battery", &r), 429);
+    resp_free(&r);
+    /* the lock is short: it is stored with its end time, at most a minute away */
+    assert_int_equal(db_scalar(DB,
+                               "SELECT locked_until <= NOW(6) + INTERVAL 61 SECOND FROM "
+                               "login_throttle WHERE throttle_key = 'acct:%s'",
+                               email_of("frank")),
+                     1);
+    /* ... and frank's own browser is never locked out (a success clears the account's lock) */
+    assert_int_equal(signin(owner, email_of("frank"), "correct horse battery", &r), 200);
+    resp_free(&r);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM login_throttle WHERE throttle_key = 'acct:%s'",
+                               email_of("frank")),
+                     0);
+
+    /* per IP: many failures over different accounts trip the IP limit (20) */
+    db_execf(DB, "DELETE FROM login_throttle");
+    long last = 0;
+    for (int i = 0; i < 25 && last != 429; i++) {
+        char who[32];
+        snprintf(who, sizeof who, "nobody%d", i);
+        last = signin(attacker, email_of(who), "wrong password!!", &r);
+        resp_free(&r);
+    }
+    assert_int_equal(last, 429);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM login_throttle WHERE throttle_key LIKE "
+                                   "'ip:%%' AND locked_until > NOW(6)"),
+                     1);
+    db_execf(DB, "DELETE FROM login_throttle");
+    client_free(attacker);
+    client_free(owner);
+}
+
+static void test_html_signup_signin_signout(void **state)
+{
+    (void)state;
+    struct client *c = client_new();
+    struct resp r;
+    assert_int_equal(client_get(c, stack_url(&S, "/account/signup"), &r), 0);
+    assert_int_equal(r.status, 200);
+    char token[128], form[600];
+    csrf_of(&r, token, sizeof token);
+    resp_free(&r);
+    snprintf(form, sizeof form, "csrf=%s&name=Gina&email=%s&password=short", token,
+             email_of("gina"));
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/account/signup"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 422);
+    assert_true(resp_contains(&r, "at least 10 characters"));
+    assert_true(resp_contains(&r, "Gina")); /* the form keeps what was typed */
+    resp_free(&r);
+    snprintf(form, sizeof form, "csrf=%s&name=Gina&email=%s&password=gina+likes+drops", token,
+             email_of("gina"));
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/account/signup"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 303);
+    resp_free(&r);
+    assert_int_equal(client_get(c, stack_url(&S, "/"), &r), 0);
+    assert_true(resp_contains(&r, "Gina"));
+    csrf_of(&r, token, sizeof token); /* the sign-out form */
+    resp_free(&r);
+    snprintf(form, sizeof form, "csrf=%s", token);
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/account/signout"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 303);
+    resp_free(&r);
+    assert_int_equal(client_get(c, stack_url(&S, "/orders"), &r), 0);
+    assert_int_equal(r.status, 303); /* signed out: back to sign-in */
+    resp_free(&r);
+    client_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signup_rules),
+        cmocka_unit_test(test_session_rotates_at_signin_and_dies_at_signout),
+        cmocka_unit_test(test_csrf_is_required),
+        cmocka_unit_test(test_other_shoppers_orders_are_404),
+        cmocka_unit_test(test_throttling),
+        cmocka_unit_test(test_html_signup_signin_signout),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

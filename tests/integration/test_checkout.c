@@ -1,0 +1,487 @@
+/*
+ * Integration: checkout never oversells (I1-I3), is idempotent (I6) and holds expire (I8).
+ *
+ * 500 shoppers with their own accounts, really signed in through POST /api/v1/session, race
+ * through HAProxy for sizes with 50 pairs: one plain size, one split over buckets, and two
+ * sizes per order (the deadlock-prone shape). Each race must sell exactly 50 and end with a
+ * clean `stampede batch audit-stock`.
+ *
+ * The negative controls run the same race directly in SQL against a copy of the stock row,
+ * without a lock and with a FOR UPDATE that autocommit makes useless; both must oversell,
+ * which shows the race is fierce enough to catch a checkout without proper locking.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SHOPPERS 500
+#define STOCK    50
+#define PASSWORD "race-day-password-2026"
+
+static struct stack S;
+static MYSQL *DB;
+static char tokens[SHOPPERS][64];
+static long long account_ids[SHOPPERS];
+static char run_tag[16];
+
+static void set_common_headers(struct hreq *q, int shopper)
+{
+    snprintf(q->hdr[0], sizeof q->hdr[0], "X-Requested-With: stampede");
+    if (shopper >= 0)
+        snprintf(q->hdr[1], sizeof q->hdr[1], "Cookie: stampede_sid=%s", tokens[shopper]);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    DB = stack_db(&S, 0);
+    if (sodium_init() < 0)
+        fail_msg("libsodium");
+    snprintf(run_tag, sizeof run_tag, "%08x", (unsigned)randombytes_random());
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(hash, PASSWORD, strlen(PASSWORD), 2, 19u << 20,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        fail_msg("argon2id");
+    /* accounts are created in SQL (one argon2 hash for all); signing in goes through the
+     * real API, so every shopper has a real server-side session */
+    static char sql[SHOPPERS * 220 + 256];
+    size_t o = (size_t)snprintf(sql, sizeof sql,
+                                "INSERT INTO accounts (email, name, password_hash) VALUES ");
+    for (int i = 0; i < SHOPPERS; i++)
+        o += (size_t)snprintf(sql + o, sizeof sql - o,
+                              "%s('race%s-%03d@test.stampede', 'Racer %d', '%s')", i ? "," : "",
+                              run_tag, i, i, hash);
+    assert_int_equal(db_execf(DB, "%s", sql), 0);
+    for (int i = 0; i < SHOPPERS; i++)
+        account_ids[i] = db_scalar(
+            DB, "SELECT id FROM accounts WHERE email = 'race%s-%03d@test.stampede'", run_tag, i);
+
+    static struct hreq req[SHOPPERS];
+    memset(req, 0, sizeof req);
+    for (int i = 0; i < SHOPPERS; i++) {
+        req[i].method = "POST";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/session", S.base_url);
+        req[i].ctype = "application/json";
+        char body[200];
+        snprintf(body, sizeof body, "{\"email\":\"race%s-%03d@test.stampede\",\"password\":\"%s\"}",
+                 run_tag, i, PASSWORD);
+        req[i].body = strdup(body);
+        set_common_headers(&req[i], -1);
+    }
+    http_parallel(req, SHOPPERS, SHOPPERS);
+    for (int i = 0; i < SHOPPERS; i++) {
+        if (req[i].status != 200 ||
+            !cookie_from(req[i].out_headers, "stampede_sid", tokens[i], sizeof tokens[i]))
+            fail_msg("shopper %d could not sign in: %ld %s", i, req[i].status, req[i].out);
+        free(req[i].body);
+        hreq_free(&req[i]);
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mysql_close(DB);
+    return 0;
+}
+
+/* make_sku: a new product with one size of `stock` pairs split over `buckets` buckets */
+static long long make_sku(int stock, int buckets, const char *label)
+{
+    static int n;
+    char slug[80];
+    snprintf(slug, sizeof slug, "race-%s-%s-%d", run_tag, label, ++n);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO products (slug, name, brand, description, price_krw, "
+                              "image) VALUES ('%s', 'Race %s', 'Test', 'race', 150000, "
+                              "'img/favicon.svg')",
+                              slug, label),
+                     0);
+    long long product = db_scalar(DB, "SELECT id FROM products WHERE slug = '%s'", slug);
+    assert_int_equal(
+        db_execf(DB, "INSERT INTO skus (product_id, size_mm) VALUES (%lld, 270)", product), 0);
+    long long sku = db_scalar(DB, "SELECT id FROM skus WHERE product_id = %lld", product);
+    for (int b = 0; b < buckets; b++) {
+        int q = stock / buckets + (b < stock % buckets ? 1 : 0);
+        assert_int_equal(db_execf(DB,
+                                  "INSERT INTO stock (sku_id, bucket, available) VALUES (%lld, "
+                                  "%d, %d)",
+                                  sku, b, q),
+                         0);
+        assert_int_equal(db_execf(DB,
+                                  "INSERT INTO inventory_ledger (sku_id, bucket, reason, "
+                                  "d_available, ref_type, ref_id) VALUES (%lld, %d, 'receive', "
+                                  "%d, 'test', 'race')",
+                                  sku, b, q),
+                         0);
+    }
+    return sku;
+}
+
+static void clear_carts(void)
+{
+    assert_int_equal(db_execf(DB,
+                              "DELETE c FROM cart_items c JOIN accounts a ON a.id = c.account_id "
+                              "WHERE a.email LIKE 'race%s-%%'",
+                              run_tag),
+                     0);
+}
+
+static void fill_carts(const long long *skus, int nskus)
+{
+    static struct hreq req[SHOPPERS];
+    for (int k = 0; k < nskus; k++) {
+        memset(req, 0, sizeof req);
+        for (int i = 0; i < SHOPPERS; i++) {
+            /* half of the shoppers add the sizes in the other order */
+            long long sku = skus[(i % 2) ? nskus - 1 - k : k];
+            req[i].method = "POST";
+            snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/cart/items", S.base_url);
+            req[i].ctype = "application/json";
+            char body[100];
+            snprintf(body, sizeof body, "{\"sku_id\":%lld,\"quantity\":1}", sku);
+            req[i].body = strdup(body);
+            set_common_headers(&req[i], i);
+        }
+        http_parallel(req, SHOPPERS, 200);
+        for (int i = 0; i < SHOPPERS; i++) {
+            if (req[i].status != 200)
+                fail_msg("shopper %d: add to cart: %ld %s", i, req[i].status, req[i].out);
+            free(req[i].body);
+            hreq_free(&req[i]);
+        }
+    }
+}
+
+/* race: every shopper checks out at once with its own key; returns the 201 count */
+static int race(const char *label, int *conflicts)
+{
+    static struct hreq req[SHOPPERS];
+    memset(req, 0, sizeof req);
+    for (int i = 0; i < SHOPPERS; i++) {
+        req[i].method = "POST";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/checkout", S.base_url);
+        set_common_headers(&req[i], i);
+        snprintf(req[i].hdr[2], sizeof req[i].hdr[2], "Idempotency-Key: %s-%s-%03d", run_tag, label,
+                 i);
+    }
+    http_parallel(req, SHOPPERS, SHOPPERS);
+    int created = 0, other = 0;
+    *conflicts = 0;
+    for (int i = 0; i < SHOPPERS; i++) {
+        if (req[i].status == 201)
+            created++;
+        else if (req[i].status == 409 && strstr(req[i].out, "\"out_of_stock\""))
+            (*conflicts)++;
+        else if (other++ < 5)
+            print_message("unexpected answer %ld: %.200s\n", req[i].status, req[i].out);
+        hreq_free(&req[i]);
+    }
+    assert_int_equal(other, 0);
+    return created;
+}
+
+static void assert_sold_exactly(long long sku, int expected)
+{
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(DISTINCT o.id) FROM orders o JOIN order_lines l ON "
+                               "l.order_id = o.id WHERE l.sku_id = %lld",
+                               sku),
+                     expected);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l WHERE "
+                               "l.sku_id = %lld",
+                               sku),
+                     expected);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku),
+                     STOCK - expected);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", sku),
+                     expected);
+    assert_int_equal(
+        db_scalar(DB, "SELECT MIN(available) FROM stock WHERE sku_id = %lld", sku) >= 0, 1);
+}
+
+static void assert_audit_clean(void)
+{
+    assert_int_equal(stack_run(&S, "./stampede batch audit-stock"), 0);
+}
+
+static void test_500_shoppers_one_plain_size(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 1, "plain");
+    clear_carts();
+    fill_carts(&sku, 1);
+    int conflicts;
+    int created = race("plain", &conflicts);
+    assert_int_equal(created, STOCK);
+    assert_int_equal(conflicts, SHOPPERS - STOCK);
+    assert_sold_exactly(sku, STOCK);
+    assert_audit_clean();
+}
+
+static void test_500_shoppers_one_bucketed_size(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 5, "bucketed");
+    clear_carts();
+    fill_carts(&sku, 1);
+    int conflicts;
+    int created = race("bucketed", &conflicts);
+    assert_int_equal(created, STOCK);
+    assert_int_equal(conflicts, SHOPPERS - STOCK);
+    assert_sold_exactly(sku, STOCK);
+    /* the orders really spread over the buckets */
+    assert_true(db_scalar(DB,
+                          "SELECT COUNT(DISTINCT bucket) FROM inventory_ledger WHERE sku_id = "
+                          "%lld AND reason = 'hold'",
+                          sku) > 1);
+    assert_audit_clean();
+}
+
+static void test_500_shoppers_two_sizes_each(void **state)
+{
+    (void)state;
+    long long skus[2] = {make_sku(STOCK, 1, "pair-a"), make_sku(STOCK, 3, "pair-b")};
+    clear_carts();
+    fill_carts(skus, 2);
+    int conflicts;
+    int created = race("pair", &conflicts);
+    assert_int_equal(created, STOCK);
+    assert_int_equal(conflicts, SHOPPERS - STOCK);
+    assert_sold_exactly(skus[0], STOCK);
+    assert_sold_exactly(skus[1], STOCK);
+    assert_audit_clean();
+}
+
+/* ---- negative controls: the same race without proper locking oversells */
+
+struct control {
+    const char *mode; /* "plain" | "autocommit_for_update" | "locked" */
+    int sold;
+    pthread_mutex_t mu;
+};
+
+static void *control_worker(void *arg)
+{
+    struct control *c = arg;
+    mysql_thread_init();
+    MYSQL *m = stack_db(&S, 0);
+    bool locked = strcmp(c->mode, "locked") == 0;
+    for (;;) {
+        if (locked)
+            mysql_query(m, "BEGIN");
+        const char *sel = strcmp(c->mode, "plain") == 0
+                              ? "SELECT available FROM race_copy WHERE sku_id = 1"
+                              : "SELECT available FROM race_copy WHERE sku_id = 1 FOR UPDATE";
+        if (mysql_query(m, sel))
+            break;
+        MYSQL_RES *r = mysql_store_result(m);
+        MYSQL_ROW row = mysql_fetch_row(r);
+        long v = row ? strtol(row[0], NULL, 10) : 0;
+        mysql_free_result(r);
+        if (v <= 0) {
+            if (locked)
+                mysql_query(m, "COMMIT");
+            break;
+        }
+        usleep(500); /* the time a real checkout spends between its read and its write */
+        char up[128];
+        snprintf(up, sizeof up, "UPDATE race_copy SET available = %ld WHERE sku_id = 1", v - 1);
+        if (mysql_query(m, up))
+            break;
+        if (locked && mysql_query(m, "COMMIT"))
+            break;
+        pthread_mutex_lock(&c->mu);
+        c->sold++;
+        pthread_mutex_unlock(&c->mu);
+    }
+    mysql_close(m);
+    mysql_thread_end();
+    return NULL;
+}
+
+static int run_control(const char *mode)
+{
+    assert_int_equal(db_execf(DB, "DROP TABLE IF EXISTS race_copy"), 0);
+    assert_int_equal(db_execf(DB, "CREATE TABLE race_copy (sku_id BIGINT PRIMARY KEY, available "
+                                  "INT NOT NULL, CHECK (available >= 0)) ENGINE=InnoDB"),
+                     0);
+    assert_int_equal(db_execf(DB, "INSERT INTO race_copy VALUES (1, %d)", STOCK), 0);
+    struct control c = {mode, 0, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t t[32];
+    for (int i = 0; i < 32; i++)
+        pthread_create(&t[i], NULL, control_worker, &c);
+    for (int i = 0; i < 32; i++)
+        pthread_join(t[i], NULL);
+    db_execf(DB, "DROP TABLE IF EXISTS race_copy");
+    return c.sold;
+}
+
+static void test_negative_controls_oversell(void **state)
+{
+    (void)state;
+    int plain = run_control("plain");
+    int autocommit = run_control("autocommit_for_update");
+    int locked = run_control("locked");
+    print_message("negative controls: %d pairs sold from %d without a lock, %d with FOR UPDATE "
+                  "under autocommit; %d with a real transaction\n",
+                  plain, STOCK, autocommit, locked);
+    assert_true(plain > STOCK);      /* unlocked read-then-write oversells */
+    assert_true(autocommit > STOCK); /* FOR UPDATE outside a transaction does nothing */
+    assert_int_equal(locked, STOCK); /* the harness counts right when the locking is right */
+}
+
+/* ---- idempotency */
+
+static void test_one_key_twenty_requests_one_order(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 1, "idem");
+    clear_carts();
+    int shopper = 7;
+    struct hreq add = {.method = "POST", .ctype = "application/json"};
+    snprintf(add.url, sizeof add.url, "%s/api/v1/cart/items", S.base_url);
+    char body[100];
+    snprintf(body, sizeof body, "{\"sku_id\":%lld,\"quantity\":2}", sku);
+    add.body = body;
+    set_common_headers(&add, shopper);
+    http_parallel(&add, 1, 1);
+    assert_int_equal(add.status, 200);
+    hreq_free(&add);
+
+    struct hreq req[20];
+    memset(req, 0, sizeof req);
+    for (int i = 0; i < 20; i++) {
+        req[i].method = "POST";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/checkout", S.base_url);
+        set_common_headers(&req[i], shopper);
+        snprintf(req[i].hdr[2], sizeof req[i].hdr[2], "Idempotency-Key: %s-storm", run_tag);
+    }
+    http_parallel(req, 20, 20);
+    long long order = -1;
+    int created = 0;
+    for (int i = 0; i < 20; i++) {
+        if (req[i].status != 201 && req[i].status != 200)
+            fail_msg("request %d: %ld %s", i, req[i].status, req[i].out);
+        created += req[i].status == 201;
+        cJSON *j = cJSON_Parse(req[i].out);
+        long long id = (long long)cJSON_GetObjectItem(j, "order_id")->valuedouble;
+        cJSON_Delete(j);
+        if (order < 0)
+            order = id;
+        assert_int_equal(id, order);
+        hreq_free(&req[i]);
+    }
+    assert_int_equal(created, 1);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM orders WHERE account_id = %lld AND "
+                               "idempotency_key = '%s-storm'",
+                               account_ids[shopper], run_tag),
+                     1);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", sku), 2);
+
+    /* the same key with another cart is refused and changes nothing */
+    snprintf(body, sizeof body, "{\"sku_id\":%lld,\"quantity\":1}", sku);
+    struct hreq again = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(again.url, sizeof again.url, "%s/api/v1/cart/items", S.base_url);
+    set_common_headers(&again, shopper);
+    http_parallel(&again, 1, 1);
+    assert_int_equal(again.status, 200);
+    hreq_free(&again);
+    struct hreq reuse = {.method = "POST"};
+    snprintf(reuse.url, sizeof reuse.url, "%s/api/v1/checkout", S.base_url);
+    set_common_headers(&reuse, shopper);
+    snprintf(reuse.hdr[2], sizeof reuse.hdr[2], "Idempotency-Key: %s-storm", run_tag);
+    http_parallel(&reuse, 1, 1);
+    assert_int_equal(reuse.status, 422);
+    assert_non_null(strstr(reuse.out, "idempotency_key_reused"));
+    hreq_free(&reuse);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", sku), 2);
+    assert_audit_clean();
+}
+
+/* ---- expiry */
+
+static void test_expired_hold_returns_stock(void **state)
+{
+    (void)state;
+    long long sku = make_sku(10, 2, "expiry");
+    clear_carts();
+    int shopper = 11;
+    char body[100];
+    snprintf(body, sizeof body, "{\"sku_id\":%lld,\"quantity\":3}", sku);
+    struct hreq add = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(add.url, sizeof add.url, "%s/api/v1/cart/items", S.base_url);
+    set_common_headers(&add, shopper);
+    http_parallel(&add, 1, 1);
+    assert_int_equal(add.status, 200);
+    hreq_free(&add);
+    struct hreq co = {.method = "POST"};
+    snprintf(co.url, sizeof co.url, "%s/api/v1/checkout", S.base_url);
+    set_common_headers(&co, shopper);
+    snprintf(co.hdr[2], sizeof co.hdr[2], "Idempotency-Key: %s-expiry", run_tag);
+    http_parallel(&co, 1, 1);
+    assert_int_equal(co.status, 201);
+    cJSON *j = cJSON_Parse(co.out);
+    long long order = (long long)cJSON_GetObjectItem(j, "order_id")->valuedouble;
+    cJSON_Delete(j);
+    hreq_free(&co);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku), 7);
+
+    /* the hold runs out; the scheduled expire-holds job gives the pairs back */
+    assert_int_equal(db_execf(DB,
+                              "UPDATE orders SET hold_expires_at = NOW(6) - INTERVAL 1 SECOND "
+                              "WHERE id = %lld",
+                              order),
+                     0);
+    bool back = false;
+    for (int i = 0; i < 100 && !back; i++) {
+        back = db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku) == 10;
+        if (!back)
+            usleep(100 * 1000);
+    }
+    assert_true(back);
+    assert_int_equal(db_scalar(DB, "SELECT status = 'expired' FROM orders WHERE id = %lld", order),
+                     1);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", sku), 0);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COALESCE(SUM(d_available), 0) FROM inventory_ledger WHERE "
+                               "ref_type = 'order' AND ref_id = '%lld' AND reason = 'expire'",
+                               order),
+                     3);
+    /* the API shows it expired */
+    struct hreq get = {.method = "GET"};
+    snprintf(get.url, sizeof get.url, "%s/api/v1/orders/%lld", S.base_url, order);
+    set_common_headers(&get, shopper);
+    http_parallel(&get, 1, 1);
+    assert_int_equal(get.status, 200);
+    assert_non_null(strstr(get.out, "\"status\":\"expired\""));
+    hreq_free(&get);
+    assert_audit_clean();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_negative_controls_oversell),
+        cmocka_unit_test(test_500_shoppers_one_plain_size),
+        cmocka_unit_test(test_500_shoppers_one_bucketed_size),
+        cmocka_unit_test(test_500_shoppers_two_sizes_each),
+        cmocka_unit_test(test_one_key_twenty_requests_one_order),
+        cmocka_unit_test(test_expired_hold_returns_stock),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
