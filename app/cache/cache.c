@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/sec.h"
 
 #include <libmemcached/memcached.h>
 #include <string.h>
@@ -13,6 +14,7 @@ struct cache {
     bool enabled;
     int nservers;
     struct cache_stats stats;
+    struct cache_l2_state l2;
 };
 
 static bool key_ok(struct str k)
@@ -30,6 +32,9 @@ static bool key_ok(struct str k)
 struct cache *cache_new(const struct cache_opts *o)
 {
     struct cache *c = mem_calloc(1, sizeof *c);
+    c->l2.lease_wait_ms = o->lease_wait_ms > 0 ? o->lease_wait_ms : 200;
+    sec_random(&c->l2.rng, sizeof c->l2.rng);
+    c->l2.rng |= 1; /* xorshift state must not be 0 */
     if (!o->enabled || !o->servers || !*o->servers)
         return c;
     c->mc = memcached_create(NULL);
@@ -118,6 +123,59 @@ int cache_get(struct cache *c, struct str key, struct arena *a, struct str *val,
         return fail(c, r, "get");
     c->stats.misses++;
     return ERR_NOTFOUND;
+}
+
+int cache_mget(struct cache *c, struct cache_item *items, size_t n, struct arena *a)
+{
+    for (size_t i = 0; i < n; i++) {
+        items[i].found = false;
+        items[i].val = STR_NULL;
+        items[i].cas = 0;
+    }
+    if (!c->enabled || n == 0)
+        return 0;
+    enum { MAX_KEYS = 64 };
+    if (n > MAX_KEYS)
+        return ERR_INVAL;
+    const char *keys[MAX_KEYS];
+    size_t lens[MAX_KEYS];
+    for (size_t i = 0; i < n; i++) {
+        if (!key_ok(items[i].key))
+            return ERR_INVAL;
+        keys[i] = items[i].key.p;
+        lens[i] = items[i].key.len;
+    }
+    c->stats.gets += n;
+    memcached_return_t r = memcached_mget(c->mc, keys, lens, n);
+    bool partial = r == MEMCACHED_SOME_ERRORS;
+    if (r != MEMCACHED_SUCCESS && !partial)
+        return fail(c, r, "mget");
+    memcached_result_st result;
+    memcached_result_create(c->mc, &result);
+    memcached_result_st *res;
+    while ((res = memcached_fetch_result(c->mc, &result, &r)) != NULL) {
+        struct str k = {memcached_result_key_value(res), memcached_result_key_length(res)};
+        for (size_t i = 0; i < n; i++) {
+            if (!items[i].found && str_eq(items[i].key, k)) {
+                items[i].found = true;
+                items[i].val = arena_str_dup(
+                    a, (struct str){memcached_result_value(res), memcached_result_length(res)});
+                items[i].cas = memcached_result_cas(res);
+                c->stats.hits++;
+                break;
+            }
+        }
+    }
+    memcached_result_free(&result);
+    if (r != MEMCACHED_END && r != MEMCACHED_NOTFOUND && r != MEMCACHED_SUCCESS)
+        return fail(c, r, "mget");
+    for (size_t i = 0; i < n; i++)
+        c->stats.misses += !items[i].found;
+    if (partial) {
+        c->stats.errors++;
+        return ERR_CACHE;
+    }
+    return 0;
 }
 
 static int store(struct cache *c, int op, struct str key, struct str val, int64_t ttl, uint64_t cas)
@@ -219,6 +277,11 @@ const char *cache_health_name(enum cache_health h)
         return "disabled";
     }
     return "?";
+}
+
+struct cache_l2_state *cache_l2(struct cache *c)
+{
+    return &c->l2;
 }
 
 void cache_stats_get(const struct cache *c, struct cache_stats *out)

@@ -28,6 +28,7 @@ struct cache_opts {
     int64_t connect_timeout_ms;
     int64_t poll_timeout_ms;
     int64_t retry_timeout_s; /* a failed server is tried again after this long */
+    int64_t lease_wait_ms;   /* l2: longest wait for another loader's value (0: 200 ms) */
 };
 
 struct cache;
@@ -38,6 +39,20 @@ bool cache_enabled(const struct cache *c);
 
 /* cache_get: 0 with the value (copied into a) and its CAS id, ERR_NOTFOUND, or ERR_CACHE. */
 int cache_get(struct cache *c, struct str key, struct arena *a, struct str *val, uint64_t *cas);
+/*
+ * cache_mget: fetches n keys in one round trip per server (values and CAS ids, copied into a).
+ * Sets found/val/cas of each item. Returns 0 when every server answered, ERR_INVAL for a bad
+ * key (nothing sent), or ERR_CACHE when some server failed: then an item that is not found
+ * may also be one that could not be read, and the caller must not conclude it is absent.
+ * A disabled cache finds nothing and returns 0.
+ */
+struct cache_item {
+    struct str key;
+    bool found;
+    struct str val;
+    uint64_t cas;
+};
+int cache_mget(struct cache *c, struct cache_item *items, size_t n, struct arena *a);
 /* cache_set: stores unconditionally; 0 or ERR_CACHE. */
 int cache_set(struct cache *c, struct str key, struct str val, int64_t ttl_s);
 /* cache_add: stores only if absent; 0, ERR_EXISTS or ERR_CACHE. */
@@ -49,6 +64,19 @@ int cache_cas(struct cache *c, struct str key, struct str val, int64_t ttl_s, ui
 int cache_delete(struct cache *c, struct str key);
 /* cache_incr: atomically adds delta to a numeric item; ERR_NOTFOUND when absent. */
 int cache_incr(struct cache *c, struct str key, uint64_t delta, uint64_t *out);
+
+/*
+ * cache_l2: per-handle state of the entity cache layer (cache/l2.c), kept here so domain code
+ * passes one handle: the last generation seen per region slot and a random state for TTL
+ * jitter. Owned by the handle; same thread rule.
+ */
+#define CACHE_L2_SLOTS 16
+struct cache_l2_state {
+    uint64_t gen[CACHE_L2_SLOTS];
+    uint64_t rng;
+    int64_t lease_wait_ms;
+};
+struct cache_l2_state *cache_l2(struct cache *c);
 
 enum cache_health {
     CACHE_UP,       /* every server answered */

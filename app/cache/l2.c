@@ -1,0 +1,577 @@
+/* l2 — second-level entity cache with leases; see l2.h. */
+#include "l2.h"
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/pack.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define KEY_PREFIX  "st1"
+#define HDR         9 /* kind byte + 8-byte soft expiry (values) or token (leases) */
+#define LEASE_TTL_S 2 /* a lease or refresh lock left by a crashed loader expires this soon */
+#define VALUE_MAX   (900 * 1024)       /* memcached's item limit is 1 MB; larger is not stored */
+#define LOAD_MAX    (64 * 1024 * 1024) /* a loader's payload (served even when not stored) */
+
+enum { KIND_VALUE = 'V', KIND_NEGATIVE = 'N', KIND_LEASE = 'L' };
+
+static int next_slot = 1;
+
+static _Noreturn void misuse(const char *why, const char *name)
+{
+    fprintf(stderr, "stampede: l2 region %s: %s\n", name ? name : "(null)", why);
+    abort();
+}
+
+static bool name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 20)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'a' || s[i] > 'z')
+            return false;
+    return true;
+}
+
+void l2_region_init(struct l2_region *r)
+{
+    if (r->slot)
+        return;
+    if (!name_ok(r->name))
+        misuse("name must be 1..20 letters a-z", r->name);
+    if (r->version < 1 || r->ttl_ms < 1000 || r->grace_ms < 0 || r->negative_ttl_ms < 0 ||
+        !r->decode)
+        misuse("needs version >= 1, ttl_ms >= 1000, grace_ms and negative_ttl_ms >= 0 and a "
+               "decoder",
+               r->name);
+    if (next_slot >= CACHE_L2_SLOTS)
+        misuse("too many regions (CACHE_L2_SLOTS)", r->name);
+    r->slot = next_slot++;
+    char labels[64];
+    snprintf(labels, sizeof labels, "region=\"%s\"", r->name);
+    r->hits = metrics_counter("stampede_cache_hits_total", labels,
+                              "Lookups served from memcached (fresh, stale or after waiting).");
+    r->misses = metrics_counter("stampede_cache_misses_total", labels,
+                                "Lookups memcached could not serve (loaded from the database).");
+    r->loads = metrics_counter("stampede_cache_loads_total", labels,
+                               "Loader runs (database reads) on behalf of the cache.");
+    r->load_time =
+        metrics_histogram("stampede_cache_load_seconds", labels, "Duration of loader runs.",
+                          metrics_latency_bounds, metrics_latency_nbounds);
+    r->stale = metrics_counter("stampede_cache_stale_served_total", labels,
+                               "Values served past their TTL while another caller refreshed.");
+    r->waits = metrics_counter("stampede_cache_lease_waits_total", labels,
+                               "Lookups that waited for another caller's load (lease held).");
+    r->refused = metrics_counter("stampede_cache_stores_refused_total", labels,
+                                 "Loaded values not stored because a write invalidated the lease.");
+    r->invalidations = metrics_counter("stampede_cache_invalidations_total", labels,
+                                       "Entries deleted after a write committed.");
+    r->errors = metrics_counter("stampede_cache_errors_total", labels,
+                                "memcached failures; the lookup or invalidation fell back.");
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static bool id_ok(struct str id)
+{
+    if (id.len == 0 || id.len > L2_ID_MAX)
+        return false;
+    for (size_t i = 0; i < id.len; i++) {
+        char c = id.p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+int l2_key(const struct l2_region *r, uint64_t gen, struct str id, char *out, size_t cap)
+{
+    if (!id_ok(id))
+        return ERR_INVAL;
+    int n = snprintf(out, cap, KEY_PREFIX ":%s.%d:%llu:%.*s", r->name, r->version,
+                     (unsigned long long)gen, STR_FMT(id));
+    if (n < 0 || (size_t)n >= cap || n > L2_KEY_MAX)
+        return ERR_INVAL;
+    return n;
+}
+
+int l2_gen_key(const struct l2_region *r, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, KEY_PREFIX ":gen:%s.%d", r->name, r->version);
+    if (n < 0 || (size_t)n >= cap)
+        return ERR_INVAL;
+    return n;
+}
+
+/* ---------------------------------------------------------------- values */
+
+static uint64_t rnd(struct cache_l2_state *st)
+{
+    uint64_t x = st->rng; /* xorshift64 */
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    st->rng = x;
+    return x;
+}
+
+/* jitter: ms scaled by a random factor in [0.9, 1.1] */
+static int64_t jitter(struct cache_l2_state *st, int64_t ms)
+{
+    int64_t spread = ms / 10;
+    if (spread <= 0)
+        return ms;
+    return ms - spread + (int64_t)(rnd(st) % (uint64_t)(2 * spread + 1));
+}
+
+struct entry {
+    char kind;
+    int64_t stamp; /* soft expiry (ms since the epoch) or lease token */
+    struct str payload;
+};
+
+static bool parse(struct str raw, struct entry *e)
+{
+    if (raw.len < HDR)
+        return false;
+    e->kind = raw.p[0];
+    if (e->kind != KIND_VALUE && e->kind != KIND_NEGATIVE && e->kind != KIND_LEASE)
+        return false;
+    e->stamp = pack_get_i64(raw.p + 1);
+    e->payload = (struct str){raw.p + HDR, raw.len - HDR};
+    return true;
+}
+
+static void header(char out[HDR], char kind, int64_t stamp)
+{
+    out[0] = kind;
+    pack_put_i64(out + 1, stamp);
+}
+
+/* ---------------------------------------------------------------- one lookup */
+
+struct ctx {
+    struct cache *c;
+    struct cache_l2_state *st;
+    struct arena *a;
+};
+
+/* serve: answers g from a cached entry; false when the payload does not decode. */
+static bool serve(struct ctx *x, struct l2_get *g, const struct entry *e, enum l2_source src)
+{
+    if (e->kind == KIND_NEGATIVE) {
+        g->rc = ERR_NOTFOUND;
+        g->val = STR_NULL;
+        g->obj = NULL;
+    } else {
+        if (g->region->decode(e->payload, x->a, &g->obj))
+            return false;
+        g->rc = 0;
+        g->val = e->payload;
+    }
+    g->src = src;
+    metric_inc(g->region->hits);
+    if (src == L2_SRC_STALE)
+        metric_inc(g->region->stale);
+    else if (src == L2_SRC_WAITED)
+        metric_inc(g->region->waits);
+    return true;
+}
+
+/* run_loader: runs g's loader into b (after a header placeholder); sets g->rc/val. */
+static void run_loader(struct ctx *x, struct l2_get *g, struct buf *b)
+{
+    const struct l2_region *r = g->region;
+    char h[HDR];
+    buf_init(b, LOAD_MAX);
+    header(h, KIND_VALUE, 0);
+    buf_append(b, h, HDR);
+    int64_t t0 = clock_mono_ns();
+    int rc = g->load(g->arg, b);
+    metric_observe_ns(r->load_time, clock_mono_ns() - t0);
+    metric_inc(r->loads);
+    metric_inc(r->misses);
+    if (rc == 0 && b->overflow) {
+        log_error("cache region %s: loaded value of %.*s exceeds %d bytes", r->name, STR_FMT(g->id),
+                  LOAD_MAX);
+        rc = ERR_TOOBIG;
+    }
+    g->rc = rc;
+    g->val = STR_NULL;
+    g->obj = NULL;
+    if (rc)
+        return;
+    g->val = arena_str_dup(x->a, (struct str){b->p + HDR, b->len - HDR});
+    if (r->decode(g->val, x->a, &g->obj)) {
+        log_error("cache region %s: a freshly loaded value of %.*s does not decode", r->name,
+                  STR_FMT(g->id));
+        g->rc = ERR_INTERNAL;
+    }
+}
+
+/* direct: the loader without the cache (disabled, failing, or the wait ran out). */
+static void direct(struct ctx *x, struct l2_get *g, bool cache_error)
+{
+    struct buf b;
+    if (cache_error)
+        metric_inc(g->region->errors);
+    run_loader(x, g, &b);
+    g->src = L2_SRC_DIRECT;
+    buf_free(&b);
+}
+
+/*
+ * load_and_store: run the loader, then store the result with cas against `cas` (our lease or
+ * the stale value we read). A write that deleted the key in between makes the cas fail.
+ */
+static void load_and_store(struct ctx *x, struct l2_get *g, struct str key, uint64_t cas)
+{
+    const struct l2_region *r = g->region;
+    struct buf b;
+    run_loader(x, g, &b);
+    g->src = L2_SRC_LOADED;
+    bool cacheable = g->rc == 0 || (g->rc == ERR_NOTFOUND && r->negative_ttl_ms > 0);
+    if (!cacheable || b.len > VALUE_MAX) {
+        /* release the lease so waiters try at once; deleting a newer lease of someone else
+         * only costs that caller its store */
+        if (cache_delete(x->c, key) == ERR_CACHE)
+            metric_inc(r->errors);
+        buf_free(&b);
+        return;
+    }
+    int64_t soft = g->rc == 0 ? jitter(x->st, r->ttl_ms) : r->negative_ttl_ms;
+    int64_t hard = g->rc == 0 ? soft + r->grace_ms : soft;
+    header(b.p, g->rc == 0 ? KIND_VALUE : KIND_NEGATIVE, clock_real_ms() + soft);
+    int rc = cache_cas(x->c, key, buf_str(&b), (hard + 999) / 1000, cas);
+    if (rc == ERR_CONFLICT)
+        metric_inc(r->refused);
+    else if (rc)
+        metric_inc(r->errors);
+    buf_free(&b);
+}
+
+/* corrupt: an entry that cannot be used is deleted; this caller loads without the cache. */
+static void corrupt(struct ctx *x, struct l2_get *g, struct str key)
+{
+    log_warn("cache region %s: corrupt entry %.*s deleted", g->region->name, STR_FMT(key));
+    if (cache_delete(x->c, key) == ERR_CACHE)
+        metric_inc(g->region->errors);
+    direct(x, g, false);
+}
+
+static void sleep_us(int64_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * lease_path: the key is absent (or was a lease when fetched). Take the lease and load, or
+ * wait for whoever holds it; bounded by lease_wait_ms in total.
+ */
+static void lease_path(struct ctx *x, struct l2_get *g, struct str key, bool saw_lease)
+{
+    int64_t deadline = clock_mono_ns() + x->st->lease_wait_ms * 1000000;
+    int64_t step_us = 500;
+    bool waited = false;
+    for (;;) {
+        struct str raw = STR_NULL;
+        uint64_t cas = 0;
+        int rc;
+        if (!saw_lease) {
+            uint64_t token = rnd(x->st);
+            char lease[HDR];
+            header(lease, KIND_LEASE, (int64_t)token);
+            rc = cache_add(x->c, key, (struct str){lease, HDR}, LEASE_TTL_S);
+            if (rc == ERR_CACHE) {
+                direct(x, g, true);
+                return;
+            }
+            rc = cache_get(x->c, key, x->a, &raw, &cas);
+            struct entry e;
+            if (rc == 0 && parse(raw, &e) && e.kind == KIND_LEASE && e.stamp == (int64_t)token) {
+                load_and_store(x, g, key, cas);
+                return;
+            }
+        } else {
+            rc = ERR_EXISTS; /* observe below after waiting */
+        }
+        /* someone else holds the lease, or a value arrived, or the key vanished again */
+        for (;;) {
+            if (rc == ERR_CACHE) {
+                direct(x, g, true);
+                return;
+            }
+            struct entry e;
+            if (rc == 0 && !parse(raw, &e)) {
+                corrupt(x, g, key);
+                return;
+            }
+            if (rc == 0 && e.kind != KIND_LEASE) {
+                if (!serve(x, g, &e, waited ? L2_SRC_WAITED : L2_SRC_HIT))
+                    corrupt(x, g, key);
+                return;
+            }
+            if (rc == ERR_NOTFOUND)
+                break; /* released or deleted: try for the lease again */
+            if (clock_mono_ns() >= deadline) {
+                direct(x, g, false);
+                return;
+            }
+            sleep_us(step_us);
+            step_us = step_us < 8000 ? step_us * 2 : 10000;
+            waited = true;
+            rc = cache_get(x->c, key, x->a, &raw, &cas);
+        }
+        saw_lease = false;
+        if (clock_mono_ns() >= deadline) {
+            direct(x, g, false);
+            return;
+        }
+    }
+}
+
+/* settle: decide what to do with what the batch read returned for g's key. */
+static void settle(struct ctx *x, struct l2_get *g, struct str key, const struct cache_item *it)
+{
+    struct entry e;
+    if (!it->found) {
+        lease_path(x, g, key, false);
+        return;
+    }
+    if (!parse(it->val, &e)) {
+        corrupt(x, g, key);
+        return;
+    }
+    if (e.kind == KIND_LEASE) {
+        lease_path(x, g, key, true);
+        return;
+    }
+    if (clock_real_ms() < e.stamp) {
+        if (!serve(x, g, &e, L2_SRC_HIT))
+            corrupt(x, g, key);
+        return;
+    }
+    /* stale: one caller refreshes (holding "<key>:r"), the others serve the old value */
+    char lk[L2_KEY_MAX + 8];
+    int n = snprintf(lk, sizeof lk, "%.*s:r", STR_FMT(key));
+    struct str lock = {lk, (size_t)n};
+    if (n > 0 && n <= L2_KEY_MAX && cache_add(x->c, lock, STR("1"), LEASE_TTL_S) == 0) {
+        load_and_store(x, g, key, it->cas);
+        cache_delete(x->c, lock);
+        /* the database failed: the old value is still the last committed one */
+        if (g->rc != 0 && g->rc != ERR_NOTFOUND && !serve(x, g, &e, L2_SRC_STALE))
+            corrupt(x, g, key);
+        return;
+    }
+    if (!serve(x, g, &e, L2_SRC_STALE))
+        corrupt(x, g, key);
+}
+
+/* ---------------------------------------------------------------- batches */
+
+struct rinfo {
+    const struct l2_region *r;
+    bool known;
+    bool moved; /* the generation differs from the thread's hint */
+    uint64_t gen;
+    char key[64];
+    size_t keylen;
+};
+
+static bool parse_gen(struct str v, uint64_t *out)
+{
+    int64_t g;
+    /* incr may leave trailing spaces in memcached's ASCII value */
+    if (!str_to_i64(str_trim(v), &g) || g <= 0)
+        return false;
+    *out = (uint64_t)g;
+    return true;
+}
+
+/* ensure_gen: the generation key was not found; create it (or read the winner's). */
+static bool ensure_gen(struct ctx *x, struct rinfo *ri)
+{
+    char v[32];
+    uint64_t now = (uint64_t)clock_real_ms() * 1000;
+    int n = snprintf(v, sizeof v, "%llu", (unsigned long long)now);
+    struct str key = {ri->key, ri->keylen};
+    int rc = cache_add(x->c, key, (struct str){v, (size_t)n}, 0);
+    if (rc == 0) {
+        ri->gen = now;
+        return true;
+    }
+    if (rc != ERR_EXISTS)
+        return false;
+    struct str raw;
+    return cache_get(x->c, key, x->a, &raw, NULL) == 0 && parse_gen(raw, &ri->gen);
+}
+
+int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a)
+{
+    if (n > L2_BATCH_MAX)
+        return ERR_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (!g[i].region || !g[i].region->slot)
+            misuse("used before l2_region_init", g[i].region ? g[i].region->name : NULL);
+        if (!id_ok(g[i].id))
+            return ERR_INVAL;
+        g[i].rc = ERR_INTERNAL;
+        g[i].val = STR_NULL;
+        g[i].obj = NULL;
+        g[i].src = L2_SRC_NONE;
+    }
+    struct ctx x = {c, cache_l2(c), a};
+    if (!cache_enabled(c)) {
+        for (size_t i = 0; i < n; i++)
+            direct(&x, &g[i], false);
+        return 0;
+    }
+    /* the generations of the regions involved, plus the entries under the remembered ones */
+    struct rinfo ri[L2_BATCH_MAX];
+    size_t nr = 0, rof[L2_BATCH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < nr && ri[k].r != g[i].region)
+            k++;
+        if (k == nr) {
+            ri[nr] = (struct rinfo){.r = g[i].region};
+            ri[nr].keylen = (size_t)l2_gen_key(g[i].region, ri[nr].key, sizeof ri[nr].key);
+            nr++;
+        }
+        rof[i] = k;
+    }
+    struct cache_item items[2 * L2_BATCH_MAX];
+    char keys[L2_BATCH_MAX][L2_KEY_MAX + 1];
+    const struct cache_item *got[L2_BATCH_MAX]; /* what the reads returned for g[i]'s entry */
+    size_t ni = 0;
+    for (size_t k = 0; k < nr; k++)
+        items[ni++] = (struct cache_item){.key = {ri[k].key, ri[k].keylen}};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t hint = x.st->gen[g[i].region->slot];
+        got[i] = NULL;
+        if (hint) {
+            int kl = l2_key(g[i].region, hint, g[i].id, keys[i], sizeof keys[i]);
+            if (kl < 0)
+                return ERR_INVAL;
+            got[i] = &items[ni];
+            items[ni++] = (struct cache_item){.key = {keys[i], (size_t)kl}};
+        }
+    }
+    int rc = cache_mget(c, items, ni, a);
+    if (rc == ERR_INVAL)
+        return rc;
+    for (size_t k = 0; k < nr; k++) {
+        const struct l2_region *r = ri[k].r;
+        ri[k].known = (items[k].found && parse_gen(items[k].val, &ri[k].gen)) ||
+                      (!items[k].found && ensure_gen(&x, &ri[k]));
+        if (!ri[k].known)
+            continue;
+        ri[k].moved = x.st->gen[r->slot] != ri[k].gen;
+        x.st->gen[r->slot] = ri[k].gen;
+    }
+    /* entries read under a stale hint (or none) are read again under the current generation */
+    size_t na = 0;
+    struct cache_item items2[L2_BATCH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        struct rinfo *r = &ri[rof[i]];
+        if (!r->known) {
+            direct(&x, &g[i], true);
+        } else if (!got[i] || r->moved) {
+            int kl = l2_key(g[i].region, r->gen, g[i].id, keys[i], sizeof keys[i]);
+            if (kl < 0)
+                return ERR_INVAL;
+            items2[na] = (struct cache_item){.key = {keys[i], (size_t)kl}};
+            got[i] = &items2[na++];
+        }
+    }
+    if (na)
+        cache_mget(c, items2, na, a); /* failures show as misses; the lease path finds out */
+    for (size_t i = 0; i < n; i++)
+        if (g[i].src == L2_SRC_NONE) /* else already served without the cache */
+            settle(&x, &g[i], got[i]->key, got[i]);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+/* current_gen: the region's generation; 0 when none exists (nothing can be cached under it). */
+static int current_gen(struct cache *c, const struct l2_region *r, struct arena *a, uint64_t *gen)
+{
+    char gk[64];
+    int n = l2_gen_key(r, gk, sizeof gk);
+    struct str raw;
+    int rc = cache_get(c, (struct str){gk, (size_t)n}, a, &raw, NULL);
+    *gen = 0;
+    if (rc == ERR_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (!parse_gen(raw, gen))
+        return ERR_CACHE;
+    return 0;
+}
+
+int l2_region_bump(struct cache *c, const struct l2_region *r)
+{
+    if (!cache_enabled(c))
+        return 0;
+    char gk[64];
+    int n = l2_gen_key(r, gk, sizeof gk);
+    struct str key = {gk, (size_t)n};
+    uint64_t v;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int rc = cache_incr(c, key, 1, &v);
+        if (rc == 0)
+            return 0;
+        if (rc != ERR_NOTFOUND)
+            break;
+        /* no generation yet: a fresh one from the clock is newer than any before */
+        char val[32];
+        int vn = snprintf(val, sizeof val, "%llu", (unsigned long long)clock_real_ms() * 1000);
+        rc = cache_add(c, key, (struct str){val, (size_t)vn}, 0);
+        if (rc == 0)
+            return 0;
+        if (rc != ERR_EXISTS)
+            break;
+    }
+    metric_inc(r->errors);
+    log_error("cache region %s: generation bump failed; entries may live until their TTL", r->name);
+    return ERR_CACHE;
+}
+
+int l2_invalidate(struct cache *c, const struct l2_region *r, struct str id)
+{
+    if (!r->slot)
+        misuse("used before l2_region_init", r->name);
+    if (!id_ok(id))
+        return ERR_INVAL;
+    if (!cache_enabled(c))
+        return 0;
+    metric_inc(r->invalidations);
+    struct arena *a = arena_new(1024, 64 * 1024);
+    int rc = ERR_CACHE;
+    for (int attempt = 0; attempt < 2 && rc; attempt++) {
+        uint64_t gen;
+        rc = current_gen(c, r, a, &gen);
+        if (rc == 0 && gen) {
+            char key[L2_KEY_MAX + 1];
+            int kl = l2_key(r, gen, id, key, sizeof key);
+            rc = cache_delete(c, (struct str){key, (size_t)kl});
+        }
+    }
+    arena_destroy(a);
+    if (rc == 0)
+        return 0;
+    metric_inc(r->errors);
+    log_warn("cache region %s: cannot delete %.*s after a write; bumping the region", r->name,
+             STR_FMT(id));
+    return l2_region_bump(c, r);
+}

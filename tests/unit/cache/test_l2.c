@@ -1,0 +1,701 @@
+/*
+ * Unit tests for app/cache/l2 (and the pack records it stores): key building, and the
+ * load/lease protocol against a real memcached that this test starts on a free port (like
+ * memcached's own t/ tests). Interleavings that would be races between processes are made
+ * deterministic by doing the "other process's" step inside the loader, with a second handle.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cache/l2.h"
+#include "core/err.h"
+#include "core/pack.h"
+#include "core/sec.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pid_t mc_pid;
+static int mc_port;
+static char servers[64];
+static struct cache *C1, *C2; /* two "processes" */
+static struct arena *A;
+
+/* ---------------------------------------------------------------- fixtures */
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) ||
+        getsockname(fd, (struct sockaddr *)&sa, &len))
+        fail_msg("cannot find a free port");
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static struct cache *handle(const char *srv, int64_t lease_wait_ms)
+{
+    struct cache_opts o = {srv, true, 200, 500, 1, lease_wait_ms};
+    return cache_new(&o);
+}
+
+static void mc_start(void)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", mc_port);
+    mc_pid = fork();
+    if (mc_pid == 0) {
+        if (geteuid() == 0)
+            execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", port, "-U", "0", "-m", "16",
+                   "-t", "1", "-u", "root", (char *)NULL);
+        else
+            execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", port, "-U", "0", "-m", "16",
+                   "-t", "1", (char *)NULL);
+        _exit(127);
+    }
+    struct cache *probe = handle(servers, 100);
+    int up = 0, total = 0;
+    for (int i = 0; i < 100 && up == 0; i++) {
+        cache_check(probe, &up, &total);
+        if (!up)
+            sleep_ms(50);
+    }
+    cache_free(probe);
+    if (!up)
+        fail_msg("memcached did not start on port %d", mc_port);
+}
+
+static void mc_stop(void)
+{
+    if (mc_pid > 0) {
+        kill(mc_pid, SIGTERM);
+        waitpid(mc_pid, NULL, 0);
+        mc_pid = 0;
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (access("/usr/bin/memcached", X_OK) != 0 && access("/usr/local/bin/memcached", X_OK) != 0)
+        return 0; /* the protocol tests skip themselves */
+    sec_init();
+    mc_port = free_port();
+    snprintf(servers, sizeof servers, "127.0.0.1:%d", mc_port);
+    mc_start();
+    C1 = handle(servers, 500);
+    C2 = handle(servers, 500);
+    A = arena_new(64 * 1024, 64 << 20);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cache_free(C1);
+    cache_free(C2);
+    if (A)
+        arena_destroy(A);
+    mc_stop();
+    return 0;
+}
+
+#define NEED_MEMCACHED() \
+    do {                 \
+        if (!C1)         \
+            skip();      \
+    } while (0)
+
+/* ---------------------------------------------------------------- a fake database */
+
+struct src {
+    char value[64];
+    bool missing;
+    atomic_int loads;
+    int sleep_ms;
+    atomic_int *started;
+    void (*during)(struct src *); /* a write by someone else, after this loader has read */
+    const struct l2_region *region;
+    const char *id;
+};
+
+static int load(void *arg, struct buf *out)
+{
+    struct src *s = arg;
+    atomic_fetch_add(&s->loads, 1);
+    if (s->started)
+        atomic_store(s->started, 1);
+    if (s->missing)
+        return ERR_NOTFOUND;
+    char read[64];
+    snprintf(read, sizeof read, "%s", s->value);
+    if (s->sleep_ms)
+        sleep_ms(s->sleep_ms);
+    if (s->during)
+        s->during(s);
+    buf_append_cstr(out, read);
+    return 0;
+}
+
+static int decode(struct str payload, struct arena *a, void **out)
+{
+    if (payload.len >= 3 && memcmp(payload.p, "BAD", 3) == 0)
+        return ERR_INVAL;
+    *out = arena_cstr(a, payload);
+    return 0;
+}
+
+static struct l2_region r_long = {.name = "testlong",
+                                  .version = 1,
+                                  .ttl_ms = 600000,
+                                  .grace_ms = 60000,
+                                  .negative_ttl_ms = 60000,
+                                  .decode = decode};
+static struct l2_region r_noneg = {
+    .name = "testnoneg", .version = 1, .ttl_ms = 600000, .grace_ms = 0, .decode = decode};
+static struct l2_region r_short = {
+    .name = "testshort", .version = 1, .ttl_ms = 1000, .grace_ms = 60000, .decode = decode};
+
+static int fetch1(struct cache *c, const struct l2_region *r, const char *id, struct src *s,
+                  enum l2_source *src, const char **val)
+{
+    struct l2_get g = {.region = r, .id = str_from_cstr(id), .load = load, .arg = s};
+    assert_int_equal(l2_fetch(c, &g, 1, A), 0);
+    *src = g.src;
+    *val = g.rc == 0 ? g.obj : NULL;
+    if (g.rc == 0)
+        assert_string_equal(g.obj, g.val.p);
+    return g.rc;
+}
+
+/* unique ids per test run, so reruns against one memcached do not see old entries */
+static const char *uid(const char *base)
+{
+    static char buf[8][64];
+    static int n;
+    static unsigned run;
+    if (!run)
+        run = (unsigned)getpid();
+    char *b = buf[n++ % 8];
+    snprintf(b, 64, "%s-%u", base, run);
+    return b;
+}
+
+/* entry_key: the memcached key of id under the region's current generation. */
+static struct str entry_key(const struct l2_region *r, const char *id, char key[L2_KEY_MAX + 1])
+{
+    char gk[64];
+    struct str raw;
+    int64_t gen;
+    l2_gen_key(r, gk, sizeof gk);
+    assert_int_equal(cache_get(C1, str_from_cstr(gk), A, &raw, NULL), 0);
+    assert_true(str_to_i64(str_trim(raw), &gen));
+    int kl = l2_key(r, (uint64_t)gen, str_from_cstr(id), key, L2_KEY_MAX + 1);
+    assert_true(kl > 0);
+    return (struct str){key, (size_t)kl};
+}
+
+/* ---------------------------------------------------------------- keys and records */
+
+static void test_keys_carry_schema_region_version_and_generation(void **state)
+{
+    (void)state;
+    l2_region_init(&r_long);
+    char k[L2_KEY_MAX + 1];
+    int n = l2_key(&r_long, 1732312312000000ULL, STR("daybreak-01"), k, sizeof k);
+    assert_int_equal(n, (int)strlen(k));
+    assert_string_equal(k, "st1:testlong.1:1732312312000000:daybreak-01");
+    n = l2_gen_key(&r_long, k, sizeof k);
+    assert_string_equal(k, "st1:gen:testlong.1");
+    /* ids the key space cannot hold are refused before anything is sent */
+    assert_int_equal(l2_key(&r_long, 1, STR(""), k, sizeof k), ERR_INVAL);
+    assert_int_equal(l2_key(&r_long, 1, STR("a b"), k, sizeof k), ERR_INVAL);
+    assert_int_equal(l2_key(&r_long, 1, STR("a:b"), k, sizeof k), ERR_INVAL);
+    assert_int_equal(l2_key(&r_long, 1, STR("caf\xc3\xa9"), k, sizeof k), ERR_INVAL);
+    char longid[L2_ID_MAX + 2];
+    memset(longid, 'x', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    assert_int_equal(l2_key(&r_long, 1, str_from_cstr(longid), k, sizeof k), ERR_INVAL);
+    longid[L2_ID_MAX] = '\0';
+    assert_true(l2_key(&r_long, UINT64_MAX, str_from_cstr(longid), k, sizeof k) > 0);
+    assert_true(strlen(k) <= L2_KEY_MAX);
+    /* a too small buffer is an error, not a truncated key */
+    assert_int_equal(l2_key(&r_long, 1, STR("abc"), k, 10), ERR_INVAL);
+}
+
+static void test_pack_round_trip_and_corruption(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 1 << 16);
+    pack_i64(&b, -5);
+    pack_str(&b, STR("héllo"));
+    pack_i64(&b, INT64_MAX);
+    pack_str(&b, STR(""));
+    struct pack_r r = pack_reader(buf_str(&b));
+    assert_int_equal(pack_r_i64(&r), -5);
+    struct str s = pack_r_str(&r);
+    assert_int_equal(s.len, strlen("héllo"));
+    assert_string_equal(s.p, "héllo"); /* NUL-terminated in place */
+    assert_true(pack_r_i64(&r) == INT64_MAX);
+    assert_int_equal(pack_r_str(&r).len, 0);
+    assert_true(pack_r_done(&r));
+    /* every truncation is detected */
+    for (size_t cut = 0; cut < b.len; cut++) {
+        struct pack_r t = pack_reader((struct str){b.p, cut});
+        pack_r_i64(&t);
+        pack_r_str(&t);
+        pack_r_i64(&t);
+        pack_r_str(&t);
+        assert_false(pack_r_done(&t));
+    }
+    /* a count larger than the record can hold is refused (no huge allocation) */
+    buf_reset(&b);
+    pack_i64(&b, 1000000);
+    pack_i64(&b, 1);
+    r = pack_reader(buf_str(&b));
+    assert_int_equal(pack_r_count(&r, 16), 0);
+    assert_true(r.bad);
+    /* a string whose NUL is missing is refused */
+    buf_reset(&b);
+    pack_str(&b, STR("abc"));
+    b.p[b.len - 1] = 'x';
+    r = pack_reader(buf_str(&b));
+    pack_r_str(&r);
+    assert_true(r.bad);
+    buf_free(&b);
+}
+
+/* ---------------------------------------------------------------- the protocol */
+
+static void test_miss_loads_once_then_hits(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    struct src s = {.value = "v1"};
+    enum l2_source src;
+    const char *v;
+    const char *id = uid("hit");
+    uint64_t hits0 = metric_value(r_long.hits), loads0 = metric_value(r_long.loads);
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_string_equal(v, "v1");
+    /* another process sees the stored value */
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    assert_string_equal(v, "v1");
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    assert_int_equal(atomic_load(&s.loads), 1);
+    assert_int_equal(metric_value(r_long.hits) - hits0, 2);
+    assert_int_equal(metric_value(r_long.loads) - loads0, 1);
+}
+
+static void test_batch_spans_regions(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    l2_region_init(&r_noneg);
+    struct src a = {.value = "alpha"}, b = {.value = "beta"}, c = {.value = "gamma"};
+    struct l2_get g[3] = {
+        {.region = &r_long, .id = str_from_cstr(uid("ba")), .load = load, .arg = &a},
+        {.region = &r_noneg, .id = str_from_cstr(uid("bb")), .load = load, .arg = &b},
+        {.region = &r_long, .id = str_from_cstr(uid("bc")), .load = load, .arg = &c},
+    };
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(l2_fetch(C1, g, 3, A), 0);
+        assert_string_equal(g[0].obj, "alpha");
+        assert_string_equal(g[1].obj, "beta");
+        assert_string_equal(g[2].obj, "gamma");
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(g[i].src, round ? L2_SRC_HIT : L2_SRC_LOADED);
+    }
+    assert_int_equal(l2_fetch(C1, g, L2_BATCH_MAX + 1, A), ERR_INVAL);
+}
+
+static void test_unknown_ids_are_cached_briefly_where_the_region_says(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    l2_region_init(&r_noneg);
+    struct src s = {.missing = true};
+    enum l2_source src;
+    const char *v;
+    const char *id = uid("neg");
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), ERR_NOTFOUND);
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), ERR_NOTFOUND);
+    assert_int_equal(src, L2_SRC_HIT);
+    assert_int_equal(atomic_load(&s.loads), 1);
+    /* the id is created: the writer invalidates, and the negative entry is gone */
+    s.missing = false;
+    snprintf(s.value, sizeof s.value, "created");
+    assert_int_equal(l2_invalidate(C1, &r_long, str_from_cstr(id)), 0);
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_string_equal(v, "created");
+    /* a region without negative caching asks the loader every time */
+    struct src n = {.missing = true};
+    id = uid("noneg");
+    assert_int_equal(fetch1(C1, &r_noneg, id, &n, &src, &v), ERR_NOTFOUND);
+    assert_int_equal(fetch1(C1, &r_noneg, id, &n, &src, &v), ERR_NOTFOUND);
+    assert_int_equal(atomic_load(&n.loads), 2);
+}
+
+/* The write lands between the reader's database read and its store. */
+static struct cache *writer_handle;
+static void racing_write(struct src *s)
+{
+    snprintf(s->value, sizeof s->value, "v2");
+    assert_int_equal(l2_invalidate(writer_handle, s->region, str_from_cstr(s->id)), 0);
+}
+
+static void test_a_load_that_predates_a_write_is_not_stored(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    const char *id = uid("race");
+    writer_handle = C2;
+    struct src s = {.value = "v1", .during = racing_write, .region = &r_long, .id = id};
+    enum l2_source src;
+    const char *v;
+    uint64_t refused0 = metric_value(r_long.refused);
+    /* the reader still answers its own request with what it read (it began before the write) */
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_string_equal(v, "v1");
+    assert_int_equal(metric_value(r_long.refused) - refused0, 1);
+    /* but nobody is served v1 afterwards: the next lookup loads the committed v2 */
+    s.during = NULL;
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_string_equal(v, "v2");
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    assert_string_equal(v, "v2");
+}
+
+/* Without the lease the same interleaving stores the stale value (the negative control). */
+static void test_naive_look_aside_would_store_the_stale_value(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    struct str key = STR("naive-control");
+    cache_delete(C1, key);
+    struct str got;
+    assert_int_equal(cache_get(C1, key, A, &got, NULL), ERR_NOTFOUND);
+    const char *read = "v1";                                /* the reader's database read */
+    assert_int_equal(cache_delete(C2, key), 0);             /* the writer: commit, delete */
+    assert_int_equal(cache_set(C1, key, STR("v1"), 60), 0); /* the reader stores what it read */
+    assert_int_equal(cache_get(C2, key, A, &got, NULL), 0);
+    assert_string_equal(got.p, read); /* stale until its TTL */
+    cache_delete(C1, key);
+}
+
+struct waiter {
+    struct cache *c;
+    struct src *s;
+    const char *id;
+    enum l2_source src;
+    char val[64];
+    atomic_int *started;
+};
+
+static void *wait_thread(void *arg)
+{
+    struct waiter *w = arg;
+    while (!atomic_load(w->started))
+        sleep_ms(1);
+    struct arena *a = arena_new(4096, 1 << 20);
+    struct l2_get g = {.region = &r_long, .id = str_from_cstr(w->id), .load = load, .arg = w->s};
+    l2_fetch(w->c, &g, 1, a);
+    w->src = g.src;
+    snprintf(w->val, sizeof w->val, "%s", g.rc == 0 ? (char *)g.obj : "(error)");
+    arena_destroy(a);
+    return NULL;
+}
+
+static void test_concurrent_misses_wait_for_one_loader(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    atomic_int started = 0;
+    const char *id = uid("herd");
+    struct src s = {.value = "herd", .sleep_ms = 300, .started = &started};
+    enum { N = 6 };
+    struct waiter w[N];
+    pthread_t t[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = (struct waiter){handle(servers, 2000), &s, id, L2_SRC_NONE, "", &started};
+        pthread_create(&t[i], NULL, wait_thread, &w[i]);
+    }
+    enum l2_source src;
+    const char *v;
+    uint64_t waits0 = metric_value(r_long.waits);
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        assert_string_equal(w[i].val, "herd");
+        /* a thread the scheduler kept away until the value was stored simply hits it */
+        assert_true(w[i].src == L2_SRC_WAITED || w[i].src == L2_SRC_HIT);
+        cache_free(w[i].c);
+    }
+    assert_int_equal(atomic_load(&s.loads), 1);
+    assert_true(metric_value(r_long.waits) - waits0 <= N);
+}
+
+static void test_a_lease_that_is_never_filled_costs_only_the_wait(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    const char *id = uid("orphan");
+    struct src s = {.value = "fresh"};
+    enum l2_source src;
+    const char *v;
+    /* learn the generation, then plant a lease as a crashed loader would leave it */
+    assert_int_equal(fetch1(C1, &r_long, uid("gen-probe"), &s, &src, &v), 0);
+    char key[L2_KEY_MAX + 1];
+    struct str k = entry_key(&r_long, id, key), raw;
+    char lease[9] = {'L', 1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(cache_set(C1, k, (struct str){lease, 9}, 60), 0);
+    struct cache *impatient = handle(servers, 30);
+    atomic_store(&s.loads, 0);
+    assert_int_equal(fetch1(impatient, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_DIRECT);
+    assert_string_equal(v, "fresh");
+    /* it did not overwrite the lease it did not hold */
+    assert_int_equal(cache_get(C1, k, A, &raw, NULL), 0);
+    assert_int_equal(raw.p[0], 'L');
+    cache_delete(C1, k);
+    cache_free(impatient);
+}
+
+static void test_expired_values_are_served_stale_while_one_refreshes(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_short);
+    const char *id = uid("stale");
+    struct src s = {.value = "old"};
+    enum l2_source src;
+    const char *v;
+    assert_int_equal(fetch1(C1, &r_short, id, &s, &src, &v), 0);
+    sleep_ms(1200); /* past the soft TTL (1 s + 10 % jitter at most), within the grace */
+    /* another caller holds the refresh lock: the old value is served, nothing is loaded */
+    char key[L2_KEY_MAX + 1], lock[L2_KEY_MAX + 4];
+    snprintf(lock, sizeof lock, "%.*s:r", STR_FMT(entry_key(&r_short, id, key)));
+    assert_int_equal(cache_add(C2, str_from_cstr(lock), STR("1"), 60), 0);
+    snprintf(s.value, sizeof s.value, "new");
+    uint64_t stale0 = metric_value(r_short.stale);
+    assert_int_equal(fetch1(C1, &r_short, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_STALE);
+    assert_string_equal(v, "old");
+    assert_int_equal(atomic_load(&s.loads), 1);
+    assert_int_equal(metric_value(r_short.stale) - stale0, 1);
+    /* without the lock this caller refreshes, and the next one gets the new value fresh */
+    cache_delete(C2, str_from_cstr(lock));
+    assert_int_equal(fetch1(C1, &r_short, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_string_equal(v, "new");
+    assert_int_equal(fetch1(C2, &r_short, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    assert_string_equal(v, "new");
+}
+
+static void test_a_refresh_that_predates_a_write_is_not_stored(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_short);
+    const char *id = uid("stalerace");
+    writer_handle = C2;
+    struct src s = {.value = "v1", .region = &r_short, .id = id};
+    enum l2_source src;
+    const char *v;
+    assert_int_equal(fetch1(C1, &r_short, id, &s, &src, &v), 0);
+    sleep_ms(1200);
+    s.during = racing_write; /* the refresher reads v1, then the write commits and deletes */
+    assert_int_equal(fetch1(C1, &r_short, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    s.during = NULL;
+    assert_int_equal(fetch1(C2, &r_short, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_string_equal(v, "v2");
+}
+
+static void test_region_bump_invalidates_everything_in_it(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    const char *id = uid("bump");
+    struct src s = {.value = "before"};
+    enum l2_source src;
+    const char *v;
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    snprintf(s.value, sizeof s.value, "after");
+    assert_int_equal(l2_region_bump(C1, &r_long), 0);
+    /* C2 still remembers the old generation; it must notice the bump in the same read */
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_string_equal(v, "after");
+    /* a lost generation key (restart, eviction) also starts afresh, never an older one */
+    char gk[64];
+    l2_gen_key(&r_long, gk, sizeof gk);
+    assert_int_equal(cache_delete(C1, str_from_cstr(gk)), 0);
+    snprintf(s.value, sizeof s.value, "after-loss");
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_string_equal(v, "after-loss");
+}
+
+static void test_corrupt_entries_are_replaced(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    const char *id = uid("corrupt");
+    struct src s = {.value = "BAD payload"};
+    enum l2_source src;
+    const char *v;
+    /* a freshly loaded value that does not decode is an internal error, not a page */
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), ERR_INTERNAL);
+    /* a stored entry that does not decode is deleted and loaded again */
+    snprintf(s.value, sizeof s.value, "good");
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    char key[L2_KEY_MAX + 1];
+    struct str k = entry_key(&r_long, id, key);
+    assert_int_equal(cache_set(C1, k,
+                               STR("Vxxxxxxxx"
+                                   "BAD"),
+                               60),
+                     0);
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_string_equal(v, "good");
+    assert_int_equal(src, L2_SRC_DIRECT);
+    assert_int_equal(cache_set(C1, k, STR("garbage"), 60), 0);
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_string_equal(v, "good");
+    assert_int_equal(src, L2_SRC_DIRECT);
+    /* deleted, so the next lookup stores a good entry again */
+    assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+}
+
+static void test_memcached_down_falls_back_and_recovers(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    const char *id = uid("down");
+    struct src s = {.value = "db"};
+    enum l2_source src;
+    const char *v;
+    struct cache *c = handle(servers, 200);
+    assert_int_equal(fetch1(c, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    mc_stop();
+    uint64_t errors0 = metric_value(r_long.errors);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fetch1(c, &r_long, id, &s, &src, &v), 0);
+        assert_int_equal(src, L2_SRC_DIRECT);
+        assert_string_equal(v, "db");
+    }
+    assert_true(metric_value(r_long.errors) > errors0);
+    /* a write while memcached is down: the invalidation reports the failure */
+    assert_int_equal(l2_invalidate(c, &r_long, str_from_cstr(id)), ERR_CACHE);
+    mc_start(); /* a restarted memcached is empty */
+    snprintf(s.value, sizeof s.value, "db2");
+    bool back = false;
+    for (int i = 0; i < 40 && !back; i++) {
+        assert_int_equal(fetch1(c, &r_long, id, &s, &src, &v), 0);
+        assert_string_equal(v, "db2");
+        back = src == L2_SRC_LOADED || src == L2_SRC_HIT;
+        if (!back)
+            sleep_ms(100); /* the handle retries a failed server after retry_timeout */
+    }
+    assert_true(back);
+    assert_int_equal(fetch1(c, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    cache_free(c);
+}
+
+static void test_no_server_at_all_and_disabled_cache_load_directly(void **state)
+{
+    (void)state;
+    l2_region_init(&r_long);
+    char dead[64];
+    snprintf(dead, sizeof dead, "127.0.0.1:%d", free_port());
+    struct cache *c = handle(dead, 200);
+    struct arena *a = arena_new(4096, 1 << 20);
+    struct src s = {.value = "db"};
+    struct l2_get g = {.region = &r_long, .id = STR("x"), .load = load, .arg = &s};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(l2_fetch(c, &g, 1, a), 0);
+        assert_int_equal(g.rc, 0);
+        assert_int_equal(g.src, L2_SRC_DIRECT);
+        assert_string_equal(g.obj, "db");
+    }
+    assert_int_equal(l2_region_bump(c, &r_long), ERR_CACHE);
+    cache_free(c);
+    struct cache_opts off = {servers, false, 10, 10, 1, 10};
+    c = cache_new(&off);
+    assert_int_equal(l2_fetch(c, &g, 1, a), 0);
+    assert_int_equal(g.src, L2_SRC_DIRECT);
+    assert_int_equal(l2_invalidate(c, &r_long, STR("x")), 0);
+    assert_int_equal(atomic_load(&s.loads), 3);
+    /* a bad id is refused before anything happens */
+    g.id = STR("no spaces");
+    assert_int_equal(l2_fetch(c, &g, 1, a), ERR_INVAL);
+    cache_free(c);
+    arena_destroy(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys_carry_schema_region_version_and_generation),
+        cmocka_unit_test(test_pack_round_trip_and_corruption),
+        cmocka_unit_test(test_miss_loads_once_then_hits),
+        cmocka_unit_test(test_batch_spans_regions),
+        cmocka_unit_test(test_unknown_ids_are_cached_briefly_where_the_region_says),
+        cmocka_unit_test(test_a_load_that_predates_a_write_is_not_stored),
+        cmocka_unit_test(test_naive_look_aside_would_store_the_stale_value),
+        cmocka_unit_test(test_concurrent_misses_wait_for_one_loader),
+        cmocka_unit_test(test_a_lease_that_is_never_filled_costs_only_the_wait),
+        cmocka_unit_test(test_expired_values_are_served_stale_while_one_refreshes),
+        cmocka_unit_test(test_a_refresh_that_predates_a_write_is_not_stored),
+        cmocka_unit_test(test_region_bump_invalidates_everything_in_it),
+        cmocka_unit_test(test_corrupt_entries_are_replaced),
+        cmocka_unit_test(test_memcached_down_falls_back_and_recovers),
+        cmocka_unit_test(test_no_server_at_all_and_disabled_cache_load_directly),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
