@@ -5,15 +5,23 @@
  *       creates the account (or promotes an existing one) with role admin; the password is
  *       read from $STAMPEDE_ADMIN_PASSWORD or else the first line of standard input, checked
  *       against the password policy and stored as an argon2id hash.
+ *   stampede-admin [--config FILE] set-price SLUG PRICE
+ *       sets a product's price in KRW through the catalog (committed on the primary, then the
+ *       cached product and listing are invalidated on every node).
+ *   stampede-admin [--config FILE] cache-bump
+ *       invalidates every catalog cache region at once: run it after changing the catalog in
+ *       the database by hand or by a bulk import.
  *
  * FILE defaults to $STAMPEDE_CONFIG, else var/etc/stampede.conf. Exit: 0 done, 1 refused
- * (weak password, bad e-mail), 2 usage, 3 configuration or database error.
+ * (weak password, bad e-mail, unknown product, bad price), 2 usage, 3 configuration, database
+ * or cache error.
  */
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
 #include "http/router.h"
 #include "shop/account.h"
+#include "shop/catalog.h"
 #include "web/webcfg.h"
 
 #include <sodium.h>
@@ -28,6 +36,89 @@ static const struct db_stmt q_upsert_admin = {
     " password_hash = VALUES(password_hash)",
     0};
 
+static const char usage[] = "usage: stampede-admin [--config FILE] create-admin EMAIL NAME\n"
+                            "       stampede-admin [--config FILE] set-price SLUG PRICE\n"
+                            "       stampede-admin [--config FILE] cache-bump\n";
+
+static struct db *open_db(const struct webcfg *cfg)
+{
+    db_library_init();
+    struct db_opts o = {cfg->db_host,
+                        (int)cfg->db_port,
+                        cfg->db_user,
+                        cfg->db_password,
+                        cfg->db_name,
+                        cfg->db_connect_timeout_ms,
+                        cfg->db_read_timeout_ms,
+                        0};
+    return db_new(&o);
+}
+
+/* catalog_cmd: set-price SLUG PRICE, or cache-bump (args after the command name). */
+static int catalog_cmd(const char *config, const char *cmd, char **args)
+{
+    struct webcfg cfg;
+    struct buf err;
+    buf_init(&err, 4096);
+    int rc = 0;
+    struct db *db = NULL;
+    struct cache *cache = NULL;
+    struct arena *a = arena_new(64 * 1024, 16 << 20);
+    if (webcfg_load(&cfg, config, &err)) {
+        fprintf(stderr, "stampede-admin: %s\n", buf_cstr(&err));
+        rc = 3;
+        goto out;
+    }
+    log_init("stampede-admin", "admin", "-", LOG_WARN);
+    sec_init();
+    catalog_init();
+    db = open_db(&cfg);
+    struct cache_opts co = {cfg.cache_servers,
+                            cfg.cache_enabled,
+                            cfg.cache_connect_timeout_ms,
+                            cfg.cache_poll_timeout_ms,
+                            2,
+                            cfg.cache_lease_wait_ms};
+    cache = cache_new(&co);
+    struct shop_ctx ctx = {db, cache, a};
+    if (strcmp(cmd, "cache-bump") == 0) {
+        if (catalog_cache_bump(&ctx)) {
+            fputs("stampede-admin: memcached could not be reached for every region\n", stderr);
+            rc = 3;
+        } else {
+            printf("catalog cache regions invalidated\n");
+        }
+        goto out;
+    }
+    int64_t price = 0;
+    struct catalog_product p;
+    if (!str_to_i64(str_from_cstr(args[1]), &price) || price < 1 || price > CATALOG_PRICE_MAX) {
+        fprintf(stderr, "stampede-admin: PRICE must be 1..%d KRW\n", CATALOG_PRICE_MAX);
+        rc = 1;
+        goto out;
+    }
+    rc = catalog_product_by_slug(&ctx, str_from_cstr(args[0]), &p);
+    if (rc == 0)
+        rc = catalog_set_price(&ctx, p.id, price, STR("stampede-admin"));
+    if (rc == ERR_NOTFOUND) {
+        fprintf(stderr, "stampede-admin: no active product %s\n", args[0]);
+        rc = 1;
+    } else if (rc) {
+        fprintf(stderr, "stampede-admin: cannot set the price: %s\n", err_str(rc));
+        rc = 3;
+    } else {
+        printf("price of %s is now %lld KRW\n", args[0], (long long)price);
+    }
+out:
+    if (db)
+        db_free(db);
+    cache_free(cache);
+    arena_destroy(a);
+    webcfg_free(&cfg);
+    buf_free(&err);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = getenv("STAMPEDE_CONFIG");
@@ -38,8 +129,12 @@ int main(int argc, char **argv)
     }
     if (!config)
         config = "var/etc/stampede.conf";
+    if (argc - i == 3 && strcmp(argv[i], "set-price") == 0)
+        return catalog_cmd(config, argv[i], argv + i + 1);
+    if (argc - i == 1 && strcmp(argv[i], "cache-bump") == 0)
+        return catalog_cmd(config, argv[i], argv + i + 1);
     if (argc - i != 3 || strcmp(argv[i], "create-admin") != 0) {
-        fputs("usage: stampede-admin [--config FILE] create-admin EMAIL NAME\n", stderr);
+        fputs(usage, stderr);
         return 2;
     }
     struct str email = str_from_cstr(argv[i + 1]), name = str_from_cstr(argv[i + 2]);
@@ -92,16 +187,7 @@ int main(int argc, char **argv)
         goto out;
     }
     sodium_memzero(pw, sizeof pw);
-    db_library_init();
-    struct db_opts o = {cfg.db_host,
-                        (int)cfg.db_port,
-                        cfg.db_user,
-                        cfg.db_password,
-                        cfg.db_name,
-                        cfg.db_connect_timeout_ms,
-                        cfg.db_read_timeout_ms,
-                        0};
-    db = db_new(&o);
+    db = open_db(&cfg);
     struct db_val v[] = {DB_S(email), DB_S(name), DB_CS(hash)};
     rc = db_exec(db, &q_upsert_admin, v, 3, a, NULL);
     if (rc) {

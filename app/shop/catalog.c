@@ -1,15 +1,142 @@
-/* catalog — product reads; see catalog.h. */
+/* catalog — product reads through the L2 cache, and price changes; see catalog.h. */
 #include "catalog.h"
 
+#include "cache/l2.h"
 #include "core/err.h"
+#include "core/log.h"
+#include "core/pack.h"
+
+#include <stdio.h>
+
+/* ---------------------------------------------------------------- decoded shapes */
+
+struct id_box {
+    int64_t id;
+};
+
+/* (id, number) pairs: a product's sizes (SKU id, size), or stock (SKU or product id, pairs) */
+struct pair {
+    int64_t id;
+    int64_t n;
+};
+
+struct pair_list {
+    struct pair *v;
+    size_t n;
+};
+
+static int dec_product(struct str payload, struct arena *a, void **out)
+{
+    struct pack_r r = pack_reader(payload);
+    struct catalog_product *p = arena_calloc(a, 1, sizeof *p);
+    p->id = pack_r_i64(&r);
+    p->slug = pack_r_str(&r);
+    p->name = pack_r_str(&r);
+    p->brand = pack_r_str(&r);
+    p->colorway = pack_r_str(&r);
+    p->description = pack_r_str(&r);
+    p->image = pack_r_str(&r);
+    p->release_date = pack_r_str(&r);
+    p->price = pack_r_i64(&r);
+    p->max_per_account = pack_r_i64(&r);
+    *out = p;
+    return pack_r_done(&r) ? 0 : ERR_INVAL;
+}
+
+static int dec_id(struct str payload, struct arena *a, void **out)
+{
+    struct pack_r r = pack_reader(payload);
+    struct id_box *b = arena_calloc(a, 1, sizeof *b);
+    b->id = pack_r_i64(&r);
+    *out = b;
+    return pack_r_done(&r) ? 0 : ERR_INVAL;
+}
+
+static int dec_pairs(struct str payload, struct arena *a, void **out)
+{
+    struct pack_r r = pack_reader(payload);
+    struct pair_list *l = arena_calloc(a, 1, sizeof *l);
+    l->n = pack_r_count(&r, 16);
+    l->v = arena_calloc(a, l->n + 1, sizeof *l->v);
+    for (size_t i = 0; i < l->n; i++) {
+        l->v[i].id = pack_r_i64(&r);
+        l->v[i].n = pack_r_i64(&r);
+    }
+    *out = l;
+    return pack_r_done(&r) ? 0 : ERR_INVAL;
+}
+
+static int dec_listing(struct str payload, struct arena *a, void **out)
+{
+    struct pack_r r = pack_reader(payload);
+    struct catalog_list *l = arena_calloc(a, 1, sizeof *l);
+    l->n = pack_r_count(&r, 8 + 5 * 5 + 8);
+    l->items = arena_calloc(a, l->n + 1, sizeof *l->items);
+    for (size_t i = 0; i < l->n; i++) {
+        struct catalog_item *it = &l->items[i];
+        it->id = pack_r_i64(&r);
+        it->slug = pack_r_str(&r);
+        it->name = pack_r_str(&r);
+        it->brand = pack_r_str(&r);
+        it->colorway = pack_r_str(&r);
+        it->image = pack_r_str(&r);
+        it->price = pack_r_i64(&r);
+    }
+    *out = l;
+    return pack_r_done(&r) ? 0 : ERR_INVAL;
+}
+
+/* ---------------------------------------------------------------- regions */
+
+static struct l2_region r_product = {.name = "product",
+                                     .version = 1,
+                                     .ttl_ms = 300000,
+                                     .grace_ms = 30000,
+                                     .negative_ttl_ms = 10000,
+                                     .decode = dec_product};
+static struct l2_region r_slug = {.name = "slug",
+                                  .version = 1,
+                                  .ttl_ms = 300000,
+                                  .grace_ms = 30000,
+                                  .negative_ttl_ms = 10000,
+                                  .decode = dec_id};
+static struct l2_region r_sizes = {
+    .name = "sizes", .version = 1, .ttl_ms = 300000, .grace_ms = 30000, .decode = dec_pairs};
+static struct l2_region r_listing = {
+    .name = "listing", .version = 1, .ttl_ms = 60000, .grace_ms = 10000, .decode = dec_listing};
+static struct l2_region r_stock = {
+    .name = "stock", .version = 1, .ttl_ms = 2000, .grace_ms = 3000, .decode = dec_pairs};
+
+static struct l2_region *const regions[] = {&r_product, &r_slug, &r_sizes, &r_listing, &r_stock};
+
+void catalog_init(void)
+{
+    for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++)
+        l2_region_init(regions[i]);
+}
+
+#define LISTING_ID STR("active")
+#define STOCK_ALL  STR("all")
+
+static struct str id_str(struct arena *a, int64_t id)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%lld", (long long)id);
+    return arena_str_dup(a, (struct str){b, (size_t)n});
+}
+
+/* ---------------------------------------------------------------- loaders */
 
 static const struct db_stmt q_list = {
     "catalog_list",
-    "SELECT p.id, p.slug, p.name, p.brand, p.colorway, p.image, p.price_krw,"
-    "       COALESCE((SELECT SUM(s.available) FROM skus k JOIN stock s ON s.sku_id = k.id"
-    "                 WHERE k.product_id = p.id), 0)"
-    "  FROM products p WHERE p.active = 1"
-    " ORDER BY p.release_date DESC, p.id DESC",
+    "SELECT id, slug, name, brand, colorway, image, price_krw FROM products WHERE active = 1"
+    " ORDER BY release_date DESC, id DESC",
+    DB_IDEMPOTENT};
+
+static const struct db_stmt q_stock_all = {
+    "catalog_stock_all",
+    "SELECT k.product_id, SUM(s.available) FROM skus k JOIN stock s ON s.sku_id = k.id"
+    " JOIN products p ON p.id = k.product_id WHERE p.active = 1 GROUP BY k.product_id",
     DB_IDEMPOTENT};
 
 static const struct db_stmt q_product = {
@@ -17,71 +144,231 @@ static const struct db_stmt q_product = {
     "SELECT id, slug, name, brand, colorway, description, image,"
     "       COALESCE(DATE_FORMAT(release_date, '%Y-%m-%d'), ''), price_krw,"
     "       COALESCE(max_per_account, 0)"
-    "  FROM products WHERE slug = ? AND active = 1",
+    "  FROM products WHERE id = ? AND active = 1",
     DB_IDEMPOTENT};
 
+static const struct db_stmt q_slug = {
+    "catalog_slug", "SELECT id FROM products WHERE slug = ? AND active = 1", DB_IDEMPOTENT};
+
 static const struct db_stmt q_sizes = {
-    "catalog_sizes",
-    "SELECT k.id, k.size_mm, COALESCE(SUM(s.available), 0)"
-    "  FROM skus k LEFT JOIN stock s ON s.sku_id = k.id"
-    " WHERE k.product_id = ? GROUP BY k.id, k.size_mm ORDER BY k.size_mm",
+    "catalog_sizes", "SELECT id, size_mm FROM skus WHERE product_id = ? ORDER BY size_mm",
     DB_IDEMPOTENT};
+
+static const struct db_stmt q_stock = {
+    "catalog_stock",
+    "SELECT k.id, COALESCE(SUM(s.available), 0) FROM skus k LEFT JOIN stock s ON s.sku_id = k.id"
+    " WHERE k.product_id = ? GROUP BY k.id",
+    DB_IDEMPOTENT};
+
+/* A loader's argument: the request's context, the query and its one parameter (if any). */
+struct load_arg {
+    struct shop_ctx *ctx;
+    const struct db_stmt *st;
+    size_t nparams; /* 0 or 1 */
+    struct db_val param;
+};
+
+static int run(void *arg, struct db_result *r)
+{
+    struct load_arg *la = arg;
+    return db_exec(la->ctx->db, la->st, &la->param, la->nparams, la->ctx->arena, r);
+}
+
+static int load_listing(void *arg, struct buf *out)
+{
+    struct db_result r;
+    int rc = run(arg, &r);
+    if (rc)
+        return rc;
+    pack_i64(out, (int64_t)r.nrows);
+    for (size_t i = 0; i < r.nrows; i++) {
+        pack_i64(out, db_int(&r, i, 0));
+        for (size_t col = 1; col <= 5; col++)
+            pack_str(out, db_text(&r, i, col));
+        pack_i64(out, db_int(&r, i, 6));
+    }
+    return 0;
+}
+
+/* load_pairs: a query of (id, number) rows (sizes, stock) as a pair list. */
+static int load_pairs(void *arg, struct buf *out)
+{
+    struct db_result r;
+    int rc = run(arg, &r);
+    if (rc)
+        return rc;
+    pack_i64(out, (int64_t)r.nrows);
+    for (size_t i = 0; i < r.nrows; i++) {
+        pack_i64(out, db_int(&r, i, 0));
+        pack_i64(out, db_int(&r, i, 1));
+    }
+    return 0;
+}
+
+static int load_product(void *arg, struct buf *out)
+{
+    struct db_result r;
+    int rc = run(arg, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return ERR_NOTFOUND;
+    pack_i64(out, db_int(&r, 0, 0));
+    for (size_t col = 1; col <= 7; col++)
+        pack_str(out, db_text(&r, 0, col));
+    pack_i64(out, db_int(&r, 0, 8));
+    pack_i64(out, db_int(&r, 0, 9));
+    return 0;
+}
+
+static int load_slug(void *arg, struct buf *out)
+{
+    struct db_result r;
+    int rc = run(arg, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return ERR_NOTFOUND;
+    pack_i64(out, db_int(&r, 0, 0));
+    return 0;
+}
+
+/* ---------------------------------------------------------------- reads */
+
+static int64_t stock_of(const struct pair_list *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].id == id)
+            return s->v[i].n;
+    return 0;
+}
 
 int catalog_list(struct shop_ctx *ctx, struct catalog_list *out)
 {
-    struct db_result r;
-    int rc = db_exec(ctx->db, &q_list, NULL, 0, ctx->arena, &r);
-    if (rc)
+    struct load_arg list = {ctx, &q_list, 0, DB_NULLV}, stock = {ctx, &q_stock_all, 0, DB_NULLV};
+    struct l2_get g[] = {
+        {.region = &r_listing, .id = LISTING_ID, .load = load_listing, .arg = &list},
+        {.region = &r_stock, .id = STOCK_ALL, .load = load_pairs, .arg = &stock},
+    };
+    int rc = l2_fetch(ctx->cache, g, 2, ctx->arena);
+    if (rc || (rc = g[0].rc) || (rc = g[1].rc))
         return rc;
-    out->n = r.nrows;
-    out->items = arena_calloc(ctx->arena, r.nrows + 1, sizeof *out->items);
-    for (size_t i = 0; i < r.nrows; i++) {
-        struct catalog_item *it = &out->items[i];
-        it->id = db_int(&r, i, 0);
-        it->slug = db_text(&r, i, 1);
-        it->name = db_text(&r, i, 2);
-        it->brand = db_text(&r, i, 3);
-        it->colorway = db_text(&r, i, 4);
-        it->image = db_text(&r, i, 5);
-        it->price = db_int(&r, i, 6);
-        it->available = db_int(&r, i, 7);
+    const struct catalog_list *l = g[0].obj;
+    const struct pair_list *s = g[1].obj;
+    *out = *l;
+    for (size_t i = 0; i < out->n; i++)
+        out->items[i].available = stock_of(s, out->items[i].id);
+    return 0;
+}
+
+int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_product *out)
+{
+    if (id <= 0)
+        return ERR_NOTFOUND;
+    struct load_arg lp = {ctx, &q_product, 1, DB_I(id)}, ls = {ctx, &q_sizes, 1, DB_I(id)},
+                    la = {ctx, &q_stock, 1, DB_I(id)};
+    struct str key = id_str(ctx->arena, id);
+    struct l2_get g[] = {
+        {.region = &r_product, .id = key, .load = load_product, .arg = &lp},
+        {.region = &r_sizes, .id = key, .load = load_pairs, .arg = &ls},
+        {.region = &r_stock, .id = key, .load = load_pairs, .arg = &la},
+    };
+    int rc = l2_fetch(ctx->cache, g, 3, ctx->arena);
+    if (rc || (rc = g[0].rc) || (rc = g[1].rc) || (rc = g[2].rc))
+        return rc;
+    const struct pair_list *sizes = g[1].obj;
+    const struct pair_list *stock = g[2].obj;
+    *out = *(const struct catalog_product *)g[0].obj;
+    out->nsizes = sizes->n;
+    out->sizes = arena_calloc(ctx->arena, sizes->n + 1, sizeof *out->sizes);
+    out->available = 0;
+    for (size_t i = 0; i < sizes->n; i++) {
+        struct catalog_size *cs = &out->sizes[i];
+        cs->sku_id = sizes->v[i].id;
+        cs->size_mm = sizes->v[i].n;
+        cs->available = stock_of(stock, cs->sku_id);
+        out->available += cs->available;
     }
     return 0;
 }
 
 int catalog_product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalog_product *out)
 {
+    if (slug.len == 0 || slug.len > L2_ID_MAX)
+        return ERR_NOTFOUND;
+    struct load_arg la = {ctx, &q_slug, 1, DB_S(slug)};
+    struct l2_get g = {.region = &r_slug, .id = slug, .load = load_slug, .arg = &la};
+    int rc = l2_fetch(ctx->cache, &g, 1, ctx->arena);
+    if (rc == ERR_INVAL)
+        return ERR_NOTFOUND; /* not a slug the cache can key: no such product either */
+    if (rc || (rc = g.rc))
+        return rc;
+    return catalog_product_by_id(ctx, ((const struct id_box *)g.obj)->id, out);
+}
+
+/* ---------------------------------------------------------------- writes */
+
+static const struct db_stmt q_lock_product = {
+    "catalog_lock_product", "SELECT slug, price_krw FROM products WHERE id = ? FOR UPDATE", 0};
+
+static const struct db_stmt q_set_price = {"catalog_set_price",
+                                           "UPDATE products SET price_krw = ? WHERE id = ?", 0};
+
+static const struct db_stmt q_product_of_sku = {
+    "catalog_product_of_sku", "SELECT product_id FROM skus WHERE id = ?", DB_IDEMPOTENT};
+
+int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, struct str actor)
+{
+    if (price < 1 || price > CATALOG_PRICE_MAX)
+        return ERR_INVAL;
+    int rc = db_begin(ctx->db);
+    if (rc)
+        return rc;
     struct db_result r;
-    struct db_val p[] = {DB_S(slug)};
-    int rc = db_exec(ctx->db, &q_product, p, 1, ctx->arena, &r);
+    struct db_val p[] = {DB_I(product_id)};
+    if ((rc = db_exec(ctx->db, &q_lock_product, p, 1, ctx->arena, &r)))
+        goto fail;
+    if (r.nrows == 0) {
+        rc = ERR_NOTFOUND;
+        goto fail;
+    }
+    int64_t old = db_int(&r, 0, 1);
+    struct db_val u[] = {DB_I(price), DB_I(product_id)};
+    if ((rc = db_exec(ctx->db, &q_set_price, u, 2, ctx->arena, NULL)))
+        goto fail;
+    if ((rc = db_commit(ctx->db)))
+        return rc;
+    log_info("catalog: price of product %lld (%.*s) changed from %lld to %lld KRW by %.*s",
+             (long long)product_id, STR_FMT(db_text(&r, 0, 0)), (long long)old, (long long)price,
+             STR_FMT(actor));
+    /* after the commit, never before: a reader must not reload the old row into the cache */
+    l2_invalidate(ctx->cache, &r_product, id_str(ctx->arena, product_id));
+    l2_invalidate(ctx->cache, &r_listing, LISTING_ID);
+    return 0;
+fail:
+    db_rollback(ctx->db);
+    return rc;
+}
+
+int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id)
+{
+    struct db_result r;
+    struct db_val p[] = {DB_I(sku_id)};
+    int rc = db_exec(ctx->db, &q_product_of_sku, p, 1, ctx->arena, &r);
     if (rc)
         return rc;
     if (r.nrows == 0)
         return ERR_NOTFOUND;
-    out->id = db_int(&r, 0, 0);
-    out->slug = db_text(&r, 0, 1);
-    out->name = db_text(&r, 0, 2);
-    out->brand = db_text(&r, 0, 3);
-    out->colorway = db_text(&r, 0, 4);
-    out->description = db_text(&r, 0, 5);
-    out->image = db_text(&r, 0, 6);
-    out->release_date = db_text(&r, 0, 7);
-    out->price = db_int(&r, 0, 8);
-    out->max_per_account = db_int(&r, 0, 9);
-
-    struct db_result s;
-    struct db_val q[] = {DB_I(out->id)};
-    rc = db_exec(ctx->db, &q_sizes, q, 1, ctx->arena, &s);
-    if (rc)
-        return rc;
-    out->nsizes = s.nrows;
-    out->sizes = arena_calloc(ctx->arena, s.nrows + 1, sizeof *out->sizes);
-    out->available = 0;
-    for (size_t i = 0; i < s.nrows; i++) {
-        out->sizes[i].sku_id = db_int(&s, i, 0);
-        out->sizes[i].size_mm = db_int(&s, i, 1);
-        out->sizes[i].available = db_int(&s, i, 2);
-        out->available += out->sizes[i].available;
-    }
+    l2_invalidate(ctx->cache, &r_stock, id_str(ctx->arena, db_int(&r, 0, 0)));
+    l2_invalidate(ctx->cache, &r_stock, STOCK_ALL);
     return 0;
+}
+
+int catalog_cache_bump(struct shop_ctx *ctx)
+{
+    int rc = 0;
+    for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++)
+        if (l2_region_bump(ctx->cache, regions[i]))
+            rc = ERR_CACHE;
+    return rc;
 }

@@ -1,16 +1,33 @@
 /*
- * catalog — products, sizes and their displayed availability.
+ * catalog — products, sizes and their displayed availability, read cache-first.
  *
- * Availability here is for display only (the number of pairs a page shows); whether a pair
- * can be sold is decided by checkout under row locks on the primary.
+ * Reads go through the second-level cache (cache/l2.h) in these regions:
+ *   product  a product by id (name, texts, price, limit)        TTL 5 min, not-found 10 s
+ *   slug     a product's slug to its id (the natural id)        TTL 5 min, unknown slug 10 s
+ *   sizes    the sizes (SKU ids) of a product                   TTL 5 min
+ *   listing  the active products in listing order (query cache) TTL 1 min
+ *   stock    pairs available per size of a product, and per product for the listing
+ *            ("all"); advisory, never invalidated by checkouts  TTL 2 s (+3 s stale)
+ * Prices live on the product (every size of a product costs the same).
+ *
+ * Availability here is for display only (the number of pairs a page shows, seconds old at
+ * most); whether a pair can be sold is decided by checkout under row locks on the primary,
+ * never from this module or the cache.
+ *
+ * Writes (catalog_set_price) commit on the primary and then invalidate what they changed;
+ * a change made behind the application's back (SQL by hand, a bulk import) is followed by
+ * catalog_cache_bump (`stampede-admin cache-bump`).
  *
  * Memory: results are allocated in ctx->arena. Errors: ERR_NOTFOUND for an unknown or
- * inactive slug; database errors as db.h.
+ * inactive product; ERR_INVAL for a bad argument; database errors as db.h. Cache failures
+ * never reach callers (see l2.h).
  */
 #ifndef STAMPEDE_SHOP_CATALOG_H
 #define STAMPEDE_SHOP_CATALOG_H
 
 #include "shop/shop.h"
+
+#define CATALOG_PRICE_MAX 100000000 /* KRW; a sanity bound for admin input */
 
 struct catalog_item {
     int64_t id;
@@ -50,10 +67,43 @@ struct catalog_product {
     size_t nsizes;
 };
 
+/*
+ * catalog_init: registers the catalog's cache regions (and their metrics). Once per process
+ * at start-up, before threads start and before the web server forks; repeated calls do
+ * nothing.
+ */
+void catalog_init(void);
+
 /* catalog_list: every active product, newest release first. */
 int catalog_list(struct shop_ctx *ctx, struct catalog_list *out);
 
 /* catalog_product_by_slug: one active product with its sizes. */
 int catalog_product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalog_product *out);
+
+/* catalog_product_by_id: the same by id. */
+int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_product *out);
+
+/*
+ * catalog_set_price: sets a product's price (1..CATALOG_PRICE_MAX KRW) in its own
+ * transaction on the primary, logs who did it, and after the commit invalidates the product
+ * and the listing, so every node shows the new price on its next request. 0 once committed
+ * (a cache that cannot be reached is logged and counted, see l2_invalidate); ERR_NOTFOUND
+ * for an unknown product; ERR_INVAL for a price out of range. Checkout reads prices from the
+ * primary, never from here.
+ */
+int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, struct str actor);
+
+/*
+ * catalog_stock_changed: after a committed change of a SKU's stock outside checkout (an admin
+ * edit), drops the advisory availability of its product and of the listing so pages show
+ * the change at once. ERR_NOTFOUND for an unknown SKU.
+ */
+int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id);
+
+/*
+ * catalog_cache_bump: invalidates every catalog region at once (after a bulk or manual change
+ * in the database, or to start over). 0, or ERR_CACHE if some region could not be bumped.
+ */
+int catalog_cache_bump(struct shop_ctx *ctx);
 
 #endif

@@ -13,6 +13,7 @@
 #define STAMPEDE_WEB_APP_H
 
 #include "cache/cache.h"
+#include "core/metrics.h"
 #include "db/db.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -23,6 +24,12 @@
 #include "web/assets.h"
 #include "web/views.h"
 #include "web/webcfg.h"
+
+/* Request metrics of one route (ops/metrics.c). */
+struct route_metrics {
+    struct metric *by_code[5]; /* 1xx..5xx */
+    struct metric *latency;
+};
 
 struct web_ctx {
     struct webcfg cfg;
@@ -42,6 +49,7 @@ struct web_ctx {
     struct account_policy policy;
     struct checkout_opts checkout;
     char *extra_headers;
+    struct route_metrics *route_metrics; /* web_routes_len + 1 ("unmatched") */
     struct http_service svc;
 };
 
@@ -146,7 +154,14 @@ void api_orders(struct http_ex *x);
 void api_order(struct http_ex *x);
 void admin_stock(struct http_ex *x);
 void admin_stock_buckets(struct http_ex *x);
+void admin_price(struct http_ex *x);
 void ops_healthz(struct http_ex *x);
 void ops_readyz(struct http_ex *x);
+void ops_metrics(struct http_ex *x);
+
+/* ops_metrics_init: registers the request metrics of every route (before workers fork). */
+void ops_metrics_init(struct web_ctx *w);
+/* ops_metrics_after: the http after hook that counts a finished request. */
+void ops_metrics_after(struct http_ex *x, int64_t dur_ns);
 
 #endif

@@ -2,6 +2,7 @@
  * routes — the route table of stampede-web. Every parameter a handler reads is declared
  * here with its validator; flags say who may call a route (see web_before in auth.c).
  */
+#include "shop/catalog.h"
 #include "web/app.h"
 
 #include <stdint.h>
@@ -64,6 +65,12 @@ static const struct http_param p_checkout_page[] = {
 };
 static const struct http_param p_admin_stock[] = {
     {"saved", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    {"priced", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_price[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"price", HTTP_SRC_BODY, HTTP_K_INT, 1, CATALOG_PRICE_MAX, true},
     END,
 };
 static const struct http_param p_buckets[] = {
@@ -91,6 +98,7 @@ const struct http_route web_routes[] = {
     {HTTP_GET, "/admin/stock", admin_stock, "admin_stock", p_admin_stock, WEB_ADMIN},
     {HTTP_POST, "/admin/stock/{sku_id}/buckets", admin_stock_buckets, "admin_buckets", p_buckets,
      WEB_ADMIN},
+    {HTTP_POST, "/admin/products/{id}/price", admin_price, "admin_price", p_price, WEB_ADMIN},
     /* JSON API v1 */
     {HTTP_GET, "/api/v1/products", api_products, "api_products", NULL, 0},
     {HTTP_GET, "/api/v1/products/{slug}", api_product, "api_product", p_slug, 0},
@@ -106,5 +114,7 @@ const struct http_route web_routes[] = {
     /* operations */
     {HTTP_GET, "/healthz", ops_healthz, "healthz", NULL, HTTP_ROUTE_NO_LOG},
     {HTTP_GET, "/readyz", ops_readyz, "readyz", NULL, HTTP_ROUTE_NO_LOG},
+    /* internal: not reachable through HAProxy (see ops/metrics.c) */
+    {HTTP_GET, "/metrics", ops_metrics, "metrics", NULL, HTTP_ROUTE_NO_LOG},
 };
 const size_t web_routes_len = sizeof web_routes / sizeof web_routes[0];

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "shop/cart.h"
+#include "shop/catalog.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -41,6 +42,7 @@ static struct http_app *thread_start(void *ctx, int index)
         .connect_timeout_ms = w->cfg.cache_connect_timeout_ms,
         .poll_timeout_ms = w->cfg.cache_poll_timeout_ms,
         .retry_timeout_s = 2,
+        .lease_wait_ms = w->cfg.cache_lease_wait_ms,
     };
     app->cache = cache_new(&co);
     return app;
@@ -145,9 +147,13 @@ struct web_ctx *web_ctx_load(const char *config_path, struct buf *err)
     w->router = router_new(web_routes, web_routes_len, err);
     if (!w->router)
         goto fail;
+    /* metrics and cache regions are registered here, in the master, before it forks */
+    catalog_init();
+    ops_metrics_init(w);
     w->extra_headers = build_headers(&w->cfg);
     w->hooks.error_page = web_error_page;
     w->hooks.before = web_before;
+    w->hooks.after = ops_metrics_after;
     w->hooks.extra_headers = w->extra_headers;
     w->hooks.https_headers = "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n";
     w->svc.router = w->router;
@@ -169,6 +175,7 @@ void web_ctx_free(struct web_ctx *w)
     tpl_set_free(w->tpl);
     assets_free(w->assets);
     mem_free(w->extra_headers);
+    mem_free(w->route_metrics);
     webcfg_free(&w->cfg);
     mem_free(w);
 }

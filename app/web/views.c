@@ -183,6 +183,7 @@ static const struct tpl_field admin_product_fields[] = {
     TPL_FIELD(struct view_admin_product, slug, TPL_STR),
     TPL_FIELD(struct view_admin_product, name, TPL_STR),
     TPL_FIELD(struct view_admin_product, brand, TPL_STR),
+    TPL_FIELD(struct view_admin_product, price, TPL_I64),
     TPL_NESTED(struct view_admin_product, skus, TPL_LIST, admin_sku_schema),
 };
 static const struct tpl_schema admin_product_schema =

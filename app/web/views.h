@@ -182,6 +182,7 @@ struct view_admin_product {
     struct str slug;
     struct str name;
     struct str brand;
+    int64_t price;
     struct tpl_list skus; /* of struct view_admin_sku */
 };
 

@@ -41,6 +41,9 @@ const struct cfg_directive webcfg_table[] = {
      "memcached connect timeout"},
     {"cache.poll_timeout", CFG_MS, F(cache_poll_timeout_ms), "100ms", 1, 5000,
      "memcached I/O timeout"},
+    {"cache.lease_wait", CFG_MS, F(cache_lease_wait_ms), "200ms", 1, 5000,
+     "on a miss, how long a request waits for another request's load of the same entry "
+     "before it reads the database itself"},
     {"templates.dir", CFG_STR, F(templates_dir), "templates", 1, 255, "template directory"},
     {"static.manifest", CFG_STR, F(static_manifest), "build/release/static-dist/manifest.txt", 1,
      255, "asset manifest written by the build"},

@@ -41,6 +41,7 @@ struct webcfg {
     bool cache_enabled;
     int64_t cache_connect_timeout_ms;
     int64_t cache_poll_timeout_ms;
+    int64_t cache_lease_wait_ms;
     char *templates_dir;
     char *static_manifest;
     char *static_base_url;

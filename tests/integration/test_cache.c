@@ -1,0 +1,881 @@
+/*
+ * Integration: the second-level entity cache on the private stack (two web nodes sharing two
+ * memcached servers, MariaDB behind them).
+ *
+ *  - A price changed through the domain layer (catalog_set_price, run here in-process with the
+ *    stack's own configuration, as stampede-admin does) and through the admin page shows at
+ *    once on the product page, the product JSON and the listing JSON, on each nginx node
+ *    directly and through HAProxy.
+ *  - Race loops with the stack's memcached and MariaDB: readers that miss load concurrently
+ *    with a writer; afterwards the cache never holds a value older than the last write. One
+ *    loop drives the L2 protocol with a loader that dawdles between its read and its store
+ *    (with a naive get/set cache as the negative control, which must go stale under the same
+ *    race); one drives the real catalog code.
+ *  - 200 concurrent requests for a cold product page cause only a handful of loads (counted
+ *    by the nodes' /metrics); a warmed product page is served with a hit ratio above 99 %;
+ *    an unknown slug is looked up in the database once, then answered from the cache.
+ *  - memcached killed (both servers, one after the other) during a load run: no 5xx, every
+ *    page correct, /readyz 200 "degraded", a price change still shows; after a restart the
+ *    nodes reconnect by themselves and hit again. The stack is left healthy.
+ *  - /metrics is served on the nginx ports only, never through HAProxy.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cache/l2.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/sec.h"
+#include "shop/catalog.h"
+#include "web/webcfg.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct stack S;
+static MYSQL *DB;
+static struct webcfg CFG;
+static long long P_ID, P_PRICE; /* the product most tests change (price restored after) */
+static char P_SLUG[96];
+
+/* ---------------------------------------------------------------- in-process domain layer */
+
+/* One thread's application state, built like a web worker's from the stack's config. */
+struct dom {
+    struct db *db;
+    struct cache *cache;
+    struct arena *a;
+    struct shop_ctx ctx;
+};
+
+static void dom_open(struct dom *d, int64_t lease_wait_ms)
+{
+    db_thread_init();
+    struct db_opts o = {CFG.db_host,
+                        (int)CFG.db_port,
+                        CFG.db_user,
+                        CFG.db_password,
+                        CFG.db_name,
+                        CFG.db_connect_timeout_ms,
+                        CFG.db_read_timeout_ms,
+                        2};
+    d->db = db_new(&o);
+    struct cache_opts co = {
+        CFG.cache_servers,         true, CFG.cache_connect_timeout_ms,
+        CFG.cache_poll_timeout_ms, 1,    lease_wait_ms ? lease_wait_ms : CFG.cache_lease_wait_ms};
+    d->cache = cache_new(&co);
+    d->a = arena_new(64 * 1024, 64 << 20);
+    d->ctx = (struct shop_ctx){d->db, d->cache, d->a};
+}
+
+static void dom_close(struct dom *d)
+{
+    db_free(d->db);
+    cache_free(d->cache);
+    arena_destroy(d->a);
+    db_thread_end();
+}
+
+static void set_price(long long price)
+{
+    struct dom d;
+    dom_open(&d, 0);
+    assert_int_equal(catalog_set_price(&d.ctx, P_ID, price, STR("test_cache")), 0);
+    dom_close(&d);
+}
+
+static void stampede_admin(const char *args)
+{
+    assert_int_equal(stack_run(&S,
+                               "'%s/stampede-admin' --config '%s/etc/stampede.conf' %s >/dev/null",
+                               S.build, S.data, args),
+                     0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    DB = stack_db(&S, 0);
+    char path[600], errbuf[512];
+    snprintf(path, sizeof path, "%s/etc/stampede.conf", S.data);
+    struct buf err = {errbuf, 0, sizeof errbuf, sizeof errbuf - 1, false};
+    if (webcfg_load(&CFG, path, &err))
+        fail_msg("%s: %s", path, buf_cstr(&err));
+    log_init("test_cache", "test", "-", LOG_WARN); /* the race loops change prices often */
+    db_library_init();
+    if (sec_init())
+        fail_msg("libsodium");
+    catalog_init();
+    /* a product with several sizes in stock */
+    P_ID = db_scalar(DB, "SELECT p.id FROM products p JOIN skus k ON k.product_id = p.id "
+                         "JOIN stock s ON s.sku_id = k.id WHERE p.active = 1 GROUP BY p.id "
+                         "HAVING SUM(s.available) > 0 ORDER BY p.id LIMIT 1");
+    if (!P_ID)
+        fail_msg("the catalog has no product in stock");
+    P_PRICE = db_scalar(DB, "SELECT price_krw FROM products WHERE id = %lld", P_ID);
+    char q[128];
+    snprintf(q, sizeof q, "SELECT slug FROM products WHERE id = %lld", P_ID);
+    assert_int_equal(mysql_query(DB, q), 0);
+    MYSQL_RES *res = mysql_store_result(DB);
+    MYSQL_ROW row = mysql_fetch_row(res);
+    snprintf(P_SLUG, sizeof P_SLUG, "%s", row[0]);
+    mysql_free_result(res);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (P_ID && db_scalar(DB, "SELECT price_krw FROM products WHERE id = %lld", P_ID) != P_PRICE)
+        set_price(P_PRICE);
+    webcfg_free(&CFG);
+    mysql_close(DB);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- HTTP helpers */
+
+static void krw(long long v, char *out, size_t n)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%lld", v);
+    size_t o = 0;
+    for (int i = 0; i < len && o + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+/* base: 0/1 = that nginx node, 2 = HAProxy */
+static const char *url_at(int base, const char *path)
+{
+    return base < 2 ? node_url(&S, base, path) : stack_url(&S, path);
+}
+
+static const char *const BASES[] = {"nginx1", "nginx2", "haproxy"};
+
+static void expect_price_everywhere(long long price, long long old)
+{
+    struct client *c = client_new();
+    char want[64], stale[64], path[200];
+    char k[32];
+    krw(price, k, sizeof k);
+    snprintf(want, sizeof want, "\xe2\x82\xa9%s<", k); /* ₩183,500< */
+    krw(old, k, sizeof k);
+    snprintf(stale, sizeof stale, "\xe2\x82\xa9%s<", k);
+    for (int b = 0; b < 3; b++) {
+        struct resp r;
+        snprintf(path, sizeof path, "/products/%s", P_SLUG);
+        assert_int_equal(client_get(c, url_at(b, path), &r), 0);
+        if (r.status != 200 || !resp_contains(&r, want) || resp_contains(&r, stale))
+            fail_msg("%s %s: status %ld, wants %s (old %s)", BASES[b], path, r.status, want, stale);
+        resp_free(&r);
+
+        snprintf(path, sizeof path, "/api/v1/products/%s", P_SLUG);
+        assert_int_equal(client_get(c, url_at(b, path), &r), 0);
+        cJSON *j = resp_json(&r);
+        long long got = j ? (long long)cJSON_GetObjectItem(j, "price")->valuedouble : -1;
+        if (got != price)
+            fail_msg("%s %s: price %lld, expected %lld", BASES[b], path, got, price);
+        cJSON_Delete(j);
+        resp_free(&r);
+
+        assert_int_equal(client_get(c, url_at(b, "/api/v1/products"), &r), 0);
+        j = resp_json(&r);
+        cJSON *p;
+        got = -1;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItem(j, "products"))
+        {
+            if (strcmp(cJSON_GetObjectItem(p, "slug")->valuestring, P_SLUG) == 0)
+                got = (long long)cJSON_GetObjectItem(p, "price")->valuedouble;
+        }
+        if (got != price)
+            fail_msg("%s /api/v1/products: price of %s %lld, expected %lld", BASES[b], P_SLUG, got,
+                     price);
+        cJSON_Delete(j);
+        resp_free(&r);
+    }
+    client_free(c);
+}
+
+static void warm_everywhere(void)
+{
+    struct client *c = client_new();
+    char path[200];
+    for (int round = 0; round < 2; round++) {
+        for (int b = 0; b < 3; b++) {
+            struct resp r;
+            snprintf(path, sizeof path, "/products/%s", P_SLUG);
+            client_get(c, url_at(b, path), &r);
+            resp_free(&r);
+            snprintf(path, sizeof path, "/api/v1/products/%s", P_SLUG);
+            client_get(c, url_at(b, path), &r);
+            resp_free(&r);
+            client_get(c, url_at(b, "/api/v1/products"), &r);
+            resp_free(&r);
+        }
+    }
+    client_free(c);
+}
+
+/* metric: a series' value summed over both nodes (scraped on the nginx ports). */
+static unsigned long long metric(const char *series)
+{
+    unsigned long long sum = 0;
+    struct client *c = client_new();
+    size_t n = strlen(series);
+    for (int node = 0; node < 2; node++) {
+        struct resp r;
+        assert_int_equal(client_get(c, node_url(&S, node, "/metrics"), &r), 0);
+        assert_int_equal(r.status, 200);
+        for (const char *p = r.body; p && *p;) {
+            if (strncmp(p, series, n) == 0 && p[n] == ' ')
+                sum += strtoull(p + n + 1, NULL, 10);
+            p = strchr(p, '\n');
+            p = p ? p + 1 : NULL;
+        }
+        resp_free(&r);
+    }
+    client_free(c);
+    return sum;
+}
+
+static unsigned long long region_metric(const char *what, const char *region)
+{
+    char series[160];
+    snprintf(series, sizeof series, "stampede_cache_%s_total{region=\"%s\"}", what, region);
+    return metric(series);
+}
+
+/* ---------------------------------------------------------------- consistency */
+
+static void test_price_change_through_the_domain_shows_at_once_everywhere(void **state)
+{
+    (void)state;
+    long long old = P_PRICE;
+    for (int round = 1; round <= 3; round++) {
+        warm_everywhere();
+        long long price = P_PRICE + 1000 * round;
+        set_price(price);
+        expect_price_everywhere(price, old);
+        old = price;
+    }
+    set_price(P_PRICE);
+    expect_price_everywhere(P_PRICE, old);
+}
+
+static void csrf_of(const struct resp *r, char *out, size_t len)
+{
+    const char *p = strstr(r->body, "name=\"csrf\" value=\"");
+    if (!p)
+        fail_msg("no csrf field on the page");
+    p += strlen("name=\"csrf\" value=\"");
+    snprintf(out, len, "%.*s", (int)strcspn(p, "\""), p);
+}
+
+/* post_form: POST an urlencoded body to path through HAProxy; returns the status. */
+static long post_form(struct client *c, const char *path, const char *csrf, const char *fields)
+{
+    char body[400];
+    snprintf(body, sizeof body, "csrf=%s&%s", csrf, fields);
+    struct resp r;
+    assert_int_equal(client_request(c, "POST", stack_url(&S, path),
+                                    "application/x-www-form-urlencoded", body, NULL, &r),
+                     0);
+    long st = r.status;
+    resp_free(&r);
+    return st;
+}
+
+static void test_price_change_through_the_admin_page_shows_at_once(void **state)
+{
+    (void)state;
+    char pw[128] = "", path[600];
+    snprintf(path, sizeof path, "%s/etc/secrets.env", S.data);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "STAMPEDE_ADMIN_PASSWORD=", 24) == 0)
+            snprintf(pw, sizeof pw, "%.*s", (int)strcspn(line + 24, "\r\n"), line + 24);
+    fclose(f);
+    assert_true(pw[0]);
+    struct client *c = client_new();
+    char body[400];
+    snprintf(body, sizeof body, "{\"email\":\"admin@stampede.local\",\"password\":\"%s\"}", pw);
+    const char *hdrs[] = {"X-Requested-With: stampede", NULL};
+    struct resp r;
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/api/v1/session"), "application/json",
+                                    body, hdrs, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    warm_everywhere();
+    assert_int_equal(client_get(c, stack_url(&S, "/admin/stock"), &r), 0);
+    assert_int_equal(r.status, 200);
+    char csrf[128];
+    csrf_of(&r, csrf, sizeof csrf);
+    resp_free(&r);
+    long long price = P_PRICE + 7000;
+    char fields[64];
+    snprintf(fields, sizeof fields, "price=%lld", price);
+    snprintf(path, sizeof path, "/admin/products/%lld/price", P_ID);
+    assert_int_equal(post_form(c, path, csrf, fields), 303);
+    assert_int_equal(db_scalar(DB, "SELECT price_krw FROM products WHERE id = %lld", P_ID), price);
+    expect_price_everywhere(price, P_PRICE);
+    /* out of range and unknown products are refused, nothing changes */
+    assert_int_equal(post_form(c, path, csrf, "price=0"), 400);
+    assert_int_equal(post_form(c, "/admin/products/999999999/price", csrf, "price=1000"), 404);
+    assert_int_equal(db_scalar(DB, "SELECT price_krw FROM products WHERE id = %lld", P_ID), price);
+    client_free(c);
+    set_price(P_PRICE);
+    expect_price_everywhere(P_PRICE, price);
+}
+
+/*
+ * The protocol race, widened: a loader that waits up to 2 ms between its database read and
+ * its return, so reads of the old row routinely finish after the write's commit and delete.
+ */
+#define RACE_READERS 3
+
+static int dec_price(struct str payload, struct arena *a, void **out)
+{
+    long long *v = arena_alloc(a, sizeof *v);
+    int64_t n;
+    if (!str_to_i64(payload, &n))
+        return ERR_INVAL;
+    *v = n;
+    *out = v;
+    return 0;
+}
+
+static struct l2_region r_race = {
+    .name = "racetest", .version = 1, .ttl_ms = 600000, .grace_ms = 0, .decode = dec_price};
+
+static const struct db_stmt q_read = {"race_read", "SELECT price_krw FROM products WHERE id = ?",
+                                      DB_IDEMPOTENT};
+static const struct db_stmt q_write = {"race_write",
+                                       "UPDATE products SET price_krw = ? WHERE id = ?", 0};
+
+struct racer {
+    struct dom d;
+    unsigned seed;
+    long long got;
+};
+
+static void dawdle(unsigned *seed)
+{
+    struct timespec ts = {0, (long)(rand_r(seed) % 2000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static int race_load(void *arg, struct buf *out)
+{
+    struct racer *r = arg;
+    struct db_result res;
+    struct db_val p[] = {DB_I(P_ID)};
+    int rc = db_exec(r->d.db, &q_read, p, 1, r->d.a, &res);
+    if (rc)
+        return rc;
+    dawdle(&r->seed);
+    buf_printf(out, "%lld", (long long)db_int(&res, 0, 0));
+    return 0;
+}
+
+static void race_write(struct dom *d, long long v)
+{
+    struct db_val p[] = {DB_I(v), DB_I(P_ID)};
+    assert_int_equal(db_exec(d->db, &q_write, p, 2, d->a, NULL), 0);
+}
+
+/* naive look-aside: get; on a miss read, dawdle and set (no lease) */
+static long long naive_read(struct racer *r, struct str key)
+{
+    struct str v;
+    int64_t n = -1;
+    if (cache_get(r->d.cache, key, r->d.a, &v, NULL) == 0 && str_to_i64(v, &n))
+        return n;
+    struct db_result res;
+    struct db_val p[] = {DB_I(P_ID)};
+    assert_int_equal(db_exec(r->d.db, &q_read, p, 1, r->d.a, &res), 0);
+    n = db_int(&res, 0, 0);
+    dawdle(&r->seed);
+    char b[32];
+    int len = snprintf(b, sizeof b, "%lld", (long long)n);
+    cache_set(r->d.cache, key, (struct str){b, (size_t)len}, 600);
+    return n;
+}
+
+struct race {
+    pthread_barrier_t start, done;
+    atomic_bool stop;
+    bool naive;
+    struct racer readers[RACE_READERS];
+    struct dom writer;
+    long long value; /* what the writer writes this round */
+};
+
+static struct race R;
+#define NAIVE_KEY STR("racetest-naive")
+
+static void *reader_main(void *arg)
+{
+    struct racer *r = arg;
+    dom_open(&r->d, 2000);
+    for (;;) {
+        pthread_barrier_wait(&R.start);
+        if (atomic_load(&R.stop))
+            break;
+        arena_reset(r->d.a);
+        if (R.naive) {
+            r->got = naive_read(r, NAIVE_KEY);
+        } else {
+            char id[32];
+            snprintf(id, sizeof id, "%lld", P_ID);
+            struct l2_get g = {
+                .region = &r_race, .id = str_from_cstr(id), .load = race_load, .arg = r};
+            assert_int_equal(l2_fetch(r->d.cache, &g, 1, r->d.a), 0);
+            r->got = g.rc == 0 ? *(long long *)g.obj : -1;
+        }
+        pthread_barrier_wait(&R.done);
+    }
+    dom_close(&r->d);
+    return NULL;
+}
+
+/* run_race: n rounds; returns how many ended with a value older than the last write cached. */
+static int run_race(bool naive, int rounds, struct dom *check)
+{
+    R.naive = naive;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", P_ID);
+    int stale = 0;
+    for (int i = 0; i < rounds; i++) {
+        /* the entry is gone (expired, evicted) when the readers and the writer arrive */
+        if (naive)
+            cache_delete(check->cache, NAIVE_KEY);
+        else
+            assert_int_equal(l2_invalidate(check->cache, &r_race, str_from_cstr(id)), 0);
+        R.value = P_PRICE + 1 + (i % 2); /* alternates, so an old value is recognisable */
+        pthread_barrier_wait(&R.start);
+        race_write(&R.writer, R.value);
+        if (naive)
+            cache_delete(R.writer.cache, NAIVE_KEY);
+        else
+            assert_int_equal(l2_invalidate(R.writer.cache, &r_race, str_from_cstr(id)), 0);
+        pthread_barrier_wait(&R.done);
+        /* what a request would be served now */
+        arena_reset(check->a);
+        long long now;
+        if (naive) {
+            struct str v;
+            int64_t n = -1;
+            now = cache_get(check->cache, NAIVE_KEY, check->a, &v, NULL) == 0 && str_to_i64(v, &n)
+                      ? n
+                      : R.value;
+        } else {
+            struct racer probe = {.d = *check};
+            struct l2_get g = {
+                .region = &r_race, .id = str_from_cstr(id), .load = race_load, .arg = &probe};
+            assert_int_equal(l2_fetch(check->cache, &g, 1, check->a), 0);
+            assert_int_equal(g.rc, 0);
+            now = *(long long *)g.obj;
+        }
+        stale += now != R.value;
+    }
+    return stale;
+}
+
+static void test_race_loop_leaves_no_stale_entry(void **state)
+{
+    (void)state;
+    l2_region_init(&r_race);
+    pthread_barrier_init(&R.start, NULL, RACE_READERS + 1);
+    pthread_barrier_init(&R.done, NULL, RACE_READERS + 1);
+    atomic_store(&R.stop, false);
+    pthread_t t[RACE_READERS];
+    for (int i = 0; i < RACE_READERS; i++) {
+        R.readers[i].seed = (unsigned)(i + 1) * 7919u;
+        pthread_create(&t[i], NULL, reader_main, &R.readers[i]);
+    }
+    dom_open(&R.writer, 0);
+    struct dom check;
+    dom_open(&check, 2000);
+
+    uint64_t refused0 = metric_value(r_race.refused);
+    int stale = run_race(false, 2000, &check);
+    uint64_t refused = metric_value(r_race.refused) - refused0;
+    int naive_stale = run_race(true, 500, &check);
+    printf("race: 2000 rounds with leases: %d stale, %llu stale stores refused; "
+           "500 rounds naive: %d stale\n",
+           stale, (unsigned long long)refused, naive_stale);
+
+    atomic_store(&R.stop, true);
+    pthread_barrier_wait(&R.start);
+    for (int i = 0; i < RACE_READERS; i++)
+        pthread_join(t[i], NULL);
+    dom_close(&check);
+    dom_close(&R.writer);
+    pthread_barrier_destroy(&R.start);
+    pthread_barrier_destroy(&R.done);
+    set_price(P_PRICE); /* writes went around the catalog: restore and invalidate */
+
+    assert_int_equal(stale, 0);
+    /* the race really happened: the protocol refused stale stores, and without it the
+     * same interleavings leave stale entries behind */
+    assert_true(refused > 0);
+    assert_true(naive_stale > 0);
+}
+
+struct cat_reader {
+    pthread_t t;
+    long long got;
+};
+
+static atomic_bool cat_stop;
+static pthread_barrier_t cat_start, cat_done;
+
+static void *catalog_reader(void *arg)
+{
+    struct cat_reader *r = arg;
+    struct dom d;
+    dom_open(&d, 2000);
+    for (;;) {
+        pthread_barrier_wait(&cat_start);
+        if (atomic_load(&cat_stop))
+            break;
+        for (int k = 0; k < 2; k++) {
+            arena_reset(d.a);
+            struct catalog_product p;
+            assert_int_equal(catalog_product_by_id(&d.ctx, P_ID, &p), 0);
+            r->got = p.price;
+        }
+        pthread_barrier_wait(&cat_done);
+    }
+    dom_close(&d);
+    return NULL;
+}
+
+static void test_catalog_race_loop_leaves_no_stale_product(void **state)
+{
+    (void)state;
+    enum { READERS = 3, ROUNDS = 1000 };
+    struct cat_reader r[READERS];
+    pthread_barrier_init(&cat_start, NULL, READERS + 1);
+    pthread_barrier_init(&cat_done, NULL, READERS + 1);
+    atomic_store(&cat_stop, false);
+    for (int i = 0; i < READERS; i++)
+        pthread_create(&r[i].t, NULL, catalog_reader, &r[i]);
+    struct dom w, check;
+    dom_open(&w, 0);
+    dom_open(&check, 2000);
+    int stale = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        long long price = P_PRICE + 100 * (1 + i % 3);
+        pthread_barrier_wait(&cat_start);
+        arena_reset(w.a);
+        assert_int_equal(catalog_set_price(&w.ctx, P_ID, price, STR("race")), 0);
+        pthread_barrier_wait(&cat_done);
+        arena_reset(check.a);
+        struct catalog_product p;
+        assert_int_equal(catalog_product_by_id(&check.ctx, P_ID, &p), 0);
+        stale += p.price != price;
+    }
+    atomic_store(&cat_stop, true);
+    pthread_barrier_wait(&cat_start);
+    for (int i = 0; i < READERS; i++)
+        pthread_join(r[i].t, NULL);
+    dom_close(&w);
+    dom_close(&check);
+    pthread_barrier_destroy(&cat_start);
+    pthread_barrier_destroy(&cat_done);
+    set_price(P_PRICE);
+    assert_int_equal(stale, 0);
+    expect_price_everywhere(P_PRICE, P_PRICE + 100);
+}
+
+/* ---------------------------------------------------------------- stampedes and hit ratio */
+
+static const char *const REGIONS[] = {"slug", "product", "sizes", "stock"};
+
+static void test_cold_hot_key_is_loaded_a_handful_of_times(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    unsigned long long loads0[4];
+    for (int i = 0; i < 4; i++)
+        loads0[i] = region_metric("loads", REGIONS[i]);
+    stampede_admin("cache-bump"); /* every catalog entry is cold now */
+    static struct hreq q[N];
+    memset(q, 0, sizeof q);
+    for (int i = 0; i < N; i++) {
+        q[i].method = "GET";
+        snprintf(q[i].url, sizeof q[i].url, "%s/products/%s", S.base_url, P_SLUG);
+    }
+    http_parallel(q, N, N);
+    char want[64], k[32];
+    krw(P_PRICE, k, sizeof k);
+    snprintf(want, sizeof want, "\xe2\x82\xa9%s<", k);
+    for (int i = 0; i < N; i++) {
+        if (q[i].status != 200 || !strstr(q[i].out, want))
+            fail_msg("request %d: status %ld", i, q[i].status);
+        hreq_free(&q[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        unsigned long long loads = region_metric("loads", REGIONS[i]) - loads0[i];
+        printf("%d concurrent cold requests: region %s loaded %llu times\n", N, REGIONS[i], loads);
+        assert_true(loads >= 1);
+        assert_true(loads <= 5);
+    }
+}
+
+static void test_warmed_product_page_hit_ratio_is_above_99_percent(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    char path[200];
+    snprintf(path, sizeof path, "/products/%s", P_SLUG);
+    struct client *c = client_new();
+    struct resp r;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+        resp_free(&r);
+    }
+    unsigned long long hits0 = 0, misses0 = 0, hits = 0, misses = 0;
+    for (int i = 0; i < 4; i++) {
+        hits0 += region_metric("hits", REGIONS[i]);
+        misses0 += region_metric("misses", REGIONS[i]);
+    }
+    static struct hreq q[N];
+    memset(q, 0, sizeof q);
+    for (int i = 0; i < N; i++) {
+        q[i].method = "GET";
+        snprintf(q[i].url, sizeof q[i].url, "%s%s", S.base_url, path);
+    }
+    http_parallel(q, N, 16);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(q[i].status, 200);
+        hreq_free(&q[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        hits += region_metric("hits", REGIONS[i]);
+        misses += region_metric("misses", REGIONS[i]);
+    }
+    hits -= hits0;
+    misses -= misses0;
+    double ratio = (double)hits / (double)(hits + misses);
+    printf("warmed product page: %llu lookups, %llu misses, hit ratio %.4f\n", hits + misses,
+           misses, ratio);
+    assert_true(hits + misses >= 4 * N);
+    assert_true(ratio > 0.99);
+    client_free(c);
+}
+
+static void test_unknown_slugs_are_cached_briefly(void **state)
+{
+    (void)state;
+    char path[96];
+    snprintf(path, sizeof path, "/products/no-such-shoe-%d", (int)getpid());
+    unsigned long long loads0 = region_metric("loads", "slug");
+    struct client *c = client_new();
+    for (int i = 0; i < 6; i++) {
+        struct resp r;
+        assert_int_equal(client_get(c, url_at(i % 3, path), &r), 0);
+        assert_int_equal(r.status, 404);
+        resp_free(&r);
+    }
+    client_free(c);
+    assert_int_equal(region_metric("loads", "slug") - loads0, 1);
+}
+
+/* ---------------------------------------------------------------- memcached failure */
+
+struct load_run {
+    pthread_t t;
+    atomic_bool stop;
+    long requests, bad;
+    char first_bad[256];
+};
+
+static void *load_main(void *arg)
+{
+    struct load_run *L = arg;
+    enum { N = 40 };
+    static struct hreq q[N];
+    char want[64], k[32];
+    krw(P_PRICE, k, sizeof k);
+    snprintf(want, sizeof want, "\xe2\x82\xa9%s<", k);
+    while (!atomic_load(&L->stop)) {
+        memset(q, 0, sizeof q);
+        for (int i = 0; i < N; i++) {
+            q[i].method = "GET";
+            const char *fmt = i % 4 == 0   ? "%s/"
+                              : i % 4 == 1 ? "%s/api/v1/products/%s"
+                                           : "%s/products/%s";
+            snprintf(q[i].url, sizeof q[i].url, fmt, S.base_url, P_SLUG);
+        }
+        http_parallel(q, N, 16);
+        for (int i = 0; i < N; i++) {
+            bool ok = q[i].status == 200;
+            if (ok && i % 4 >= 2)
+                ok = strstr(q[i].out, want) != NULL;
+            if (ok && i % 4 == 1)
+                ok = strstr(q[i].out, P_SLUG) != NULL;
+            if (!ok && !L->bad)
+                snprintf(L->first_bad, sizeof L->first_bad, "%s: status %ld", q[i].url,
+                         q[i].status);
+            L->bad += !ok;
+            L->requests++;
+            hreq_free(&q[i]);
+        }
+    }
+    return NULL;
+}
+
+static void readyz_cache(int node, char *status, size_t n, long *http)
+{
+    struct client *c = client_new();
+    struct resp r;
+    assert_int_equal(client_get(c, node_url(&S, node, "/readyz"), &r), 0);
+    *http = r.status;
+    cJSON *j = resp_json(&r);
+    cJSON *cache = j ? cJSON_GetObjectItem(j, "cache") : NULL;
+    snprintf(status, n, "%s",
+             cache ? cJSON_GetObjectItem(cache, "status")->valuestring : "(no cache field)");
+    cJSON_Delete(j);
+    resp_free(&r);
+    client_free(c);
+}
+
+static bool nodes_say_cache(const char *want)
+{
+    for (int node = 0; node < 2; node++) {
+        char st[64];
+        long http;
+        readyz_cache(node, st, sizeof st, &http);
+        if (http != 200 || strcmp(st, want) != 0)
+            return false;
+    }
+    return true;
+}
+
+static bool cache_up(void *arg)
+{
+    (void)arg;
+    return nodes_say_cache("up");
+}
+
+static bool cache_degraded(void *arg)
+{
+    (void)arg;
+    return nodes_say_cache("degraded");
+}
+
+static void kill_memcached(int n)
+{
+    char rel[64];
+    snprintf(rel, sizeof rel, "run/memcached%d.pid", n);
+    int pid = stack_pid(&S, rel);
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+}
+
+static void test_memcached_killed_during_load_gives_no_errors(void **state)
+{
+    (void)state;
+    warm_everywhere();
+    struct load_run L = {0};
+    pthread_create(&L.t, NULL, load_main, &L);
+    sleep(1);
+    kill_memcached(1);
+    sleep(2);
+    assert_true(wait_until(cache_degraded, NULL, 5000)); /* still 200: the database carries */
+    kill_memcached(2);
+    sleep(2);
+    atomic_store(&L.stop, true);
+    pthread_join(L.t, NULL);
+    printf("load run across the memcached kills: %ld requests, %ld bad\n", L.requests, L.bad);
+    if (L.bad)
+        fail_msg("%ld of %ld requests failed or were wrong; first: %s", L.bad, L.requests,
+                 L.first_bad);
+    assert_true(L.requests > 0);
+
+    /* a write while the cache is down is still seen by everyone (pages come from the DB) */
+    long long price = P_PRICE + 3000;
+    set_price(price);
+    expect_price_everywhere(price, P_PRICE);
+
+    /* memcached returns empty; the nodes reconnect by themselves and hit again */
+    assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
+    assert_true(wait_until(cache_up, NULL, 15000));
+    expect_price_everywhere(price, P_PRICE);
+    set_price(P_PRICE);
+    warm_everywhere();
+    unsigned long long hits0 = region_metric("hits", "product");
+    expect_price_everywhere(P_PRICE, price);
+    assert_true(region_metric("hits", "product") > hits0);
+}
+
+/* ---------------------------------------------------------------- metrics endpoint */
+
+static void test_metrics_are_internal(void **state)
+{
+    (void)state;
+    struct client *c = client_new();
+    struct resp r;
+    assert_int_equal(client_get(c, stack_url(&S, "/metrics"), &r), 0);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+    assert_int_equal(client_get(c, stack_url(&S, "/%6Detrics"), &r), 0);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+    const char *xff[] = {"X-Forwarded-For: 203.0.113.9", NULL};
+    assert_int_equal(client_request(c, "GET", node_url(&S, 0, "/metrics"), NULL, NULL, xff, &r), 0);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+    for (int node = 0; node < 2; node++) {
+        assert_int_equal(client_get(c, node_url(&S, node, "/metrics"), &r), 0);
+        assert_int_equal(r.status, 200);
+        char ct[128];
+        assert_true(resp_header(&r, "Content-Type", ct, sizeof ct));
+        assert_non_null(strstr(ct, "text/plain; version=0.0.4"));
+        assert_true(resp_contains(&r, "# TYPE stampede_http_requests_total counter"));
+        assert_true(
+            resp_contains(&r, "stampede_http_requests_total{route=\"product\",code=\"2xx\"}"));
+        assert_true(resp_contains(
+            &r, "stampede_http_request_duration_seconds_bucket{route=\"product\",le=\"+Inf\"}"));
+        assert_true(resp_contains(&r, "stampede_cache_hits_total{region=\"product\"}"));
+        assert_true(resp_contains(&r, "# TYPE stampede_cache_load_seconds histogram"));
+        resp_free(&r);
+    }
+    client_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_metrics_are_internal),
+        cmocka_unit_test(test_price_change_through_the_domain_shows_at_once_everywhere),
+        cmocka_unit_test(test_price_change_through_the_admin_page_shows_at_once),
+        cmocka_unit_test(test_race_loop_leaves_no_stale_entry),
+        cmocka_unit_test(test_catalog_race_loop_leaves_no_stale_product),
+        cmocka_unit_test(test_cold_hot_key_is_loaded_a_handful_of_times),
+        cmocka_unit_test(test_warmed_product_page_hit_ratio_is_above_99_percent),
+        cmocka_unit_test(test_unknown_slugs_are_cached_briefly),
+        cmocka_unit_test(test_memcached_killed_during_load_gives_no_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
