@@ -7,12 +7,16 @@
 #include "core/sec.h"
 
 #include <libmemcached/memcached.h>
+#include <stdio.h>
 #include <string.h>
+
+#define GROUP_MAX 32
 
 struct cache {
     memcached_st *mc;
     bool enabled;
     int nservers;
+    char (*server_group)[GROUP_MAX]; /* a group key per server index */
     struct cache_stats stats;
     struct cache_l2_state l2;
 };
@@ -64,6 +68,20 @@ struct cache *cache_new(const struct cache_opts *o)
     memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT,
                            (uint64_t)(o->retry_timeout_s > 0 ? o->retry_timeout_s : 2));
     memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SUPPORT_CAS, 1);
+    /* a group key that lands on each server, found by probing the ring */
+    c->server_group = mem_calloc((size_t)c->nservers, sizeof *c->server_group);
+    int found = 0;
+    for (int n = 0; found < c->nservers && n < 100000; n++) {
+        char g[GROUP_MAX];
+        int len = snprintf(g, sizeof g, "st1:srv:%d", n);
+        uint32_t i = memcached_generate_hash(c->mc, g, (size_t)len);
+        if (i < (uint32_t)c->nservers && !c->server_group[i][0]) {
+            memcpy(c->server_group[i], g, (size_t)len + 1);
+            found++;
+        }
+    }
+    if (found < c->nservers)
+        log_warn("cache: could not address every memcached server; region bumps may miss some");
     c->enabled = true;
     return c;
 }
@@ -74,6 +92,7 @@ void cache_free(struct cache *c)
         return;
     if (c->mc)
         memcached_free(c->mc);
+    mem_free(c->server_group);
     mem_free(c);
 }
 
@@ -89,16 +108,25 @@ static int fail(struct cache *c, memcached_return_t r, const char *op)
     return ERR_CACHE;
 }
 
-int cache_get(struct cache *c, struct str key, struct arena *a, struct str *val, uint64_t *cas)
+/* group_of: the routing key of an operation (the item's own key when no group is given). */
+static bool group_of(struct str *group, struct str key)
+{
+    if (!group->len)
+        *group = key;
+    return key_ok(key) && key_ok(*group);
+}
+
+int cache_get(struct cache *c, struct str group, struct str key, struct arena *a, struct str *val,
+              uint64_t *cas)
 {
     if (!c->enabled)
         return ERR_NOTFOUND;
-    if (!key_ok(key))
+    if (!group_of(&group, key))
         return ERR_INVAL;
     c->stats.gets++;
     const char *keys[1] = {key.p};
     size_t lens[1] = {key.len};
-    memcached_return_t r = memcached_mget(c->mc, keys, lens, 1);
+    memcached_return_t r = memcached_mget_by_key(c->mc, group.p, group.len, keys, lens, 1);
     if (r != MEMCACHED_SUCCESS)
         return fail(c, r, "get");
     memcached_result_st result;
@@ -125,7 +153,8 @@ int cache_get(struct cache *c, struct str key, struct arena *a, struct str *val,
     return ERR_NOTFOUND;
 }
 
-int cache_mget(struct cache *c, struct cache_item *items, size_t n, struct arena *a)
+int cache_mget(struct cache *c, struct str group, struct cache_item *items, size_t n,
+               struct arena *a)
 {
     for (size_t i = 0; i < n; i++) {
         items[i].found = false;
@@ -139,6 +168,8 @@ int cache_mget(struct cache *c, struct cache_item *items, size_t n, struct arena
         return ERR_INVAL;
     const char *keys[MAX_KEYS];
     size_t lens[MAX_KEYS];
+    if (!group_of(&group, items[0].key))
+        return ERR_INVAL;
     for (size_t i = 0; i < n; i++) {
         if (!key_ok(items[i].key))
             return ERR_INVAL;
@@ -146,7 +177,7 @@ int cache_mget(struct cache *c, struct cache_item *items, size_t n, struct arena
         lens[i] = items[i].key.len;
     }
     c->stats.gets += n;
-    memcached_return_t r = memcached_mget(c->mc, keys, lens, n);
+    memcached_return_t r = memcached_mget_by_key(c->mc, group.p, group.len, keys, lens, n);
     bool partial = r == MEMCACHED_SOME_ERRORS;
     if (r != MEMCACHED_SUCCESS && !partial)
         return fail(c, r, "mget");
@@ -178,21 +209,23 @@ int cache_mget(struct cache *c, struct cache_item *items, size_t n, struct arena
     return 0;
 }
 
-static int store(struct cache *c, int op, struct str key, struct str val, int64_t ttl, uint64_t cas)
+static int store(struct cache *c, int op, struct str group, struct str key, struct str val,
+                 int64_t ttl, uint64_t cas)
 {
     if (!c->enabled)
         return 0;
-    if (!key_ok(key))
+    if (!group_of(&group, key))
         return ERR_INVAL;
     c->stats.sets++;
     memcached_return_t r;
     time_t t = (time_t)ttl;
+    const char *g = group.p, *k = key.p;
     if (op == 0)
-        r = memcached_set(c->mc, key.p, key.len, val.p, val.len, t, 0);
+        r = memcached_set_by_key(c->mc, g, group.len, k, key.len, val.p, val.len, t, 0);
     else if (op == 1)
-        r = memcached_add(c->mc, key.p, key.len, val.p, val.len, t, 0);
+        r = memcached_add_by_key(c->mc, g, group.len, k, key.len, val.p, val.len, t, 0);
     else
-        r = memcached_cas(c->mc, key.p, key.len, val.p, val.len, t, 0, cas);
+        r = memcached_cas_by_key(c->mc, g, group.len, k, key.len, val.p, val.len, t, 0, cas);
     if (r == MEMCACHED_SUCCESS || r == MEMCACHED_STORED)
         return 0;
     if (r == MEMCACHED_NOTSTORED || r == MEMCACHED_DATA_EXISTS)
@@ -202,41 +235,43 @@ static int store(struct cache *c, int op, struct str key, struct str val, int64_
     return fail(c, r, op == 0 ? "set" : op == 1 ? "add" : "cas");
 }
 
-int cache_set(struct cache *c, struct str key, struct str val, int64_t ttl_s)
+int cache_set(struct cache *c, struct str group, struct str key, struct str val, int64_t ttl_s)
 {
-    return store(c, 0, key, val, ttl_s, 0);
+    return store(c, 0, group, key, val, ttl_s, 0);
 }
 
-int cache_add(struct cache *c, struct str key, struct str val, int64_t ttl_s)
+int cache_add(struct cache *c, struct str group, struct str key, struct str val, int64_t ttl_s)
 {
-    return store(c, 1, key, val, ttl_s, 0);
+    return store(c, 1, group, key, val, ttl_s, 0);
 }
 
-int cache_cas(struct cache *c, struct str key, struct str val, int64_t ttl_s, uint64_t cas)
+int cache_cas(struct cache *c, struct str group, struct str key, struct str val, int64_t ttl_s,
+              uint64_t cas)
 {
-    return store(c, 2, key, val, ttl_s, cas);
+    return store(c, 2, group, key, val, ttl_s, cas);
 }
 
-int cache_delete(struct cache *c, struct str key)
+int cache_delete(struct cache *c, struct str group, struct str key)
 {
     if (!c->enabled)
         return 0;
-    if (!key_ok(key))
+    if (!group_of(&group, key))
         return ERR_INVAL;
     c->stats.deletes++;
-    memcached_return_t r = memcached_delete(c->mc, key.p, key.len, 0);
+    memcached_return_t r = memcached_delete_by_key(c->mc, group.p, group.len, key.p, key.len, 0);
     if (r == MEMCACHED_SUCCESS || r == MEMCACHED_NOTFOUND)
         return 0;
     return fail(c, r, "delete");
 }
 
-int cache_incr(struct cache *c, struct str key, uint64_t delta, uint64_t *out)
+int cache_incr(struct cache *c, struct str group, struct str key, uint64_t delta, uint64_t *out)
 {
     if (!c->enabled)
         return ERR_NOTFOUND;
-    if (!key_ok(key))
+    if (!group_of(&group, key))
         return ERR_INVAL;
-    memcached_return_t r = memcached_increment(c->mc, key.p, key.len, (uint32_t)delta, out);
+    memcached_return_t r =
+        memcached_increment_by_key(c->mc, group.p, group.len, key.p, key.len, delta, out);
     if (r == MEMCACHED_SUCCESS)
         return 0;
     if (r == MEMCACHED_NOTFOUND)
@@ -277,6 +312,25 @@ const char *cache_health_name(enum cache_health h)
         return "disabled";
     }
     return "?";
+}
+
+int cache_servers(const struct cache *c)
+{
+    return c->enabled ? c->nservers : 0;
+}
+
+int cache_server_of(const struct cache *c, struct str group)
+{
+    if (!c->enabled || !key_ok(group))
+        return -1;
+    return (int)memcached_generate_hash(c->mc, group.p, group.len);
+}
+
+struct str cache_server_group(const struct cache *c, int i)
+{
+    if (!c->enabled || i < 0 || i >= c->nservers)
+        return STR_NULL;
+    return str_from_cstr(c->server_group[i]);
 }
 
 struct cache_l2_state *cache_l2(struct cache *c)

@@ -3,13 +3,19 @@
  *
  * One struct cache per thread: a libmemcached handle over the configured pool with
  * consistent (ketama) hashing, short connect and I/O timeouts, and failed servers retried
- * after a few seconds. The cache is never authoritative: every failure is reported as
- * ERR_CACHE and callers fall back to the database, so memcached being down makes pages
- * slower, never wrong. A disabled cache (no servers, or cache.enabled off) behaves as an
+ * after a few seconds. Failed servers stay in the ring (no ejection): their keys miss and go
+ * to the database until they return, instead of moving to the other servers, where entries
+ * would be stale once the server is back. The cache is never authoritative: every failure is
+ * reported as ERR_CACHE and callers fall back to the database, so memcached being down makes
+ * pages slower, never wrong. A disabled cache (no servers, or cache.enabled off) behaves as an
  * always-missing cache without errors.
  *
+ * Groups: every operation takes a group key and goes to the server the group hashes to
+ * (memcached's "by key" routing); STR_NULL means the item's own key. Items that are read
+ * together share a group, so one request is one round trip to one server.
+ *
  * Keys are at most 250 bytes of printable ASCII without spaces (memcached's rule); longer or
- * invalid keys are refused with ERR_INVAL before anything is sent.
+ * invalid keys and groups are refused with ERR_INVAL before anything is sent.
  *
  * Thread safety: one handle per thread.
  */
@@ -38,13 +44,13 @@ void cache_free(struct cache *c);
 bool cache_enabled(const struct cache *c);
 
 /* cache_get: 0 with the value (copied into a) and its CAS id, ERR_NOTFOUND, or ERR_CACHE. */
-int cache_get(struct cache *c, struct str key, struct arena *a, struct str *val, uint64_t *cas);
+int cache_get(struct cache *c, struct str group, struct str key, struct arena *a, struct str *val,
+              uint64_t *cas);
 /*
- * cache_mget: fetches n keys in one round trip per server (values and CAS ids, copied into a).
- * Sets found/val/cas of each item. Returns 0 when every server answered, ERR_INVAL for a bad
- * key (nothing sent), or ERR_CACHE when some server failed: then an item that is not found
- * may also be one that could not be read, and the caller must not conclude it is absent.
- * A disabled cache finds nothing and returns 0.
+ * cache_mget: fetches n keys of one group in one round trip (values and CAS ids, copied into
+ * a). Sets found/val/cas of each item. Returns 0 when the server answered, ERR_INVAL for a bad
+ * key (nothing sent), or ERR_CACHE when it failed: then an item that is not found may also be
+ * one that could not be read, and the caller must not conclude it is absent.
  */
 struct cache_item {
     struct str key;
@@ -52,27 +58,48 @@ struct cache_item {
     struct str val;
     uint64_t cas;
 };
-int cache_mget(struct cache *c, struct cache_item *items, size_t n, struct arena *a);
+int cache_mget(struct cache *c, struct str group, struct cache_item *items, size_t n,
+               struct arena *a);
 /* cache_set: stores unconditionally; 0 or ERR_CACHE. */
-int cache_set(struct cache *c, struct str key, struct str val, int64_t ttl_s);
+int cache_set(struct cache *c, struct str group, struct str key, struct str val, int64_t ttl_s);
 /* cache_add: stores only if absent; 0, ERR_EXISTS or ERR_CACHE. */
-int cache_add(struct cache *c, struct str key, struct str val, int64_t ttl_s);
+int cache_add(struct cache *c, struct str group, struct str key, struct str val, int64_t ttl_s);
 /* cache_cas: stores only if the item still has CAS id `cas`; 0, ERR_CONFLICT (changed or
  * gone) or ERR_CACHE. */
-int cache_cas(struct cache *c, struct str key, struct str val, int64_t ttl_s, uint64_t cas);
+int cache_cas(struct cache *c, struct str group, struct str key, struct str val, int64_t ttl_s,
+              uint64_t cas);
 /* cache_delete: 0 (also when absent) or ERR_CACHE. */
-int cache_delete(struct cache *c, struct str key);
+int cache_delete(struct cache *c, struct str group, struct str key);
 /* cache_incr: atomically adds delta to a numeric item; ERR_NOTFOUND when absent. */
-int cache_incr(struct cache *c, struct str key, uint64_t delta, uint64_t *out);
+int cache_incr(struct cache *c, struct str group, struct str key, uint64_t delta, uint64_t *out);
+
+/*
+ * Servers, for values kept once per server: cache_servers is how many there are (0 when
+ * disabled), cache_server_of the index a group maps to, and cache_server_group a group that
+ * maps to server i (computed at start-up; the ring never changes since nothing is ejected).
+ */
+int cache_servers(const struct cache *c);
+int cache_server_of(const struct cache *c, struct str group);
+struct str cache_server_group(const struct cache *c, int i);
 
 /*
  * cache_l2: per-handle state of the entity cache layer (cache/l2.c), kept here so domain code
- * passes one handle: the last generation seen per region slot and a random state for TTL
- * jitter. Owned by the handle; same thread rule.
+ * passes one handle: the generation last seen per region slot and server, a small memo of
+ * natural ids, and a random state for TTL jitter. Owned by the handle; same thread rule.
  */
-#define CACHE_L2_SLOTS 16
+#define CACHE_L2_SLOTS   16
+#define CACHE_L2_SERVERS 16 /* servers beyond this are read without a remembered generation */
+#define CACHE_L2_MEMO    64
+#define CACHE_L2_MEMO_ID 100
+struct cache_l2_memo {
+    int slot; /* 0: empty */
+    uint8_t len;
+    char id[CACHE_L2_MEMO_ID];
+    int64_t value;
+};
 struct cache_l2_state {
-    uint64_t gen[CACHE_L2_SLOTS];
+    uint64_t gen[CACHE_L2_SLOTS][CACHE_L2_SERVERS];
+    struct cache_l2_memo memo[CACHE_L2_MEMO];
     uint64_t rng;
     int64_t lease_wait_ms;
 };

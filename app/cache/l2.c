@@ -241,7 +241,7 @@ static void load_and_store(struct ctx *x, struct l2_get *g, struct str key, uint
     if (!cacheable || b.len > VALUE_MAX) {
         /* release the lease so waiters try at once; deleting a newer lease of someone else
          * only costs that caller its store */
-        if (cache_delete(x->c, key) == ERR_CACHE)
+        if (cache_delete(x->c, g->group, key) == ERR_CACHE)
             metric_inc(r->errors);
         buf_free(&b);
         return;
@@ -249,7 +249,7 @@ static void load_and_store(struct ctx *x, struct l2_get *g, struct str key, uint
     int64_t soft = g->rc == 0 ? jitter(x->st, r->ttl_ms) : r->negative_ttl_ms;
     int64_t hard = g->rc == 0 ? soft + r->grace_ms : soft;
     header(b.p, g->rc == 0 ? KIND_VALUE : KIND_NEGATIVE, clock_real_ms() + soft);
-    int rc = cache_cas(x->c, key, buf_str(&b), (hard + 999) / 1000, cas);
+    int rc = cache_cas(x->c, g->group, key, buf_str(&b), (hard + 999) / 1000, cas);
     if (rc == ERR_CONFLICT)
         metric_inc(r->refused);
     else if (rc)
@@ -261,7 +261,7 @@ static void load_and_store(struct ctx *x, struct l2_get *g, struct str key, uint
 static void corrupt(struct ctx *x, struct l2_get *g, struct str key)
 {
     log_warn("cache region %s: corrupt entry %.*s deleted", g->region->name, STR_FMT(key));
-    if (cache_delete(x->c, key) == ERR_CACHE)
+    if (cache_delete(x->c, g->group, key) == ERR_CACHE)
         metric_inc(g->region->errors);
     direct(x, g, false);
 }
@@ -289,12 +289,12 @@ static void lease_path(struct ctx *x, struct l2_get *g, struct str key, bool saw
             uint64_t token = rnd(x->st);
             char lease[HDR];
             header(lease, KIND_LEASE, (int64_t)token);
-            rc = cache_add(x->c, key, (struct str){lease, HDR}, LEASE_TTL_S);
+            rc = cache_add(x->c, g->group, key, (struct str){lease, HDR}, LEASE_TTL_S);
             if (rc == ERR_CACHE) {
                 direct(x, g, true);
                 return;
             }
-            rc = cache_get(x->c, key, x->a, &raw, &cas);
+            rc = cache_get(x->c, g->group, key, x->a, &raw, &cas);
             struct entry e;
             if (rc == 0 && parse(raw, &e) && e.kind == KIND_LEASE && e.stamp == (int64_t)token) {
                 load_and_store(x, g, key, cas);
@@ -328,7 +328,7 @@ static void lease_path(struct ctx *x, struct l2_get *g, struct str key, bool saw
             sleep_us(step_us);
             step_us = step_us < 8000 ? step_us * 2 : 10000;
             waited = true;
-            rc = cache_get(x->c, key, x->a, &raw, &cas);
+            rc = cache_get(x->c, g->group, key, x->a, &raw, &cas);
         }
         saw_lease = false;
         if (clock_mono_ns() >= deadline) {
@@ -363,9 +363,9 @@ static void settle(struct ctx *x, struct l2_get *g, struct str key, const struct
     char lk[L2_KEY_MAX + 8];
     int n = snprintf(lk, sizeof lk, "%.*s:r", STR_FMT(key));
     struct str lock = {lk, (size_t)n};
-    if (n > 0 && n <= L2_KEY_MAX && cache_add(x->c, lock, STR("1"), LEASE_TTL_S) == 0) {
+    if (n > 0 && n <= L2_KEY_MAX && cache_add(x->c, g->group, lock, STR("1"), LEASE_TTL_S) == 0) {
         load_and_store(x, g, key, it->cas);
-        cache_delete(x->c, lock);
+        cache_delete(x->c, g->group, lock);
         /* the database failed: the old value is still the last committed one */
         if (g->rc != 0 && g->rc != ERR_NOTFOUND && !serve(x, g, &e, L2_SRC_STALE))
             corrupt(x, g, key);
@@ -377,15 +377,6 @@ static void settle(struct ctx *x, struct l2_get *g, struct str key, const struct
 
 /* ---------------------------------------------------------------- batches */
 
-struct rinfo {
-    const struct l2_region *r;
-    bool known;
-    bool moved; /* the generation differs from the thread's hint */
-    uint64_t gen;
-    char key[64];
-    size_t keylen;
-};
-
 static bool parse_gen(struct str v, uint64_t *out)
 {
     int64_t g;
@@ -396,22 +387,117 @@ static bool parse_gen(struct str v, uint64_t *out)
     return true;
 }
 
-/* ensure_gen: the generation key was not found; create it (or read the winner's). */
-static bool ensure_gen(struct ctx *x, struct rinfo *ri)
+static struct str gen_key(const struct l2_region *r, char *buf, size_t cap)
 {
-    char v[32];
-    uint64_t now = (uint64_t)clock_real_ms() * 1000;
-    int n = snprintf(v, sizeof v, "%llu", (unsigned long long)now);
-    struct str key = {ri->key, ri->keylen};
-    int rc = cache_add(x->c, key, (struct str){v, (size_t)n}, 0);
-    if (rc == 0) {
-        ri->gen = now;
-        return true;
-    }
+    int n = l2_gen_key(r, buf, cap);
+    return (struct str){buf, n > 0 ? (size_t)n : 0};
+}
+
+/* new_gen: a generation nobody used before: the clock in microseconds. */
+static struct str new_gen(char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "%llu", (unsigned long long)clock_real_ms() * 1000);
+    return (struct str){buf, (size_t)n};
+}
+
+/*
+ * ensure_gen: the region's generation on the group's server was not found; create it from the
+ * clock (or read the one another caller created first).
+ */
+static bool ensure_gen(struct ctx *x, struct str group, const struct l2_region *r, uint64_t *gen)
+{
+    char kb[64], vb[32];
+    struct str key = gen_key(r, kb, sizeof kb), v = new_gen(vb, sizeof vb);
+    int rc = cache_add(x->c, group, key, v, 0);
+    if (rc == 0)
+        return parse_gen(v, gen);
     if (rc != ERR_EXISTS)
         return false;
     struct str raw;
-    return cache_get(x->c, key, x->a, &raw, NULL) == 0 && parse_gen(raw, &ri->gen);
+    return cache_get(x->c, group, key, x->a, &raw, NULL) == 0 && parse_gen(raw, gen);
+}
+
+/* hint: where the thread remembers region r's generation on server i (NULL: not kept). */
+static uint64_t *hint(struct ctx *x, const struct l2_region *r, int server)
+{
+    if (server < 0 || server >= CACHE_L2_SERVERS)
+        return NULL;
+    return &x->st->gen[r->slot][server];
+}
+
+/*
+ * fetch_group: the entries of one group live on one server, with a copy of each region's
+ * generation. One round trip reads the generations and the entries under the remembered
+ * generations; entries whose generation moved are read again.
+ */
+static int fetch_group(struct ctx *x, struct l2_get **g, size_t n)
+{
+    struct str group = g[0]->group;
+    int server = cache_server_of(x->c, group);
+    const struct l2_region *regions[L2_BATCH_MAX];
+    char gkeys[L2_BATCH_MAX][64];
+    uint64_t gens[L2_BATCH_MAX];
+    bool known[L2_BATCH_MAX];
+    size_t nr = 0, rof[L2_BATCH_MAX];
+    struct cache_item items[2 * L2_BATCH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < nr && regions[k] != g[i]->region)
+            k++;
+        if (k == nr) {
+            regions[nr] = g[i]->region;
+            items[nr] = (struct cache_item){.key = gen_key(g[i]->region, gkeys[nr], 64)};
+            nr++;
+        }
+        rof[i] = k;
+    }
+    char keys[L2_BATCH_MAX][L2_KEY_MAX + 1];
+    const struct cache_item *got[L2_BATCH_MAX];
+    size_t ni = nr;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *h = hint(x, g[i]->region, server);
+        got[i] = NULL;
+        if (h && *h) {
+            int kl = l2_key(g[i]->region, *h, g[i]->id, keys[i], sizeof keys[i]);
+            if (kl < 0)
+                return ERR_INVAL;
+            got[i] = &items[ni];
+            items[ni++] = (struct cache_item){.key = {keys[i], (size_t)kl}};
+        }
+    }
+    int rc = cache_mget(x->c, group, items, ni, x->a);
+    if (rc == ERR_INVAL)
+        return rc;
+    bool moved[L2_BATCH_MAX];
+    for (size_t k = 0; k < nr; k++) {
+        known[k] = items[k].found ? parse_gen(items[k].val, &gens[k])
+                                  : ensure_gen(x, group, regions[k], &gens[k]);
+        uint64_t *h = hint(x, regions[k], server);
+        moved[k] = !h || *h != gens[k];
+        if (known[k] && h)
+            *h = gens[k];
+    }
+    /* entries read under a stale generation (or none) are read again under the current one */
+    struct cache_item again[L2_BATCH_MAX];
+    size_t na = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = rof[i];
+        if (!known[k]) {
+            direct(x, g[i], true);
+        } else if (!got[i] || moved[k]) {
+            int kl = l2_key(g[i]->region, gens[k], g[i]->id, keys[i], sizeof keys[i]);
+            if (kl < 0)
+                return ERR_INVAL;
+            again[na] = (struct cache_item){.key = {keys[i], (size_t)kl}};
+            got[i] = &again[na++];
+        }
+    }
+    if (na)
+        cache_mget(x->c, group, again, na, x->a); /* failures show as misses: see lease_path */
+    for (size_t i = 0; i < n; i++)
+        if (g[i]->src == L2_SRC_NONE) /* else already served without the cache */
+            settle(x, g[i], got[i]->key, got[i]);
+    return 0;
 }
 
 int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a)
@@ -421,7 +507,9 @@ int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a)
     for (size_t i = 0; i < n; i++) {
         if (!g[i].region || !g[i].region->slot)
             misuse("used before l2_region_init", g[i].region ? g[i].region->name : NULL);
-        if (!id_ok(g[i].id))
+        if (!g[i].group.len)
+            g[i].group = g[i].id;
+        if (!id_ok(g[i].id) || !id_ok(g[i].group))
             return ERR_INVAL;
         g[i].rc = ERR_INTERNAL;
         g[i].val = STR_NULL;
@@ -434,142 +522,127 @@ int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a)
             direct(&x, &g[i], false);
         return 0;
     }
-    /* the generations of the regions involved, plus the entries under the remembered ones */
-    struct rinfo ri[L2_BATCH_MAX];
-    size_t nr = 0, rof[L2_BATCH_MAX];
+    /* one round trip per group, in the order the groups first appear */
+    bool done[L2_BATCH_MAX] = {false};
     for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < nr && ri[k].r != g[i].region)
-            k++;
-        if (k == nr) {
-            ri[nr] = (struct rinfo){.r = g[i].region};
-            ri[nr].keylen = (size_t)l2_gen_key(g[i].region, ri[nr].key, sizeof ri[nr].key);
-            nr++;
-        }
-        rof[i] = k;
-    }
-    struct cache_item items[2 * L2_BATCH_MAX];
-    char keys[L2_BATCH_MAX][L2_KEY_MAX + 1];
-    const struct cache_item *got[L2_BATCH_MAX]; /* what the reads returned for g[i]'s entry */
-    size_t ni = 0;
-    for (size_t k = 0; k < nr; k++)
-        items[ni++] = (struct cache_item){.key = {ri[k].key, ri[k].keylen}};
-    for (size_t i = 0; i < n; i++) {
-        uint64_t hint = x.st->gen[g[i].region->slot];
-        got[i] = NULL;
-        if (hint) {
-            int kl = l2_key(g[i].region, hint, g[i].id, keys[i], sizeof keys[i]);
-            if (kl < 0)
-                return ERR_INVAL;
-            got[i] = &items[ni];
-            items[ni++] = (struct cache_item){.key = {keys[i], (size_t)kl}};
-        }
-    }
-    int rc = cache_mget(c, items, ni, a);
-    if (rc == ERR_INVAL)
-        return rc;
-    for (size_t k = 0; k < nr; k++) {
-        const struct l2_region *r = ri[k].r;
-        ri[k].known = (items[k].found && parse_gen(items[k].val, &ri[k].gen)) ||
-                      (!items[k].found && ensure_gen(&x, &ri[k]));
-        if (!ri[k].known)
+        if (done[i])
             continue;
-        ri[k].moved = x.st->gen[r->slot] != ri[k].gen;
-        x.st->gen[r->slot] = ri[k].gen;
-    }
-    /* entries read under a stale hint (or none) are read again under the current generation */
-    size_t na = 0;
-    struct cache_item items2[L2_BATCH_MAX];
-    for (size_t i = 0; i < n; i++) {
-        struct rinfo *r = &ri[rof[i]];
-        if (!r->known) {
-            direct(&x, &g[i], true);
-        } else if (!got[i] || r->moved) {
-            int kl = l2_key(g[i].region, r->gen, g[i].id, keys[i], sizeof keys[i]);
-            if (kl < 0)
-                return ERR_INVAL;
-            items2[na] = (struct cache_item){.key = {keys[i], (size_t)kl}};
-            got[i] = &items2[na++];
+        struct l2_get *same[L2_BATCH_MAX];
+        size_t ns = 0;
+        for (size_t j = i; j < n; j++) {
+            if (!done[j] && str_eq(g[j].group, g[i].group)) {
+                same[ns++] = &g[j];
+                done[j] = true;
+            }
         }
+        int rc = fetch_group(&x, same, ns);
+        if (rc)
+            return rc;
     }
-    if (na)
-        cache_mget(c, items2, na, a); /* failures show as misses; the lease path finds out */
-    for (size_t i = 0; i < n; i++)
-        if (g[i].src == L2_SRC_NONE) /* else already served without the cache */
-            settle(&x, &g[i], got[i]->key, got[i]);
     return 0;
+}
+
+/* ---------------------------------------------------------------- natural-id memo */
+
+static struct cache_l2_memo *memo_slot(struct cache *c, const struct l2_region *r, struct str id)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < id.len; i++)
+        h = (h ^ (unsigned char)id.p[i]) * 16777619u;
+    h = (h ^ (uint32_t)r->slot) * 16777619u;
+    return &cache_l2(c)->memo[h % CACHE_L2_MEMO];
+}
+
+bool l2_memo_get(struct cache *c, const struct l2_region *r, struct str id, int64_t *value)
+{
+    if (!r->slot || id.len == 0 || id.len > CACHE_L2_MEMO_ID)
+        return false;
+    const struct cache_l2_memo *m = memo_slot(c, r, id);
+    if (m->slot != r->slot || m->len != id.len || memcmp(m->id, id.p, id.len) != 0)
+        return false;
+    *value = m->value;
+    return true;
+}
+
+void l2_memo_put(struct cache *c, const struct l2_region *r, struct str id, int64_t value)
+{
+    if (!r->slot || id.len == 0 || id.len > CACHE_L2_MEMO_ID)
+        return;
+    struct cache_l2_memo *m = memo_slot(c, r, id);
+    m->slot = r->slot;
+    m->len = (uint8_t)id.len;
+    memcpy(m->id, id.p, id.len);
+    m->value = value;
 }
 
 /* ---------------------------------------------------------------- writes */
-
-/* current_gen: the region's generation; 0 when none exists (nothing can be cached under it). */
-static int current_gen(struct cache *c, const struct l2_region *r, struct arena *a, uint64_t *gen)
-{
-    char gk[64];
-    int n = l2_gen_key(r, gk, sizeof gk);
-    struct str raw;
-    int rc = cache_get(c, (struct str){gk, (size_t)n}, a, &raw, NULL);
-    *gen = 0;
-    if (rc == ERR_NOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    if (!parse_gen(raw, gen))
-        return ERR_CACHE;
-    return 0;
-}
 
 int l2_region_bump(struct cache *c, const struct l2_region *r)
 {
     if (!cache_enabled(c))
         return 0;
-    char gk[64];
-    int n = l2_gen_key(r, gk, sizeof gk);
-    struct str key = {gk, (size_t)n};
-    uint64_t v;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        int rc = cache_incr(c, key, 1, &v);
-        if (rc == 0)
-            return 0;
-        if (rc != ERR_NOTFOUND)
-            break;
-        /* no generation yet: a fresh one from the clock is newer than any before */
-        char val[32];
-        int vn = snprintf(val, sizeof val, "%llu", (unsigned long long)clock_real_ms() * 1000);
-        rc = cache_add(c, key, (struct str){val, (size_t)vn}, 0);
-        if (rc == 0)
-            return 0;
-        if (rc != ERR_EXISTS)
-            break;
+    /* every server keeps its own copy of the generation: bump each */
+    char kb[64];
+    struct str key = gen_key(r, kb, sizeof kb);
+    int failed = 0;
+    for (int i = 0; i < cache_servers(c); i++) {
+        struct str group = cache_server_group(c, i);
+        uint64_t v;
+        int rc = ERR_CACHE;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            rc = cache_incr(c, group, key, 1, &v);
+            if (rc != ERR_NOTFOUND)
+                break;
+            /* no generation there yet: a fresh one from the clock is newer than any before */
+            char vb[32];
+            rc = cache_add(c, group, key, new_gen(vb, sizeof vb), 0);
+            if (rc != ERR_EXISTS)
+                break;
+        }
+        if (rc || !group.len)
+            failed++;
     }
+    if (!failed)
+        return 0;
     metric_inc(r->errors);
-    log_error("cache region %s: generation bump failed; entries may live until their TTL", r->name);
+    log_error("cache region %s: generation bump failed on %d server(s); their entries may live "
+              "until their TTL",
+              r->name, failed);
     return ERR_CACHE;
 }
 
-int l2_invalidate(struct cache *c, const struct l2_region *r, struct str id)
+int l2_invalidate(struct cache *c, const struct l2_region *r, struct str group, struct str id)
 {
     if (!r->slot)
         misuse("used before l2_region_init", r->name);
-    if (!id_ok(id))
+    if (!group.len)
+        group = id;
+    if (!id_ok(id) || !id_ok(group))
         return ERR_INVAL;
     if (!cache_enabled(c))
         return 0;
     metric_inc(r->invalidations);
     struct arena *a = arena_new(1024, 64 * 1024);
+    char kb[64];
+    struct str gk = gen_key(r, kb, sizeof kb);
     int rc = ERR_CACHE;
     for (int attempt = 0; attempt < 2 && rc; attempt++) {
+        struct str raw;
         uint64_t gen;
-        rc = current_gen(c, r, a, &gen);
-        if (rc == 0 && gen) {
+        rc = cache_get(c, group, gk, a, &raw, NULL);
+        if (rc == ERR_NOTFOUND) {
+            rc = 0; /* no generation on that server: nothing can be cached there */
+        } else if (rc == 0 && parse_gen(raw, &gen)) {
             char key[L2_KEY_MAX + 1];
             int kl = l2_key(r, gen, id, key, sizeof key);
-            rc = cache_delete(c, (struct str){key, (size_t)kl});
+            rc = kl < 0 ? ERR_INVAL : cache_delete(c, group, (struct str){key, (size_t)kl});
+        } else if (rc == 0) {
+            rc = ERR_CACHE;
         }
     }
     arena_destroy(a);
-    if (rc == 0)
-        return 0;
+    if (rc == 0 || rc == ERR_INVAL)
+        return rc;
     metric_inc(r->errors);
     log_warn("cache region %s: cannot delete %.*s after a write; bumping the region", r->name,
              STR_FMT(id));

@@ -6,11 +6,15 @@
  * listing...). Its entries live under "st1:<region>.<version>:<generation>:<id>". The version
  * is the value format (a deploy that changes it starts a fresh keyspace); the generation is a
  * number kept in memcached under "st1:gen:<region>.<version>" that l2_region_bump increments,
- * which invalidates the whole region at once without a flush. A generation key that is missing
+ * which invalidates the whole region at once without a flush. A generation that is missing
  * (first use, a restarted or evicting memcached) is created from the current time in
- * microseconds, so it never returns to a value that entries were stored under before. The
- * generation is read in the same round trip as the entries (each thread remembers the last
- * one per region and refetches only when it moved).
+ * microseconds, so it never returns to a value that entries were stored under before.
+ *
+ * Groups and round trips. Entries that are read together (a product, its sizes and its stock)
+ * share a group and so live on one memcached server, and every server keeps its own copy of
+ * each region's generation, valid for the entries on that server. A lookup is therefore one
+ * round trip to one server: the generations and the entries under the generations the thread
+ * remembers (read again only when a generation moved). A bump increments every server's copy.
  *
  * Values. An entry holds a kind byte and a soft expiry: V(alue), N(ot found: the negative
  * cache of unknown ids) or L(ease). A value is fresh until its soft expiry (the region's TTL,
@@ -100,7 +104,8 @@ enum l2_source {
 
 struct l2_get {
     const struct l2_region *region;
-    struct str id; /* [A-Za-z0-9_.-], 1..L2_ID_MAX bytes */
+    struct str id;    /* [A-Za-z0-9_.-], 1..L2_ID_MAX bytes */
+    struct str group; /* entries read together share a group (one server); empty: id */
     l2_loader load;
     void *arg;
     /* results */
@@ -124,10 +129,22 @@ int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a);
  * negative entry or lease). 0 when deleted or absent; ERR_CACHE when memcached could not be
  * reached even after a retry and a region bump (logged and counted).
  */
-int l2_invalidate(struct cache *c, const struct l2_region *r, struct str id);
+int l2_invalidate(struct cache *c, const struct l2_region *r, struct str group, struct str id);
 
-/* l2_region_bump: invalidates every entry of the region at once. 0 or ERR_CACHE. */
+/*
+ * l2_region_bump: invalidates every entry of the region at once (increments the region's
+ * generation on every server). 0, or ERR_CACHE when some server could not be reached.
+ */
 int l2_region_bump(struct cache *c, const struct l2_region *r);
+
+/*
+ * l2_memo_get/l2_memo_put: a small per-thread memo from a natural id (a slug) to an entity id,
+ * so the common lookup needs no round trip for the mapping. A hint only: whoever uses it must
+ * check the entity it leads to (its natural id still matches) and otherwise look the mapping
+ * up through l2_fetch. Entries are overwritten by collisions; nothing expires.
+ */
+bool l2_memo_get(struct cache *c, const struct l2_region *r, struct str id, int64_t *value);
+void l2_memo_put(struct cache *c, const struct l2_region *r, struct str id, int64_t value);
 
 /*
  * l2_key / l2_gen_key: the memcached keys (exposed for tests and tools). They write at most

@@ -115,13 +115,22 @@ void catalog_init(void)
         l2_region_init(regions[i]);
 }
 
-#define LISTING_ID STR("active")
-#define STOCK_ALL  STR("all")
+#define LISTING_ID    STR("active")
+#define STOCK_ALL     STR("all")
+#define LISTING_GROUP STR("listing") /* the listing and its stock: one server */
 
 static struct str id_str(struct arena *a, int64_t id)
 {
     char b[24];
     int n = snprintf(b, sizeof b, "%lld", (long long)id);
+    return arena_str_dup(a, (struct str){b, (size_t)n});
+}
+
+/* product_group: a product's entries (product, sizes, stock) live together on one server. */
+static struct str product_group(struct arena *a, int64_t id)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "p%lld", (long long)id);
     return arena_str_dup(a, (struct str){b, (size_t)n});
 }
 
@@ -247,8 +256,16 @@ int catalog_list(struct shop_ctx *ctx, struct catalog_list *out)
 {
     struct load_arg list = {ctx, &q_list, 0, DB_NULLV}, stock = {ctx, &q_stock_all, 0, DB_NULLV};
     struct l2_get g[] = {
-        {.region = &r_listing, .id = LISTING_ID, .load = load_listing, .arg = &list},
-        {.region = &r_stock, .id = STOCK_ALL, .load = load_pairs, .arg = &stock},
+        {.region = &r_listing,
+         .id = LISTING_ID,
+         .group = LISTING_GROUP,
+         .load = load_listing,
+         .arg = &list},
+        {.region = &r_stock,
+         .id = STOCK_ALL,
+         .group = LISTING_GROUP,
+         .load = load_pairs,
+         .arg = &stock},
     };
     int rc = l2_fetch(ctx->cache, g, 2, ctx->arena);
     if (rc || (rc = g[0].rc) || (rc = g[1].rc))
@@ -267,11 +284,11 @@ int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_produ
         return ERR_NOTFOUND;
     struct load_arg lp = {ctx, &q_product, 1, DB_I(id)}, ls = {ctx, &q_sizes, 1, DB_I(id)},
                     la = {ctx, &q_stock, 1, DB_I(id)};
-    struct str key = id_str(ctx->arena, id);
+    struct str key = id_str(ctx->arena, id), grp = product_group(ctx->arena, id);
     struct l2_get g[] = {
-        {.region = &r_product, .id = key, .load = load_product, .arg = &lp},
-        {.region = &r_sizes, .id = key, .load = load_pairs, .arg = &ls},
-        {.region = &r_stock, .id = key, .load = load_pairs, .arg = &la},
+        {.region = &r_product, .id = key, .group = grp, .load = load_product, .arg = &lp},
+        {.region = &r_sizes, .id = key, .group = grp, .load = load_pairs, .arg = &ls},
+        {.region = &r_stock, .id = key, .group = grp, .load = load_pairs, .arg = &la},
     };
     int rc = l2_fetch(ctx->cache, g, 3, ctx->arena);
     if (rc || (rc = g[0].rc) || (rc = g[1].rc) || (rc = g[2].rc))
@@ -296,6 +313,16 @@ int catalog_product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalo
 {
     if (slug.len == 0 || slug.len > L2_ID_MAX)
         return ERR_NOTFOUND;
+    /* the thread usually knows the id: one round trip, checked against the product's slug */
+    int64_t id;
+    if (l2_memo_get(ctx->cache, &r_slug, slug, &id)) {
+        int rc = catalog_product_by_id(ctx, id, out);
+        if (rc == 0 && str_eq(out->slug, slug))
+            return 0;
+        if (rc && rc != ERR_NOTFOUND)
+            return rc;
+        /* renamed, gone or deactivated since: ask the slug region */
+    }
     struct load_arg la = {ctx, &q_slug, 1, DB_S(slug)};
     struct l2_get g = {.region = &r_slug, .id = slug, .load = load_slug, .arg = &la};
     int rc = l2_fetch(ctx->cache, &g, 1, ctx->arena);
@@ -303,7 +330,9 @@ int catalog_product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalo
         return ERR_NOTFOUND; /* not a slug the cache can key: no such product either */
     if (rc || (rc = g.rc))
         return rc;
-    return catalog_product_by_id(ctx, ((const struct id_box *)g.obj)->id, out);
+    id = ((const struct id_box *)g.obj)->id;
+    l2_memo_put(ctx->cache, &r_slug, slug, id);
+    return catalog_product_by_id(ctx, id, out);
 }
 
 /* ---------------------------------------------------------------- writes */
@@ -342,8 +371,9 @@ int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, s
              (long long)product_id, STR_FMT(db_text(&r, 0, 0)), (long long)old, (long long)price,
              STR_FMT(actor));
     /* after the commit, never before: a reader must not reload the old row into the cache */
-    l2_invalidate(ctx->cache, &r_product, id_str(ctx->arena, product_id));
-    l2_invalidate(ctx->cache, &r_listing, LISTING_ID);
+    l2_invalidate(ctx->cache, &r_product, product_group(ctx->arena, product_id),
+                  id_str(ctx->arena, product_id));
+    l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
     return 0;
 fail:
     db_rollback(ctx->db);
@@ -359,8 +389,10 @@ int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id)
         return rc;
     if (r.nrows == 0)
         return ERR_NOTFOUND;
-    l2_invalidate(ctx->cache, &r_stock, id_str(ctx->arena, db_int(&r, 0, 0)));
-    l2_invalidate(ctx->cache, &r_stock, STOCK_ALL);
+    int64_t product = db_int(&r, 0, 0);
+    l2_invalidate(ctx->cache, &r_stock, product_group(ctx->arena, product),
+                  id_str(ctx->arena, product));
+    l2_invalidate(ctx->cache, &r_stock, LISTING_GROUP, STOCK_ALL);
     return 0;
 }
 

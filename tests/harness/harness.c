@@ -249,22 +249,40 @@ MYSQL *stack_db(const struct stack *s, int which)
     return m;
 }
 
-long long db_scalar(MYSQL *m, const char *fmt, ...)
+/* first_cell: the first column of the first row of sql into out ("" for none or NULL). */
+static void first_cell(MYSQL *m, const char *sql, char *out, size_t n)
 {
-    char sql[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
     if (mysql_query(m, sql))
         fail_msg("query failed: %s: %s", sql, mysql_error(m));
     MYSQL_RES *res = mysql_store_result(m);
     if (!res)
         fail_msg("no result: %s", sql);
     MYSQL_ROW row = mysql_fetch_row(res);
-    long long v = row && row[0] ? strtoll(row[0], NULL, 10) : 0;
+    snprintf(out, n, "%s", row && row[0] ? row[0] : "");
     mysql_free_result(res);
-    return v;
+}
+
+long long db_scalar(MYSQL *m, const char *fmt, ...)
+{
+    char sql[4096], v[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    first_cell(m, sql, v, sizeof v);
+    return strtoll(v, NULL, 10);
+}
+
+const char *db_textf(MYSQL *m, const char *fmt, ...)
+{
+    static char out[1024];
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    first_cell(m, sql, out, sizeof out);
+    return out;
 }
 
 unsigned db_execf(MYSQL *m, const char *fmt, ...)

@@ -72,6 +72,9 @@ const char *node_url(const struct stack *s, int node, const char *path);
 MYSQL *stack_db(const struct stack *s, int which);
 /* db_scalar: the first column of the first row as an integer (fails the test on error). */
 long long db_scalar(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* db_textf: the first column of the first row as text ("" for none or NULL), in a static
+ * buffer valid until the next call (fails the test on error). */
+const char *db_textf(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* db_execf: runs a statement; returns mysql_errno (0 on success). Test-only SQL. */
 unsigned db_execf(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

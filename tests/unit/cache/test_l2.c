@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static pid_t mc_pid;
-static int mc_port;
-static char servers[64];
+static pid_t mc_pid[2];
+static int mc_port[2];
+static char servers[64];      /* both */
 static struct cache *C1, *C2; /* two "processes" */
 static struct arena *A;
 
@@ -58,12 +58,12 @@ static struct cache *handle(const char *srv, int64_t lease_wait_ms)
     return cache_new(&o);
 }
 
-static void mc_start(void)
+static void mc_start(int i)
 {
-    char port[16];
-    snprintf(port, sizeof port, "%d", mc_port);
-    mc_pid = fork();
-    if (mc_pid == 0) {
+    char port[16], one[32];
+    snprintf(port, sizeof port, "%d", mc_port[i]);
+    mc_pid[i] = fork();
+    if (mc_pid[i] == 0) {
         if (geteuid() == 0)
             execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", port, "-U", "0", "-m", "16",
                    "-t", "1", "-u", "root", (char *)NULL);
@@ -72,24 +72,25 @@ static void mc_start(void)
                    "-t", "1", (char *)NULL);
         _exit(127);
     }
-    struct cache *probe = handle(servers, 100);
+    snprintf(one, sizeof one, "127.0.0.1:%d", mc_port[i]);
+    struct cache *probe = handle(one, 100);
     int up = 0, total = 0;
-    for (int i = 0; i < 100 && up == 0; i++) {
+    for (int k = 0; k < 100 && up == 0; k++) {
         cache_check(probe, &up, &total);
         if (!up)
             sleep_ms(50);
     }
     cache_free(probe);
     if (!up)
-        fail_msg("memcached did not start on port %d", mc_port);
+        fail_msg("memcached did not start on port %d", mc_port[i]);
 }
 
-static void mc_stop(void)
+static void mc_stop(int i)
 {
-    if (mc_pid > 0) {
-        kill(mc_pid, SIGTERM);
-        waitpid(mc_pid, NULL, 0);
-        mc_pid = 0;
+    if (mc_pid[i] > 0) {
+        kill(mc_pid[i], SIGTERM);
+        waitpid(mc_pid[i], NULL, 0);
+        mc_pid[i] = 0;
     }
 }
 
@@ -99,9 +100,13 @@ static int setup(void **state)
     if (access("/usr/bin/memcached", X_OK) != 0 && access("/usr/local/bin/memcached", X_OK) != 0)
         return 0; /* the protocol tests skip themselves */
     sec_init();
-    mc_port = free_port();
-    snprintf(servers, sizeof servers, "127.0.0.1:%d", mc_port);
-    mc_start();
+    mc_port[0] = free_port();
+    do
+        mc_port[1] = free_port();
+    while (mc_port[1] == mc_port[0]);
+    snprintf(servers, sizeof servers, "127.0.0.1:%d,127.0.0.1:%d", mc_port[0], mc_port[1]);
+    mc_start(0);
+    mc_start(1);
     C1 = handle(servers, 500);
     C2 = handle(servers, 500);
     A = arena_new(64 * 1024, 64 << 20);
@@ -115,7 +120,8 @@ static int teardown(void **state)
     cache_free(C2);
     if (A)
         arena_destroy(A);
-    mc_stop();
+    mc_stop(0);
+    mc_stop(1);
     return 0;
 }
 
@@ -207,7 +213,8 @@ static struct str entry_key(const struct l2_region *r, const char *id, char key[
     struct str raw;
     int64_t gen;
     l2_gen_key(r, gk, sizeof gk);
-    assert_int_equal(cache_get(C1, str_from_cstr(gk), A, &raw, NULL), 0);
+    /* the generation copy on the server of the entry's group (here: its id) */
+    assert_int_equal(cache_get(C1, str_from_cstr(id), str_from_cstr(gk), A, &raw, NULL), 0);
     assert_true(str_to_i64(str_trim(raw), &gen));
     int kl = l2_key(r, (uint64_t)gen, str_from_cstr(id), key, L2_KEY_MAX + 1);
     assert_true(kl > 0);
@@ -351,7 +358,7 @@ static void test_unknown_ids_are_cached_briefly_where_the_region_says(void **sta
     /* the id is created: the writer invalidates, and the negative entry is gone */
     s.missing = false;
     snprintf(s.value, sizeof s.value, "created");
-    assert_int_equal(l2_invalidate(C1, &r_long, str_from_cstr(id)), 0);
+    assert_int_equal(l2_invalidate(C1, &r_long, STR_NULL, str_from_cstr(id)), 0);
     assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
     assert_string_equal(v, "created");
     /* a region without negative caching asks the loader every time */
@@ -367,7 +374,7 @@ static struct cache *writer_handle;
 static void racing_write(struct src *s)
 {
     snprintf(s->value, sizeof s->value, "v2");
-    assert_int_equal(l2_invalidate(writer_handle, s->region, str_from_cstr(s->id)), 0);
+    assert_int_equal(l2_invalidate(writer_handle, s->region, STR_NULL, str_from_cstr(s->id)), 0);
 }
 
 static void test_a_load_that_predates_a_write_is_not_stored(void **state)
@@ -401,15 +408,16 @@ static void test_naive_look_aside_would_store_the_stale_value(void **state)
     (void)state;
     NEED_MEMCACHED();
     struct str key = STR("naive-control");
-    cache_delete(C1, key);
+    cache_delete(C1, STR_NULL, key);
     struct str got;
-    assert_int_equal(cache_get(C1, key, A, &got, NULL), ERR_NOTFOUND);
-    const char *read = "v1";                                /* the reader's database read */
-    assert_int_equal(cache_delete(C2, key), 0);             /* the writer: commit, delete */
-    assert_int_equal(cache_set(C1, key, STR("v1"), 60), 0); /* the reader stores what it read */
-    assert_int_equal(cache_get(C2, key, A, &got, NULL), 0);
+    assert_int_equal(cache_get(C1, STR_NULL, key, A, &got, NULL), ERR_NOTFOUND);
+    const char *read = "v1";                              /* the reader's database read */
+    assert_int_equal(cache_delete(C2, STR_NULL, key), 0); /* the writer: commit, delete */
+    assert_int_equal(cache_set(C1, STR_NULL, key, STR("v1"), 60),
+                     0); /* the reader stores what it read */
+    assert_int_equal(cache_get(C2, STR_NULL, key, A, &got, NULL), 0);
     assert_string_equal(got.p, read); /* stale until its TTL */
-    cache_delete(C1, key);
+    cache_delete(C1, STR_NULL, key);
 }
 
 struct waiter {
@@ -480,16 +488,16 @@ static void test_a_lease_that_is_never_filled_costs_only_the_wait(void **state)
     char key[L2_KEY_MAX + 1];
     struct str k = entry_key(&r_long, id, key), raw;
     char lease[9] = {'L', 1, 2, 3, 4, 5, 6, 7, 8};
-    assert_int_equal(cache_set(C1, k, (struct str){lease, 9}, 60), 0);
+    assert_int_equal(cache_set(C1, str_from_cstr(id), k, (struct str){lease, 9}, 60), 0);
     struct cache *impatient = handle(servers, 30);
     atomic_store(&s.loads, 0);
     assert_int_equal(fetch1(impatient, &r_long, id, &s, &src, &v), 0);
     assert_int_equal(src, L2_SRC_DIRECT);
     assert_string_equal(v, "fresh");
     /* it did not overwrite the lease it did not hold */
-    assert_int_equal(cache_get(C1, k, A, &raw, NULL), 0);
+    assert_int_equal(cache_get(C1, str_from_cstr(id), k, A, &raw, NULL), 0);
     assert_int_equal(raw.p[0], 'L');
-    cache_delete(C1, k);
+    cache_delete(C1, str_from_cstr(id), k);
     cache_free(impatient);
 }
 
@@ -507,7 +515,7 @@ static void test_expired_values_are_served_stale_while_one_refreshes(void **stat
     /* another caller holds the refresh lock: the old value is served, nothing is loaded */
     char key[L2_KEY_MAX + 1], lock[L2_KEY_MAX + 4];
     snprintf(lock, sizeof lock, "%.*s:r", STR_FMT(entry_key(&r_short, id, key)));
-    assert_int_equal(cache_add(C2, str_from_cstr(lock), STR("1"), 60), 0);
+    assert_int_equal(cache_add(C2, str_from_cstr(id), str_from_cstr(lock), STR("1"), 60), 0);
     snprintf(s.value, sizeof s.value, "new");
     uint64_t stale0 = metric_value(r_short.stale);
     assert_int_equal(fetch1(C1, &r_short, id, &s, &src, &v), 0);
@@ -516,7 +524,7 @@ static void test_expired_values_are_served_stale_while_one_refreshes(void **stat
     assert_int_equal(atomic_load(&s.loads), 1);
     assert_int_equal(metric_value(r_short.stale) - stale0, 1);
     /* without the lock this caller refreshes, and the next one gets the new value fresh */
-    cache_delete(C2, str_from_cstr(lock));
+    cache_delete(C2, str_from_cstr(id), str_from_cstr(lock));
     assert_int_equal(fetch1(C1, &r_short, id, &s, &src, &v), 0);
     assert_int_equal(src, L2_SRC_LOADED);
     assert_string_equal(v, "new");
@@ -567,11 +575,100 @@ static void test_region_bump_invalidates_everything_in_it(void **state)
     /* a lost generation key (restart, eviction) also starts afresh, never an older one */
     char gk[64];
     l2_gen_key(&r_long, gk, sizeof gk);
-    assert_int_equal(cache_delete(C1, str_from_cstr(gk)), 0);
+    assert_int_equal(cache_delete(C1, str_from_cstr(id), str_from_cstr(gk)), 0);
     snprintf(s.value, sizeof s.value, "after-loss");
     assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
     assert_int_equal(src, L2_SRC_LOADED);
     assert_string_equal(v, "after-loss");
+}
+
+/* two groups on different servers (the ring decides; probe until both are found) */
+static void two_groups(char a[32], char b[32], int *sa, int *sb)
+{
+    snprintf(a, 32, "%s", uid("ga"));
+    *sa = cache_server_of(C1, str_from_cstr(a));
+    for (int n = 0;; n++) {
+        snprintf(b, 32, "gb%d-%u", n, (unsigned)getpid());
+        *sb = cache_server_of(C1, str_from_cstr(b));
+        if (*sb != *sa)
+            return;
+        assert_true(n < 1000);
+    }
+}
+
+static void test_groups_live_on_one_server_and_bumps_reach_all(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    assert_int_equal(cache_servers(C1), 2);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(cache_server_of(C1, cache_server_group(C1, i)), i);
+    char ga[32], gb[32];
+    int sa, sb;
+    two_groups(ga, gb, &sa, &sb);
+    struct src s = {.value = "one"};
+    struct l2_get g[2] = {
+        {.region = &r_long, .id = STR("x"), .group = str_from_cstr(ga), .load = load, .arg = &s},
+        {.region = &r_long, .id = STR("x"), .group = str_from_cstr(gb), .load = load, .arg = &s},
+    };
+    assert_int_equal(l2_fetch(C1, g, 2, A), 0);
+    assert_int_equal(g[0].src, L2_SRC_LOADED);
+    assert_int_equal(g[1].src, L2_SRC_LOADED);
+    /* the same id in two groups is two entries, each on its group's server */
+    g[0].group = str_from_cstr(ga);
+    g[1].group = str_from_cstr(gb);
+    assert_int_equal(l2_fetch(C2, g, 2, A), 0);
+    assert_int_equal(g[0].src, L2_SRC_HIT);
+    assert_int_equal(g[1].src, L2_SRC_HIT);
+    /* invalidation addresses the group */
+    snprintf(s.value, sizeof s.value, "two");
+    assert_int_equal(l2_invalidate(C1, &r_long, str_from_cstr(ga), STR("x")), 0);
+    assert_int_equal(l2_fetch(C2, g, 2, A), 0);
+    assert_int_equal(g[0].src, L2_SRC_LOADED);
+    assert_string_equal(g[0].obj, "two");
+    assert_int_equal(g[1].src, L2_SRC_HIT);
+    assert_string_equal(g[1].obj, "one");
+    /* a bump reaches the generation copies on both servers */
+    snprintf(s.value, sizeof s.value, "three");
+    assert_int_equal(l2_region_bump(C1, &r_long), 0);
+    assert_int_equal(l2_fetch(C2, g, 2, A), 0);
+    assert_int_equal(g[0].src, L2_SRC_LOADED);
+    assert_int_equal(g[1].src, L2_SRC_LOADED);
+    assert_string_equal(g[1].obj, "three");
+}
+
+static void test_memo_is_a_per_thread_hint(void **state)
+{
+    (void)state;
+    l2_region_init(&r_long);
+    l2_region_init(&r_noneg);
+    struct cache_opts off = {servers, false, 10, 10, 1, 10};
+    struct cache *c = cache_new(&off);
+    int64_t v = 0;
+    assert_false(l2_memo_get(c, &r_long, STR("daybreak"), &v));
+    l2_memo_put(c, &r_long, STR("daybreak"), 42);
+    assert_true(l2_memo_get(c, &r_long, STR("daybreak"), &v));
+    assert_int_equal(v, 42);
+    /* per region, per exact id */
+    assert_false(l2_memo_get(c, &r_noneg, STR("daybreak"), &v));
+    assert_false(l2_memo_get(c, &r_long, STR("daybrea"), &v));
+    /* overwritten, never wrong about what it holds */
+    l2_memo_put(c, &r_long, STR("daybreak"), 43);
+    assert_true(l2_memo_get(c, &r_long, STR("daybreak"), &v));
+    assert_int_equal(v, 43);
+    for (int i = 0; i < 500; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "id%d", i);
+        l2_memo_put(c, &r_long, str_from_cstr(id), i);
+    }
+    for (int i = 0; i < 500; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "id%d", i);
+        if (l2_memo_get(c, &r_long, str_from_cstr(id), &v))
+            assert_int_equal(v, i);
+    }
+    cache_free(c);
 }
 
 static void test_corrupt_entries_are_replaced(void **state)
@@ -590,15 +687,11 @@ static void test_corrupt_entries_are_replaced(void **state)
     assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
     char key[L2_KEY_MAX + 1];
     struct str k = entry_key(&r_long, id, key);
-    assert_int_equal(cache_set(C1, k,
-                               STR("Vxxxxxxxx"
-                                   "BAD"),
-                               60),
-                     0);
+    assert_int_equal(cache_set(C1, str_from_cstr(id), k, STR("VxxxxxxxxBAD"), 60), 0);
     assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
     assert_string_equal(v, "good");
     assert_int_equal(src, L2_SRC_DIRECT);
-    assert_int_equal(cache_set(C1, k, STR("garbage"), 60), 0);
+    assert_int_equal(cache_set(C1, str_from_cstr(id), k, STR("garbage"), 60), 0);
     assert_int_equal(fetch1(C2, &r_long, id, &s, &src, &v), 0);
     assert_string_equal(v, "good");
     assert_int_equal(src, L2_SRC_DIRECT);
@@ -607,6 +700,39 @@ static void test_corrupt_entries_are_replaced(void **state)
     assert_int_equal(src, L2_SRC_LOADED);
     assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
     assert_int_equal(src, L2_SRC_HIT);
+}
+
+static void test_one_server_down_affects_only_its_groups(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_long);
+    char ga[32], gb[32];
+    int sa, sb;
+    two_groups(ga, gb, &sa, &sb);
+    struct cache *c = handle(servers, 200);
+    struct src s = {.value = "db"};
+    struct l2_get g[2] = {
+        {.region = &r_long, .id = STR("y"), .group = str_from_cstr(ga), .load = load, .arg = &s},
+        {.region = &r_long, .id = STR("y"), .group = str_from_cstr(gb), .load = load, .arg = &s},
+    };
+    assert_int_equal(l2_fetch(c, g, 2, A), 0);
+    mc_stop(sb);
+    for (int i = 0; i < 3; i++) {
+        g[0].group = str_from_cstr(ga);
+        g[1].group = str_from_cstr(gb);
+        assert_int_equal(l2_fetch(c, g, 2, A), 0);
+        assert_int_equal(g[0].src, L2_SRC_HIT);
+        assert_int_equal(g[1].src, L2_SRC_DIRECT);
+        assert_string_equal(g[1].obj, "db");
+    }
+    /* a bump cannot reach the dead server and says so; the live one is bumped */
+    assert_int_equal(l2_region_bump(c, &r_long), ERR_CACHE);
+    g[0].group = str_from_cstr(ga);
+    assert_int_equal(l2_fetch(c, g, 1, A), 0);
+    assert_int_equal(g[0].src, L2_SRC_LOADED);
+    mc_start(sb);
+    cache_free(c);
 }
 
 static void test_memcached_down_falls_back_and_recovers(void **state)
@@ -621,7 +747,8 @@ static void test_memcached_down_falls_back_and_recovers(void **state)
     struct cache *c = handle(servers, 200);
     assert_int_equal(fetch1(c, &r_long, id, &s, &src, &v), 0);
     assert_int_equal(src, L2_SRC_LOADED);
-    mc_stop();
+    mc_stop(0);
+    mc_stop(1);
     uint64_t errors0 = metric_value(r_long.errors);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(fetch1(c, &r_long, id, &s, &src, &v), 0);
@@ -630,8 +757,9 @@ static void test_memcached_down_falls_back_and_recovers(void **state)
     }
     assert_true(metric_value(r_long.errors) > errors0);
     /* a write while memcached is down: the invalidation reports the failure */
-    assert_int_equal(l2_invalidate(c, &r_long, str_from_cstr(id)), ERR_CACHE);
-    mc_start(); /* a restarted memcached is empty */
+    assert_int_equal(l2_invalidate(c, &r_long, STR_NULL, str_from_cstr(id)), ERR_CACHE);
+    mc_start(0); /* a restarted memcached is empty */
+    mc_start(1);
     snprintf(s.value, sizeof s.value, "db2");
     bool back = false;
     for (int i = 0; i < 40 && !back; i++) {
@@ -669,7 +797,7 @@ static void test_no_server_at_all_and_disabled_cache_load_directly(void **state)
     c = cache_new(&off);
     assert_int_equal(l2_fetch(c, &g, 1, a), 0);
     assert_int_equal(g.src, L2_SRC_DIRECT);
-    assert_int_equal(l2_invalidate(c, &r_long, STR("x")), 0);
+    assert_int_equal(l2_invalidate(c, &r_long, STR_NULL, STR("x")), 0);
     assert_int_equal(atomic_load(&s.loads), 3);
     /* a bad id is refused before anything happens */
     g.id = STR("no spaces");
@@ -693,7 +821,10 @@ int main(void)
         cmocka_unit_test(test_expired_values_are_served_stale_while_one_refreshes),
         cmocka_unit_test(test_a_refresh_that_predates_a_write_is_not_stored),
         cmocka_unit_test(test_region_bump_invalidates_everything_in_it),
+        cmocka_unit_test(test_groups_live_on_one_server_and_bumps_reach_all),
+        cmocka_unit_test(test_memo_is_a_per_thread_hint),
         cmocka_unit_test(test_corrupt_entries_are_replaced),
+        cmocka_unit_test(test_one_server_down_affects_only_its_groups),
         cmocka_unit_test(test_memcached_down_falls_back_and_recovers),
         cmocka_unit_test(test_no_server_at_all_and_disabled_cache_load_directly),
     };
