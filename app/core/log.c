@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -87,12 +88,40 @@ static void write_all(const char *p, size_t n)
     }
 }
 
+/*
+ * The pid, remembered: getpid is a system call (glibc no longer caches it) and every request
+ * line carries it. A fork makes the child forget it.
+ */
+static atomic_int cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void forget_pid(void)
+{
+    atomic_store(&cached_pid, 0);
+}
+
+static void watch_forks(void)
+{
+    pthread_atfork(NULL, NULL, forget_pid);
+}
+
+static int my_pid(void)
+{
+    pthread_once(&pid_once, watch_forks);
+    int pid = atomic_load_explicit(&cached_pid, memory_order_relaxed);
+    if (!pid) {
+        pid = (int)getpid();
+        atomic_store(&cached_pid, pid);
+    }
+    return pid;
+}
+
 void log_prefix(struct buf *b, enum log_level level)
 {
     char ts[40];
     clock_iso8601(clock_real_ms(), ts, sizeof ts);
     buf_printf(b, "ts=%s level=%s prog=%s node=%s pid=%d", ts, level_name[level], prog_name,
-               node_name, (int)getpid());
+               node_name, my_pid());
 }
 
 static bool needs_quotes(struct str v)

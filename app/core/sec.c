@@ -3,6 +3,7 @@
 
 #include "core/err.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -11,9 +12,50 @@ int sec_init(void)
     return sodium_init() < 0 ? ERR_INTERNAL : 0;
 }
 
+/*
+ * Random bytes are drawn from the kernel (libsodium's randombytes_buf, getrandom(2)) a block
+ * at a time per thread instead of once per token: a product page for a visitor without a
+ * cookie needs 32 bytes, and the system call was a visible part of its cost. Bytes handed out
+ * are wiped from the block at once (what is left cannot reveal what was given). A fork makes
+ * the child drop its copy of the forking thread's block, so no two processes share bytes;
+ * other threads do not exist in the child.
+ */
+#define RANDOM_BLOCK 1024
+
+struct random_block {
+    unsigned char b[RANDOM_BLOCK];
+    size_t left; /* unused bytes at the end of b */
+};
+
+static _Thread_local struct random_block tl_random;
+static pthread_once_t random_once = PTHREAD_ONCE_INIT;
+
+static void random_forget(void)
+{
+    sodium_memzero(&tl_random, sizeof tl_random);
+}
+
+static void random_watch_forks(void)
+{
+    pthread_atfork(NULL, NULL, random_forget);
+}
+
 void sec_random(void *out, size_t n)
 {
-    randombytes_buf(out, n);
+    pthread_once(&random_once, random_watch_forks);
+    struct random_block *r = &tl_random;
+    if (n > RANDOM_BLOCK / 4) {
+        randombytes_buf(out, n);
+        return;
+    }
+    if (r->left < n) {
+        randombytes_buf(r->b, RANDOM_BLOCK);
+        r->left = RANDOM_BLOCK;
+    }
+    unsigned char *p = r->b + RANDOM_BLOCK - r->left;
+    memcpy(out, p, n);
+    sodium_memzero(p, n);
+    r->left -= n;
 }
 
 uint32_t sec_random_below(uint32_t upper)
@@ -45,7 +87,7 @@ struct str sec_token(struct arena *a, size_t nbytes)
     uint8_t raw[64];
     if (nbytes > sizeof raw)
         nbytes = sizeof raw;
-    randombytes_buf(raw, nbytes);
+    sec_random(raw, nbytes);
     return sec_b64url(a, raw, nbytes);
 }
 
