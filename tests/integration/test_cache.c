@@ -335,6 +335,16 @@ static void test_price_change_through_the_admin_page_shows_at_once(void **state)
     assert_int_equal(post_form(c, path, csrf, "price=0"), 400);
     assert_int_equal(post_form(c, "/admin/products/999999999/price", csrf, "price=1000"), 404);
     assert_int_equal(db_scalar(DB, "SELECT price_krw FROM products WHERE id = %lld", P_ID), price);
+    /* the stock page's bucket change is a write too: it drops the advisory availability */
+    long long sku = db_scalar(DB,
+                              "SELECT k.id FROM skus k JOIN stock s ON s.sku_id = k.id WHERE "
+                              "k.product_id = %lld GROUP BY k.id HAVING COUNT(*) = 1 LIMIT 1",
+                              P_ID);
+    assert_true(sku > 0);
+    unsigned long long inval0 = region_metric("invalidations", "stock");
+    snprintf(path, sizeof path, "/admin/stock/%lld/buckets", sku);
+    assert_int_equal(post_form(c, path, csrf, "buckets=1"), 303);
+    assert_int_equal(region_metric("invalidations", "stock") - inval0, 2); /* product, listing */
     client_free(c);
     set_price(P_PRICE);
     expect_price_everywhere(P_PRICE, price);
