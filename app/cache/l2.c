@@ -4,7 +4,6 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "core/mem.h"
 #include "core/pack.h"
 
 #include <stdio.h>

@@ -25,7 +25,7 @@ struct metric {
 };
 
 struct shm {
-    uint32_t ndesc;
+    atomic_uint ndesc; /* published with release after the descriptor is complete */
     uint32_t ncells;
     atomic_uint thread_seq;
     bool full_logged;
@@ -86,7 +86,8 @@ static struct metric *reg(const char *name, const char *labels, const char *help
     pthread_mutex_lock(&reg_lock);
     struct shm *s = shm_get();
     struct metric *m = NULL;
-    for (uint32_t i = 0; i < s->ndesc; i++) {
+    uint32_t n = atomic_load_explicit(&s->ndesc, memory_order_relaxed); /* only we write it */
+    for (uint32_t i = 0; i < n; i++) {
         if (strcmp(s->desc[i].name, name) == 0 && strcmp(s->desc[i].labels, labels) == 0) {
             m = &s->desc[i];
             if (m->type != type || m->nbounds != nbounds)
@@ -95,14 +96,14 @@ static struct metric *reg(const char *name, const char *labels, const char *help
         }
     }
     uint32_t ncells = type == TYPE_COUNTER ? 1 : (uint32_t)nbounds + 2;
-    if (s->ndesc == METRICS_MAX || s->ncells + ncells > METRICS_MAX_CELLS) {
+    if (n == METRICS_MAX || s->ncells + ncells > METRICS_MAX_CELLS) {
         if (!s->full_logged)
             log_error("metrics: table full, %s{%s} and later metrics are not recorded", name,
                       labels);
         s->full_logged = true;
         goto out;
     }
-    m = &s->desc[s->ndesc];
+    m = &s->desc[n];
     snprintf(m->name, sizeof m->name, "%s", name);
     snprintf(m->labels, sizeof m->labels, "%s", labels);
     snprintf(m->help, sizeof m->help, "%s", help ? help : "");
@@ -113,7 +114,8 @@ static struct metric *reg(const char *name, const char *labels, const char *help
     m->cell = s->ncells;
     m->ncells = ncells;
     s->ncells += ncells;
-    s->ndesc++; /* last: a concurrent reader in another process sees a complete descriptor */
+    /* last: a reader in another process sees only complete descriptors */
+    atomic_store_explicit(&s->ndesc, n + 1, memory_order_release);
 out:
     pthread_mutex_unlock(&reg_lock);
     return m;
@@ -229,7 +231,7 @@ void metrics_render(struct buf *out)
 {
     if (!shm)
         return;
-    uint32_t n = shm->ndesc;
+    uint32_t n = atomic_load_explicit(&shm->ndesc, memory_order_acquire);
     for (uint32_t i = 0; i < n; i++) {
         const struct metric *m = &shm->desc[i];
         bool first = true;
