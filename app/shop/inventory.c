@@ -128,6 +128,36 @@ int inventory_sell(struct shop_ctx *c, int64_t order_id)
     return move_held(c, order_id, "sell", true);
 }
 
+static const struct db_stmt q_order_sold = {
+    "order_sold",
+    "SELECT sku_id, bucket, SUM(d_sold) FROM inventory_ledger"
+    " WHERE ref_type = 'order' AND ref_id = ?"
+    " GROUP BY sku_id, bucket HAVING SUM(d_sold) > 0 ORDER BY sku_id, bucket",
+    0};
+
+static const struct db_stmt q_unsell = {
+    "stock_unsell",
+    "UPDATE stock SET available = available + ?, sold = sold - ? WHERE sku_id = ? AND bucket = ?",
+    0};
+
+int inventory_unsell(struct shop_ctx *c, int64_t order_id)
+{
+    struct str ref = str_from_cstr(arena_sprintf(c->arena, "%lld", (long long)order_id));
+    struct db_result r;
+    struct db_val v[] = {DB_S(ref)};
+    int rc = db_exec(c->db, &q_order_sold, v, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r.nrows; i++) {
+        int64_t sku = db_int(&r, i, 0), bucket = db_int(&r, i, 1), q = db_int(&r, i, 2);
+        struct db_val u[] = {DB_I(q), DB_I(q), DB_I(sku), DB_I(bucket)};
+        if ((rc = db_exec(c->db, &q_unsell, u, 4, c->arena, NULL)) ||
+            (rc = ledger(c, sku, bucket, "refund", q, 0, -q, "order", ref)))
+            return rc;
+    }
+    return 0;
+}
+
 static const struct db_stmt q_insert_bucket = {
     "stock_insert_bucket",
     "INSERT IGNORE INTO stock (sku_id, bucket, available, held, sold) VALUES (?, ?, 0, 0, 0)", 0};

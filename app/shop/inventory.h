@@ -38,6 +38,11 @@ int inventory_release(struct shop_ctx *c, int64_t order_id, const char *reason);
 /* inventory_sell: an order's held units become sold ('sell' ledger rows). */
 int inventory_sell(struct shop_ctx *c, int64_t order_id);
 
+/* inventory_unsell: a refunded order's sold units return to available ('refund' ledger
+ * rows), bucket by bucket as they were sold. The caller holds the order's row lock and has
+ * checked that the order was paid. */
+int inventory_unsell(struct shop_ctx *c, int64_t order_id);
+
 /*
  * inventory_rebucket: spreads a SKU's available units evenly over n buckets (1..64) in its
  * own transaction, creating missing bucket rows; held and sold units stay where they are.

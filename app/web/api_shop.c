@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "shop/cart.h"
 #include "shop/order.h"
+#include "shop/payment.h"
 
 #include <cjson/cJSON.h>
 
@@ -201,8 +202,13 @@ void api_checkout(struct http_ex *x)
     if (rc == 0) {
         cJSON *o = cJSON_CreateObject();
         order_summary(o, r.order_id, r.status, r.total, r.hold_expires_at);
-        cJSON_AddStringToObject(o, "payment_url",
-                                arena_sprintf(x->arena, "/orders/%lld", (long long)r.order_id));
+        /* the gateway's hosted page while the order waits for payment, else the order */
+        struct payment_page pg = {str_from_cstr(w->cfg.shop_public_url), web_req(x)->session.email};
+        struct str url, status;
+        if (payment_checkout_url(&s, web_req(x)->session.account_id, r.order_id, &pg, &url,
+                                 &status))
+            url = str_from_cstr(arena_sprintf(x->arena, "/orders/%lld", (long long)r.order_id));
+        cJSON_AddStringToObject(o, "payment_url", arena_cstr(x->arena, url));
         if (r.replayed)
             http_resp_header(x, "Idempotent-Replayed", STR("true"));
         http_resp_json(x, r.replayed ? 200 : 201, o);

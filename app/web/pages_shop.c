@@ -192,6 +192,47 @@ void page_orders(struct http_ex *x)
     web_render(x, x->app->web->t_orders, v);
 }
 
+/* payment_notice: what the last payment step (?payment=... from pages_pay.c) did, in words;
+ * nothing when the order's state already says it */
+static void payment_notice(struct str step, struct str status, struct str *text, struct str *kind)
+{
+    static const struct {
+        const char *step, *kind, *text;
+    } tab[] = {
+        {"declined", "error",
+         "The payment company refused the payment, so nothing was charged. Your pairs are still "
+         "held: you can pay again."},
+        {"card_declined", "error",
+         "The card was declined, so nothing was charged. The order is cancelled and its pairs "
+         "went back on sale."},
+        {"cancelled", "notice",
+         "The order is cancelled and its pairs went back on sale. Nothing was charged."},
+        {"expired", "error",
+         "Your hold ran out before the payment arrived, so the order expired. Nothing was "
+         "charged; any authorization is released."},
+        {"closed", "error", "This order no longer waits for payment. Nothing was charged."},
+        {"paid_otherwise", "notice",
+         "This order was already paid. The second payment was cancelled and not charged."},
+        {"busy", "notice", "Another payment for this order is being confirmed; please wait."},
+        {"amount_mismatch", "error",
+         "The payment amount did not match the order total, so nothing was charged."},
+        {"unavailable", "error", "Payments are not available right now. Please try again soon."},
+        {"not_payable", "notice", "This order does not wait for payment."},
+    };
+    *text = STR_NULL;
+    *kind = STR("notice");
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+        if (str_eq_cstr(step, tab[i].step)) {
+            /* a step overtaken by events (paid after all) is not worth showing */
+            if (str_eq_cstr(status, "paid") && !str_eq_cstr(step, "paid_otherwise"))
+                return;
+            *text = str_from_cstr(tab[i].text);
+            *kind = str_from_cstr(tab[i].kind);
+            return;
+        }
+    }
+}
+
 void page_order(struct http_ex *x)
 {
     struct shop_ctx s = web_shop(x);
@@ -218,6 +259,11 @@ void page_order(struct http_ex *x)
     v->status_label = str_from_cstr(web_status_label(o.status));
     v->pending = str_eq_cstr(o.status, "pending_payment");
     v->just_placed = http_param_bool(x, "placed");
+    v->can_pay = v->pending && !o.hold_over;
+    v->confirming = str_eq_cstr(o.status, "payment_unknown");
+    v->paid = str_eq_cstr(o.status, "paid");
+    v->paid_at = o.paid_at;
+    payment_notice(http_param_str(x, "payment"), o.status, &v->notice, &v->notice_kind);
     v->total = o.total;
     v->pairs = o.pairs;
     v->created_at = o.created_at;
