@@ -51,7 +51,9 @@ static int finish(struct batch_run *r, struct str payment_key, const struct sett
     if (!*done)
         return 0;
     struct str item = payment_key.len ? payment_key : payment_order_ref(c->arena, sr->order_id);
-    const char *what = sr->refund ? arena_sprintf(c->arena, "%s+refund", sr->action) : sr->action;
+    const char *what = sr->refund && strcmp(sr->action, "refund") != 0
+                           ? arena_sprintf(c->arena, "%s+refund", sr->action)
+                           : sr->action;
     struct db_val v[] = {DB_S(item), DB_CS(what), DB_I(r->execution_id),
                          DB_CS(sr->refund ? sr->refund : "")};
     if ((rc = db_exec(c->db, &q_action, v, 4, c->arena, NULL)))
