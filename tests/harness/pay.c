@@ -273,6 +273,21 @@ long shop_return(const struct stack *s, const struct shopper *sh, const char *ke
     return st;
 }
 
+long long sku_available(MYSQL *db, long long sku)
+{
+    return db_scalar(db, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku);
+}
+
+void order_expire_now(const struct stack *s, MYSQL *db, long long order_id)
+{
+    assert_int_equal(db_execf(db,
+                              "UPDATE orders SET hold_expires_at = NOW(6) - INTERVAL 1 SECOND "
+                              "WHERE id = %lld",
+                              order_id),
+                     0);
+    assert_int_equal(stack_batch(s, "expire-holds", NULL, NULL, NULL, 0), 0);
+}
+
 const char *order_status(MYSQL *db, long long order_id)
 {
     static char out[64];

@@ -71,6 +71,11 @@ long psp_confirm_direct(const struct stack *s, const char *key, long long order_
 long shop_return(const struct stack *s, const struct shopper *sh, const char *key,
                  long long order_id, long long amount, char *location, size_t loclen);
 
+/* sku_available: pairs of sku available now. */
+long long sku_available(MYSQL *db, long long sku);
+/* order_expire_now: the order's hold runs out and expire-holds runs. */
+void order_expire_now(const struct stack *s, MYSQL *db, long long order_id);
+
 /* order_status: the order's status (static buffer). */
 const char *order_status(MYSQL *db, long long order_id);
 /* psp_count: rows of psp_ledger of kind for the order (or for one payment key). */

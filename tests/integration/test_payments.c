@@ -55,9 +55,20 @@ static int before_each(void **state)
     return 0;
 }
 
-static long long available(long long sku)
+struct sale {
+    long long sku, order, total;
+    char key[80];
+    char loc[1024];
+};
+
+/* authorized: a new size with `stock` pairs, an order of qty, and the card holder's
+ * approval on the hosted page (nothing captured yet) */
+static void authorized(struct sale *c, const char *label, int stock, int qty)
 {
-    return db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku);
+    c->sku = sku_new(DB, label, stock, PRICE);
+    c->order = order_new(&S, &A, c->sku, qty, &c->total);
+    psp_authorize(&S, c->order, c->total, TEST_CARD_APPROVE, c->key, sizeof c->key, c->loc,
+                  sizeof c->loc);
 }
 
 static long long sold(long long sku)
@@ -70,16 +81,6 @@ static void reconcile(void)
     char out[8192];
     if (stack_batch(&S, "reconcile-payments", "--param min_age_s=0", NULL, out, sizeof out))
         fail_msg("reconcile-payments failed:\n%s", out);
-}
-
-static void expire_now(long long order)
-{
-    assert_int_equal(db_execf(DB,
-                              "UPDATE orders SET hold_expires_at = NOW(6) - INTERVAL 1 SECOND "
-                              "WHERE id = %lld",
-                              order),
-                     0);
-    assert_int_equal(stack_batch(&S, "expire-holds", NULL, NULL, NULL, 0), 0);
 }
 
 static bool wait_until_refund(long long order)
@@ -121,7 +122,7 @@ static void test_happy_path_pays_and_sells(void **state)
     assert_int_equal(psp_count(DB, order, "capture"), 1);
     assert_int_equal(psp_sum(DB, order, "capture"), total);
     assert_int_equal(sold(sku), 2);
-    assert_int_equal(available(sku), 3);
+    assert_int_equal(sku_available(DB, sku), 3);
     /* the confirmation page */
     struct resp r;
     char path[64];
@@ -148,7 +149,7 @@ static void test_decline_cancels_order_and_releases_stock(void **state)
     (void)state;
     long long sku = sku_new(DB, "decline", 3, PRICE), total;
     long long order = order_new(&S, &A, sku, 1, &total);
-    assert_int_equal(available(sku), 2);
+    assert_int_equal(sku_available(DB, sku), 2);
     char key[80], loc[1024];
     psp_authorize(&S, order, total, TEST_CARD_DECLINE, key, sizeof key, loc, sizeof loc);
     assert_location_has(loc, "/payments/fail?code=REJECT_CARD_COMPANY");
@@ -158,7 +159,7 @@ static void test_decline_cancels_order_and_releases_stock(void **state)
     assert_int_equal(shopper_request(&S, &A, "GET", path, NULL, &r), 303);
     resp_free(&r);
     assert_string_equal(order_status(DB, order), "cancelled");
-    assert_int_equal(available(sku), 3);
+    assert_int_equal(sku_available(DB, sku), 3);
     assert_int_equal(psp_count(DB, order, "decline"), 1);
     assert_int_equal(psp_count(DB, order, "capture"), 0);
     assert_int_equal(db_scalar(DB,
@@ -175,7 +176,7 @@ static void test_cancel_on_hosted_page_releases_stock(void **state)
     (void)state;
     long long sku = sku_new(DB, "hostcancel", 2, PRICE), total;
     long long order = order_new(&S, &A, sku, 2, &total);
-    assert_int_equal(available(sku), 0);
+    assert_int_equal(sku_available(DB, sku), 0);
     char loc[1024];
     psp_hosted_post(&S, order, total, "", "cancel", loc, sizeof loc);
     assert_location_has(loc, "code=PAY_PROCESS_CANCELED");
@@ -183,28 +184,26 @@ static void test_cancel_on_hosted_page_releases_stock(void **state)
     assert_int_equal(shopper_request(&S, &A, "GET", strstr(loc, "/payments/fail"), NULL, &r), 303);
     resp_free(&r);
     assert_string_equal(order_status(DB, order), "cancelled");
-    assert_int_equal(available(sku), 2);
+    assert_int_equal(sku_available(DB, sku), 2);
     assert_i1_i5(&S, DB);
 }
 
 static void test_abandoned_payment_expires_and_late_return_is_voided(void **state)
 {
     (void)state;
-    long long sku = sku_new(DB, "abandon", 4, PRICE), total;
-    long long order = order_new(&S, &A, sku, 3, &total);
-    char key[80], loc[1024];
-    psp_authorize(&S, order, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
+    struct sale c;
+    authorized(&c, "abandon", 4, 3);
     /* the shopper closes the tab; the hold runs out */
-    expire_now(order);
-    assert_string_equal(order_status(DB, order), "expired");
-    assert_int_equal(available(sku), 4);
+    order_expire_now(&S, DB, c.order);
+    assert_string_equal(order_status(DB, c.order), "expired");
+    assert_int_equal(sku_available(DB, c.sku), 4);
     /* ... and comes back late: nothing is captured, the authorization is released */
-    assert_int_equal(shop_return(&S, &A, key, order, total, loc, sizeof loc), 303);
-    assert_location_has(loc, "payment=closed");
-    assert_int_equal(psp_count(DB, order, "capture"), 0);
-    assert_int_equal(psp_count(DB, order, "void"), 1);
-    assert_string_equal(order_status(DB, order), "expired");
-    assert_true(wait_webhooks_settled(DB, order, 20000));
+    assert_int_equal(shop_return(&S, &A, c.key, c.order, c.total, c.loc, sizeof c.loc), 303);
+    assert_location_has(c.loc, "payment=closed");
+    assert_int_equal(psp_count(DB, c.order, "capture"), 0);
+    assert_int_equal(psp_count(DB, c.order, "void"), 1);
+    assert_string_equal(order_status(DB, c.order), "expired");
+    assert_true(wait_webhooks_settled(DB, c.order, 20000));
     assert_i1_i5(&S, DB);
 }
 
@@ -227,15 +226,13 @@ static void *storm_one(void *arg)
 static void test_100_concurrent_confirms_capture_once(void **state)
 {
     (void)state;
-    long long sku = sku_new(DB, "storm", 1, PRICE), total;
-    long long order = order_new(&S, &A, sku, 1, &total);
-    char key[80], loc[1024];
-    psp_authorize(&S, order, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
+    struct sale c;
+    authorized(&c, "storm", 1, 1);
     enum { N = 100 };
     static struct storm t[N];
     pthread_t th[N];
     for (int i = 0; i < N; i++) {
-        t[i] = (struct storm){key, order, total, 0, ""};
+        t[i] = (struct storm){c.key, c.order, c.total, 0, ""};
         pthread_create(&th[i], NULL, storm_one, &t[i]);
     }
     int paid = 0, confirming = 0;
@@ -248,16 +245,16 @@ static void test_100_concurrent_confirms_capture_once(void **state)
     print_message("100 returns: %d saw paid, %d saw it being confirmed\n", paid, confirming);
     assert_int_equal(paid + confirming, N);
     assert_true(paid >= 1);
-    assert_string_equal(order_status(DB, order), "paid");
-    assert_int_equal(psp_count(DB, order, "capture"), 1);
-    assert_int_equal(psp_count(DB, order, "refund"), 0);
+    assert_string_equal(order_status(DB, c.order), "paid");
+    assert_int_equal(psp_count(DB, c.order, "capture"), 1);
+    assert_int_equal(psp_count(DB, c.order, "refund"), 0);
     assert_int_equal(db_scalar(DB,
                                "SELECT COUNT(*) FROM payment_log WHERE order_id = %lld AND event = "
                                "'paid'",
-                               order),
+                               c.order),
                      1);
-    assert_int_equal(sold(sku), 1);
-    assert_true(wait_webhooks_settled(DB, order, 20000));
+    assert_int_equal(sold(c.sku), 1);
+    assert_true(wait_webhooks_settled(DB, c.order, 20000));
     assert_i1_i5(&S, DB);
 }
 
@@ -301,34 +298,32 @@ static void test_wrong_amount_is_never_confirmed(void **state)
 
 static void unknown_then_reconciled(const char *fault, int count, int delay_ms, bool drop_webhooks)
 {
-    long long sku = sku_new(DB, "unknown", 2, PRICE), total;
-    long long order = order_new(&S, &A, sku, 1, &total);
-    char key[80], loc[1024];
-    psp_authorize(&S, order, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
-    psp_fault(&S, "confirm", fault, count, order, delay_ms);
+    struct sale c;
+    authorized(&c, "unknown", 2, 1);
+    psp_fault(&S, "confirm", fault, count, c.order, delay_ms);
     if (drop_webhooks)
-        psp_fault(&S, "webhook", "drop", 10, order, 0);
-    assert_int_equal(shop_return(&S, &A, key, order, total, loc, sizeof loc), 303);
-    assert_location_has(loc, "payment=unknown");
+        psp_fault(&S, "webhook", "drop", 10, c.order, 0);
+    assert_int_equal(shop_return(&S, &A, c.key, c.order, c.total, c.loc, sizeof c.loc), 303);
+    assert_location_has(c.loc, "payment=unknown");
     /* the capture committed at the gateway; the shop does not guess */
-    assert_int_equal(psp_count(DB, order, "capture"), 1);
+    assert_int_equal(psp_count(DB, c.order, "capture"), 1);
     if (drop_webhooks)
-        assert_string_equal(order_status(DB, order), "payment_unknown");
+        assert_string_equal(order_status(DB, c.order), "payment_unknown");
     reconcile();
-    assert_true(wait_webhooks_settled(DB, order, 20000));
+    assert_true(wait_webhooks_settled(DB, c.order, 20000));
     reconcile();
-    assert_string_equal(order_status(DB, order), "paid");
-    assert_int_equal(psp_count(DB, order, "capture"), 1);
-    assert_int_equal(psp_count(DB, order, "refund"), 0);
+    assert_string_equal(order_status(DB, c.order), "paid");
+    assert_int_equal(psp_count(DB, c.order, "capture"), 1);
+    assert_int_equal(psp_count(DB, c.order, "refund"), 0);
     assert_int_equal(db_scalar(DB,
                                "SELECT COUNT(*) FROM payment_log WHERE order_id = %lld AND event = "
                                "'paid'",
-                               order),
+                               c.order),
                      1);
-    assert_int_equal(sold(sku), 1);
+    assert_int_equal(sold(c.sku), 1);
     /* the shopper's page now shows the confirmation */
-    assert_int_equal(shop_return(&S, &A, key, order, total, loc, sizeof loc), 303);
-    assert_location_has(loc, "payment=paid");
+    assert_int_equal(shop_return(&S, &A, c.key, c.order, c.total, c.loc, sizeof c.loc), 303);
+    assert_location_has(c.loc, "payment=paid");
     assert_i1_i5(&S, DB);
 }
 
@@ -357,20 +352,18 @@ static void test_gateway_timeout_leaves_unknown_then_settles(void **state)
 static void test_capture_for_expired_order_is_refunded_automatically(void **state)
 {
     (void)state;
-    long long sku = sku_new(DB, "late", 2, PRICE), total;
-    long long order = order_new(&S, &A, sku, 1, &total);
-    char key[80], loc[1024];
-    psp_authorize(&S, order, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
-    expire_now(order);
+    struct sale c;
+    authorized(&c, "late", 2, 1);
+    order_expire_now(&S, DB, c.order);
     /* money taken anyway (a confirm from elsewhere): the webhook brings it to the shop */
-    assert_int_equal(psp_confirm_direct(&S, key, order, total), 200);
-    assert_true(wait_until_refund(order));
-    assert_int_equal(psp_sum(DB, order, "refund"), total);
-    assert_int_equal(psp_count(DB, order, "refund"), 1);
-    assert_string_equal(order_status(DB, order), "expired");
-    assert_true(wait_webhooks_settled(DB, order, 20000));
+    assert_int_equal(psp_confirm_direct(&S, c.key, c.order, c.total), 200);
+    assert_true(wait_until_refund(c.order));
+    assert_int_equal(psp_sum(DB, c.order, "refund"), c.total);
+    assert_int_equal(psp_count(DB, c.order, "refund"), 1);
+    assert_string_equal(order_status(DB, c.order), "expired");
+    assert_true(wait_webhooks_settled(DB, c.order, 20000));
     reconcile();
-    assert_int_equal(psp_count(DB, order, "refund"), 1);
+    assert_int_equal(psp_count(DB, c.order, "refund"), 1);
     assert_i1_i5(&S, DB);
 }
 
@@ -413,19 +406,17 @@ static void test_forged_altered_stale_and_replayed_webhooks_change_nothing(void 
 {
     (void)state;
     /* an order whose capture the shop has not heard of: a valid event would make it paid */
-    long long sku = sku_new(DB, "hooks", 3, PRICE), total;
-    long long order = order_new(&S, &A, sku, 1, &total);
-    char key[80], loc[1024];
-    psp_authorize(&S, order, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
-    psp_fault(&S, "webhook", "drop", 10, order, 0);
-    assert_int_equal(psp_confirm_direct(&S, key, order, total), 200);
-    assert_string_equal(order_status(DB, order), "pending_payment");
+    struct sale c;
+    authorized(&c, "hooks", 3, 1);
+    psp_fault(&S, "webhook", "drop", 10, c.order, 0);
+    assert_int_equal(psp_confirm_direct(&S, c.key, c.order, c.total), 200);
+    assert_string_equal(order_status(DB, c.order), "pending_payment");
 
     char body[600], sig[300];
     snprintf(body, sizeof body,
              "{\"eventId\":\"evt_test_%08x\",\"eventType\":\"PAYMENT_STATUS_CHANGED\","
              "\"data\":{\"paymentKey\":\"%s\",\"orderId\":\"order-%lld\",\"status\":\"DONE\"}}",
-             (unsigned)randombytes_random(), key, order);
+             (unsigned)randombytes_random(), c.key, c.order);
     long long now = (long long)time(NULL);
     long long events = db_scalar(DB, "SELECT COUNT(*) FROM webhook_events");
 
@@ -450,12 +441,12 @@ static void test_forged_altered_stale_and_replayed_webhooks_change_nothing(void 
     snprintf(tampered, sizeof tampered, "t=%lld%s", now + 1, strchr(valid, ','));
     assert_int_equal(post_event(body, tampered), 400);
 
-    assert_string_equal(order_status(DB, order), "pending_payment");
+    assert_string_equal(order_status(DB, c.order), "pending_payment");
     assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM webhook_events"), events);
 
     /* the genuine event settles the order */
     assert_int_equal(post_event(body, valid), 200);
-    assert_string_equal(order_status(DB, order), "paid");
+    assert_string_equal(order_status(DB, c.order), "paid");
     /* replayed as captured: recognised by its id, no second effect */
     assert_int_equal(post_event(body, valid), 200);
     /* replayed after the window (its signed t is old by then): refused */
@@ -465,19 +456,19 @@ static void test_forged_altered_stale_and_replayed_webhooks_change_nothing(void 
     assert_int_equal(db_scalar(DB,
                                "SELECT COUNT(*) FROM payment_log WHERE order_id = %lld AND event = "
                                "'paid'",
-                               order),
+                               c.order),
                      1);
-    assert_int_equal(psp_count(DB, order, "capture"), 1);
-    assert_int_equal(sold(sku), 1);
+    assert_int_equal(psp_count(DB, c.order, "capture"), 1);
+    assert_int_equal(sold(c.sku), 1);
 
     /* the sandbox's own misbehaving deliveries: a wrong secret and a stale timestamp are
      * refused with 400, and the retry (signed properly) is accepted */
     static const char *const faults[] = {"bad_signature", "stale"};
     for (int i = 0; i < 2; i++) {
-        long long o2 = order_new(&S, &A, sku, 1, &total);
-        psp_authorize(&S, o2, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
+        long long o2 = order_new(&S, &A, c.sku, 1, &c.total);
+        psp_authorize(&S, o2, c.total, TEST_CARD_APPROVE, c.key, sizeof c.key, c.loc, sizeof c.loc);
         psp_fault(&S, "webhook", faults[i], 1, o2, 0);
-        assert_int_equal(shop_return(&S, &A, key, o2, total, loc, sizeof loc), 303);
+        assert_int_equal(shop_return(&S, &A, c.key, o2, c.total, c.loc, sizeof c.loc), 303);
         assert_true(wait_webhooks_settled(DB, o2, 30000));
         assert_int_equal(db_scalar(DB,
                                    "SELECT COUNT(*) FROM stampede_psp.psp_webhook_deliveries d "
@@ -550,16 +541,14 @@ static void test_duplicated_and_reordered_webhooks_have_one_effect(void **state)
 static void test_sandbox_confirm_and_refund_are_idempotent(void **state)
 {
     (void)state;
-    long long sku = sku_new(DB, "idem", 2, PRICE), total;
-    long long order = order_new(&S, &A, sku, 1, &total);
-    char key[80], loc[1024];
-    psp_authorize(&S, order, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
-    psp_fault(&S, "webhook", "drop", 20, order, 0);
+    struct sale c;
+    authorized(&c, "idem", 2, 1);
+    psp_fault(&S, "webhook", "drop", 20, c.order, 0);
     char body[300], idem[100];
     snprintf(body, sizeof body,
-             "{\"paymentKey\":\"%s\",\"orderId\":\"order-%lld\",\"amount\":%lld}", key, order,
-             total);
-    snprintf(idem, sizeof idem, "Idempotency-Key: test-confirm-%lld", order);
+             "{\"paymentKey\":\"%s\",\"orderId\":\"order-%lld\",\"amount\":%lld}", c.key, c.order,
+             c.total);
+    snprintf(idem, sizeof idem, "Idempotency-Key: test-confirm-%lld", c.order);
     struct resp a, b;
     assert_int_equal(psp_api(&S, "POST", "/v1/payments/confirm", body, idem, &a), 200);
     assert_int_equal(psp_api(&S, "POST", "/v1/payments/confirm", body, idem, &b), 200);
@@ -572,35 +561,36 @@ static void test_sandbox_confirm_and_refund_are_idempotent(void **state)
     assert_int_equal(psp_api(&S, "POST", "/v1/payments/confirm", body, NULL, &a), 400);
     assert_true(resp_contains(&a, "ALREADY_PROCESSED_PAYMENT"));
     resp_free(&a);
-    assert_int_equal(psp_count(DB, order, "capture"), 1);
+    assert_int_equal(psp_count(DB, c.order, "capture"), 1);
 
     /* partial refund, replayed; then the rest; then nothing is left */
     char path[200], rb[200];
-    snprintf(path, sizeof path, "/v1/payments/%s/cancel", key);
-    snprintf(rb, sizeof rb, "{\"cancelReason\":\"test partial\",\"cancelAmount\":%lld}", total / 3);
-    snprintf(idem, sizeof idem, "Idempotency-Key: test-refund-%lld", order);
+    snprintf(path, sizeof path, "/v1/payments/%s/cancel", c.key);
+    snprintf(rb, sizeof rb, "{\"cancelReason\":\"test partial\",\"cancelAmount\":%lld}",
+             c.total / 3);
+    snprintf(idem, sizeof idem, "Idempotency-Key: test-refund-%lld", c.order);
     assert_int_equal(psp_api(&S, "POST", path, rb, idem, &a), 200);
     resp_free(&a);
     assert_int_equal(psp_api(&S, "POST", path, rb, idem, &a), 200);
     resp_free(&a);
-    assert_int_equal(psp_count(DB, order, "refund"), 1);
+    assert_int_equal(psp_count(DB, c.order, "refund"), 1);
     assert_int_equal(psp_api(&S, "POST", path, "{\"cancelReason\":\"test rest\"}", NULL, &a), 200);
     assert_true(resp_contains(&a, "\"status\":\"CANCELED\""));
     resp_free(&a);
     assert_int_equal(psp_api(&S, "POST", path, "{\"cancelReason\":\"test again\"}", NULL, &a), 400);
     assert_true(resp_contains(&a, "ALREADY_CANCELED_PAYMENT"));
     resp_free(&a);
-    assert_int_equal(psp_sum(DB, order, "refund"), total);
+    assert_int_equal(psp_sum(DB, c.order, "refund"), c.total);
     /* without the secret key nothing is answered */
-    struct client *c = client_new();
-    snprintf(path, sizeof path, "/v1/payments/%s", key);
-    assert_int_equal(client_request(c, "GET", psp_url(&S, path), NULL, NULL, NULL, &a), 0);
+    struct client *cl = client_new();
+    snprintf(path, sizeof path, "/v1/payments/%s", c.key);
+    assert_int_equal(client_request(cl, "GET", psp_url(&S, path), NULL, NULL, NULL, &a), 0);
     assert_int_equal(a.status, 401);
     resp_free(&a);
-    client_free(c);
+    client_free(cl);
     /* the order was never paid in the shop; nothing is held for it at the gateway now */
-    assert_string_equal(order_status(DB, order), "pending_payment");
-    expire_now(order);
+    assert_string_equal(order_status(DB, c.order), "pending_payment");
+    order_expire_now(&S, DB, c.order);
     reconcile();
     assert_i1_i5(&S, DB);
 }

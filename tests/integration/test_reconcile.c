@@ -74,11 +74,6 @@ static int before_each(void **state)
     return 0;
 }
 
-static long long available(long long sku)
-{
-    return db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku);
-}
-
 static long long refunds_of(const char *key)
 {
     return db_scalar(DB,
@@ -104,16 +99,6 @@ static long long processed(long long execution)
 {
     return db_scalar(DB, "SELECT processed_count FROM batch_job_execution WHERE id = %lld",
                      execution);
-}
-
-static void expire_now(long long order)
-{
-    assert_int_equal(db_execf(DB,
-                              "UPDATE orders SET hold_expires_at = NOW(6) - INTERVAL 1 SECOND "
-                              "WHERE id = %lld",
-                              order),
-                     0);
-    assert_int_equal(stack_batch(&S, "expire-holds", NULL, NULL, NULL, 0), 0);
 }
 
 static void cancel_order(long long order)
@@ -180,7 +165,7 @@ static void test_every_abnormal_payment_is_settled_once(void **state)
     char kc[80];
     long long oc = order_new(&S, &A, sku, 1, &total);
     psp_authorize(&S, oc, total, TEST_CARD_APPROVE, kc, sizeof kc, loc, sizeof loc);
-    expire_now(oc);
+    order_expire_now(&S, DB, oc);
     assert_int_equal(psp_confirm_direct(&S, kc, oc, total), 200);
     /* d: paid, then partly refunded at the gateway's dashboard */
     char kd[80];
@@ -208,7 +193,7 @@ static void test_every_abnormal_payment_is_settled_once(void **state)
     psp_faults_clear(&S);
     psp_fault(&S, "webhook", "drop", 100000, 0, 0);
     long long refunds_before = refunds_total();
-    long long avail_before_f_settles = available(sku);
+    long long avail_before_f_settles = sku_available(DB, sku);
 
     char out[16384];
     long long first = run(out, sizeof out);
@@ -232,7 +217,7 @@ static void test_every_abnormal_payment_is_settled_once(void **state)
     assert_string_equal(order_status(DB, oe), "paid");
     /* f: refunded and cancelled, its pairs back on sale */
     assert_string_equal(order_status(DB, of), "cancelled");
-    assert_int_equal(available(sku), avail_before_f_settles + 2);
+    assert_int_equal(sku_available(DB, sku), avail_before_f_settles + 2);
     /* g: the lost answer settled: paid, once */
     assert_string_equal(order_status(DB, og), "paid");
     assert_int_equal(psp_count(DB, og, "capture"), 1);
