@@ -11,8 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct db_stmt q_lock_account = {"checkout_lock_account",
-                                              "SELECT id FROM accounts WHERE id = ? FOR UPDATE", 0};
+/* the account lock also reads the hold's expiry from the database clock (one round trip) */
+static const struct db_stmt q_lock_account = {
+    "checkout_lock_account",
+    "SELECT id, DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f'),"
+    "       DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%dT%H:%i:%sZ')"
+    "  FROM accounts WHERE id = ? FOR UPDATE",
+    0};
 
 static const struct db_stmt q_key = {
     "checkout_key",
@@ -30,15 +35,19 @@ static const struct db_stmt q_cart = {
     " WHERE c.account_id = ? AND p.active = 1 ORDER BY c.sku_id",
     0};
 
+/* buy now: the one size, with the same columns as q_cart */
+static const struct db_stmt q_item = {
+    "checkout_item",
+    "SELECT k.id, ?, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0), p.name"
+    "  FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id = ? AND p.active = 1",
+    0};
+
+/* hold_expires_at is UTC: the connection's time zone is UTC (db.c) */
 static const struct db_stmt q_order = {
     "checkout_order",
     "INSERT INTO orders (account_id, status, total_krw, currency, idempotency_key,"
-    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, NOW(6) + INTERVAL ? SECOND)",
+    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, ?)",
     0};
-
-static const struct db_stmt q_order_expiry = {
-    "checkout_order_expiry",
-    "SELECT DATE_FORMAT(hold_expires_at, '%Y-%m-%dT%H:%i:%sZ') FROM orders WHERE id = ?", 0};
 
 static const struct db_stmt q_line = {
     "checkout_line",
@@ -75,18 +84,27 @@ static void fingerprint(const struct line *l, size_t n, uint8_t out[SEC_SHA256_L
 }
 
 static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
-                   const struct checkout_opts *o, struct checkout_result *out)
+                   const struct checkout_item *direct, const struct checkout_opts *o,
+                   struct checkout_result *out)
 {
     struct db_result r;
     struct db_val acc[] = {DB_I(account_id)};
-    int rc = db_exec(c->db, &q_lock_account, acc, 1, c->arena, &r);
+    struct db_val lk[] = {DB_I(o->hold_ttl_s), DB_I(o->hold_ttl_s), DB_I(account_id)};
+    int rc = db_exec(c->db, &q_lock_account, lk, 3, c->arena, &r);
     if (rc)
         return rc;
     if (r.nrows == 0)
         return ERR_NOTFOUND;
+    struct str expires_sql = db_text(&r, 0, 1), expires_iso = db_text(&r, 0, 2);
 
     struct db_result cart;
-    if ((rc = db_exec(c->db, &q_cart, acc, 1, c->arena, &cart)))
+    if (direct) {
+        struct db_val iv[] = {DB_I(direct->quantity), DB_I(direct->sku_id)};
+        rc = db_exec(c->db, &q_item, iv, 2, c->arena, &cart);
+    } else {
+        rc = db_exec(c->db, &q_cart, acc, 1, c->arena, &cart);
+    }
+    if (rc)
         return rc;
     struct line *lines = arena_calloc(c->arena, cart.nrows + 1, sizeof *lines);
     int64_t total = 0;
@@ -141,7 +159,7 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     }
 
     struct db_result ins;
-    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key), DB_I(o->hold_ttl_s)};
+    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key), DB_S(expires_sql)};
     if ((rc = db_exec(c->db, &q_order, ov, 4, c->arena, &ins)))
         return rc;
     int64_t order_id = ins.insert_id;
@@ -153,12 +171,9 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     }
     struct db_val kiv[] = {DB_I(account_id), DB_S(key),
                            DB_S(((struct str){(const char *)fp, sizeof fp})), DB_I(order_id)};
-    if ((rc = db_exec(c->db, &q_key_insert, kiv, 4, c->arena, NULL)) ||
-        (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
+    if ((rc = db_exec(c->db, &q_key_insert, kiv, 4, c->arena, NULL)))
         return rc;
-    struct db_result ex;
-    struct db_val ev[] = {DB_I(order_id)};
-    if ((rc = db_exec(c->db, &q_order_expiry, ev, 1, c->arena, &ex)))
+    if (!direct && (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
         return rc;
 
     /* the stock locks come last: lines are in ascending SKU order */
@@ -178,12 +193,13 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     out->order_id = order_id;
     out->total = total;
     out->status = STR("pending_payment");
-    out->hold_expires_at = db_text(&ex, 0, 0);
+    out->hold_expires_at = expires_iso;
     return 0;
 }
 
 int checkout_place(struct shop_ctx *c, int64_t account_id, struct str key,
-                   const struct checkout_opts *o, struct checkout_result *out)
+                   const struct checkout_item *direct, const struct checkout_opts *o,
+                   struct checkout_result *out)
 {
     int rc = ERR_DB_RETRY;
     for (int n = 0; n <= o->max_retries; n++) {
@@ -196,7 +212,7 @@ int checkout_place(struct shop_ctx *c, int64_t account_id, struct str key,
         }
         if ((rc = db_begin(c->db)))
             break;
-        rc = attempt(c, account_id, key, o, out);
+        rc = attempt(c, account_id, key, direct, o, out);
         if (rc == 0)
             rc = db_commit(c->db);
         else

@@ -194,10 +194,20 @@ void api_checkout(struct http_ex *x)
             arena_sprintf(x->arena, "Idempotency-Key %s (8..255 of A-Z a-z 0-9 _ . : -).", bad));
         return;
     }
+    struct checkout_item item = {0}, *direct = NULL;
+    if (http_param_has(x, "sku_id") || http_param_has(x, "quantity")) {
+        if (!http_param_has(x, "sku_id")) {
+            http_resp_error(x, 400, "invalid_parameter", "Buy now needs sku_id with quantity.");
+            return;
+        }
+        item = (struct checkout_item){http_param_i64(x, "sku_id", 0),
+                                      http_param_i64(x, "quantity", 1)};
+        direct = &item;
+    }
     const struct web_ctx *w = x->app->web;
     struct shop_ctx s = web_shop(x);
     struct checkout_result r;
-    int rc = checkout_place(&s, web_req(x)->session.account_id, key, &w->checkout, &r);
+    int rc = checkout_place(&s, web_req(x)->session.account_id, key, direct, &w->checkout, &r);
     if (rc == 0) {
         cJSON *o = cJSON_CreateObject();
         order_summary(o, r.order_id, r.status, r.total, r.hold_expires_at);
@@ -233,11 +243,14 @@ void api_checkout(struct http_ex *x)
                                       STR_FMT(r.limit_product), (long long)r.limit));
         return;
     case ERR_INVAL:
-        http_resp_error(x, 409, "cart_empty", "The cart is empty.");
+        if (direct)
+            http_resp_error(x, 404, "sku_not_found", "No such size on sale.");
+        else
+            http_resp_error(x, 409, "cart_empty", "The cart is empty.");
         return;
     case ERR_EXISTS:
         http_resp_error(x, 422, "idempotency_key_reused",
-                        "This Idempotency-Key was used with a different cart.");
+                        "This Idempotency-Key was used with a different cart or size.");
         return;
     default:
         web_fail(x, rc);

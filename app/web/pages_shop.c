@@ -121,7 +121,7 @@ void page_checkout(struct http_ex *x)
     struct shop_ctx s = web_shop(x);
     struct checkout_result r;
     int rc = checkout_place(&s, web_req(x)->session.account_id,
-                            http_param_str(x, "idempotency_key"), &w->checkout, &r);
+                            http_param_str(x, "idempotency_key"), NULL, &w->checkout, &r);
     if (rc == 0) {
         http_resp_redirect(
             x, 303,

@@ -62,6 +62,12 @@ static const struct http_param p_checkout_page[] = {
     {"idempotency_key", HTTP_SRC_BODY, HTTP_K_TOKEN, 16, 255, true},
     END,
 };
+/* buy now: one size and quantity instead of the cart (both or neither) */
+static const struct http_param p_checkout_api[] = {
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
+    {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
+    END,
+};
 static const struct http_param p_admin_stock[] = {
     {"saved", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
     END,
@@ -100,7 +106,7 @@ const struct http_route web_routes[] = {
     {HTTP_DELETE, "/api/v1/session", api_signout, "api_signout", NULL, WEB_AUTH},
     {HTTP_GET, "/api/v1/cart", api_cart, "api_cart", NULL, WEB_AUTH},
     {HTTP_POST, "/api/v1/cart/items", api_cart_set, "api_cart_set", p_cart_set, WEB_AUTH},
-    {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", NULL, WEB_AUTH},
+    {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", p_checkout_api, WEB_AUTH},
     {HTTP_GET, "/api/v1/orders", api_orders, "api_orders", NULL, WEB_AUTH},
     {HTTP_GET, "/api/v1/orders/{id}", api_order, "api_order", p_id, WEB_AUTH},
     /* operations */

@@ -3,7 +3,8 @@
  *
  * 500 shoppers with their own accounts, really signed in through POST /api/v1/session, race
  * through HAProxy for sizes with 50 pairs: one plain size, one split over buckets, and two
- * sizes per order (the deadlock-prone shape). Each race must sell exactly 50 and end with a
+ * sizes per order (the deadlock-prone shape); and "buy now" (one request naming the size, the
+ * cart untouched) on a bucketed size. Each race must sell exactly 50 and end with a
  * clean `stampede batch audit-stock`.
  *
  * The negative controls run the same race directly in SQL against a copy of the stock row,
@@ -413,6 +414,73 @@ static void test_one_key_twenty_requests_one_order(void **state)
     assert_audit_clean();
 }
 
+/* buy now: 500 shoppers each send one checkout naming the size (no cart) for a bucketed size
+ * of 50; exactly 50 orders, carts untouched, and the error paths change nothing */
+static void test_500_shoppers_buy_now(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 4, "buynow");
+    long long other = make_sku(5, 1, "buynow-cart");
+    clear_carts();
+    fill_carts(&other, 1); /* what is in the cart must stay there */
+    static struct hreq req[SHOPPERS];
+    static char bodies[SHOPPERS][80];
+    memset(req, 0, sizeof req);
+    for (int i = 0; i < SHOPPERS; i++) {
+        req[i].method = "POST";
+        req[i].ctype = "application/json";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/checkout", S.base_url);
+        snprintf(bodies[i], sizeof bodies[i], "{\"sku_id\":%lld,\"quantity\":1}", sku);
+        req[i].body = bodies[i];
+        set_common_headers(&req[i], i);
+        snprintf(req[i].hdr[2], sizeof req[i].hdr[2], "Idempotency-Key: %s-buy-%03d", run_tag, i);
+    }
+    http_parallel(req, SHOPPERS, SHOPPERS);
+    int created = 0, conflicts = 0;
+    for (int i = 0; i < SHOPPERS; i++) {
+        if (req[i].status == 201)
+            created++;
+        else if (req[i].status == 409 && strstr(req[i].out, "\"out_of_stock\""))
+            conflicts++;
+        else
+            fail_msg("shopper %d: %ld %s", i, req[i].status, req[i].out);
+        hreq_free(&req[i]);
+    }
+    assert_int_equal(created, STOCK);
+    assert_int_equal(conflicts, SHOPPERS - STOCK);
+    assert_sold_exactly(sku, STOCK);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM cart_items c JOIN accounts a ON a.id = "
+                               "c.account_id WHERE a.email LIKE 'race%s-%%' AND c.sku_id = %lld",
+                               run_tag, other),
+                     SHOPPERS);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", other), 0);
+
+    /* an unknown size, a quantity without a size, a bad quantity: clear errors, no order */
+    long long before = db_scalar(DB, "SELECT COUNT(*) FROM orders");
+    const char *bad[][2] = {
+        {"{\"sku_id\":999999999,\"quantity\":1}", "sku_not_found"},
+        {"{\"quantity\":1}", "invalid_parameter"},
+        {"{\"sku_id\":1,\"quantity\":0}", "invalid_parameter"},
+        {"{\"sku_id\":1,\"quantity\":\"lots\"}", "invalid_parameter"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char body[80];
+        snprintf(body, sizeof body, "%s", bad[i][0]);
+        struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+        snprintf(q.url, sizeof q.url, "%s/api/v1/checkout", S.base_url);
+        set_common_headers(&q, 3);
+        snprintf(q.hdr[2], sizeof q.hdr[2], "Idempotency-Key: %s-bad-%zu", run_tag, i);
+        http_parallel(&q, 1, 1);
+        if (!strstr(q.out, bad[i][1]))
+            fail_msg("%s: expected %s, got %ld %s", bad[i][0], bad[i][1], q.status, q.out);
+        assert_true(q.status == 400 || q.status == 404);
+        hreq_free(&q);
+    }
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM orders"), before);
+    assert_audit_clean();
+}
+
 /* ---- expiry */
 
 static void test_expired_hold_returns_stock(void **state)
@@ -481,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_500_shoppers_one_bucketed_size),
         cmocka_unit_test(test_500_shoppers_two_sizes_each),
         cmocka_unit_test(test_one_key_twenty_requests_one_order),
+        cmocka_unit_test(test_500_shoppers_buy_now),
         cmocka_unit_test(test_expired_hold_returns_stock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
