@@ -11,20 +11,19 @@
 #include <stdio.h>
 #include <string.h>
 
-/* the account lock also reads the hold's expiry from the database clock (one round trip) */
+/* One round trip: lock the account row, read the hold's expiry from the database clock and
+ * look up the idempotency key (with its order, if the key was used before). */
 static const struct db_stmt q_lock_account = {
     "checkout_lock_account",
-    "SELECT id, DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f'),"
-    "       DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%dT%H:%i:%sZ')"
-    "  FROM accounts WHERE id = ? FOR UPDATE",
-    0};
-
-static const struct db_stmt q_key = {
-    "checkout_key",
-    "SELECT k.order_id, k.fingerprint, o.status, o.total_krw,"
+    "SELECT a.id, DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f'),"
+    "       DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%dT%H:%i:%sZ'),"
+    "       k.order_id, k.fingerprint, o.status, o.total_krw,"
     "       DATE_FORMAT(o.hold_expires_at, '%Y-%m-%dT%H:%i:%sZ')"
-    "  FROM idempotency_keys k JOIN orders o ON o.id = k.order_id"
-    " WHERE k.account_id = ? AND k.scope = 'checkout' AND k.idem_key = ?",
+    "  FROM accounts a"
+    "  LEFT JOIN idempotency_keys k"
+    "         ON k.account_id = a.id AND k.scope = 'checkout' AND k.idem_key = ?"
+    "  LEFT JOIN orders o ON o.id = k.order_id"
+    " WHERE a.id = ? FOR UPDATE",
     0};
 
 static const struct db_stmt q_cart = {
@@ -89,8 +88,8 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
 {
     struct db_result r;
     struct db_val acc[] = {DB_I(account_id)};
-    struct db_val lk[] = {DB_I(o->hold_ttl_s), DB_I(o->hold_ttl_s), DB_I(account_id)};
-    int rc = db_exec(c->db, &q_lock_account, lk, 3, c->arena, &r);
+    struct db_val lk[] = {DB_I(o->hold_ttl_s), DB_I(o->hold_ttl_s), DB_S(key), DB_I(account_id)};
+    int rc = db_exec(c->db, &q_lock_account, lk, 4, c->arena, &r);
     if (rc)
         return rc;
     if (r.nrows == 0)
@@ -117,19 +116,15 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     uint8_t fp[SEC_SHA256_LEN];
     fingerprint(lines, cart.nrows, fp);
 
-    struct db_result k;
-    struct db_val kv[] = {DB_I(account_id), DB_S(key)};
-    if ((rc = db_exec(c->db, &q_key, kv, 2, c->arena, &k)))
-        return rc;
-    if (k.nrows == 1) {
-        struct str stored = db_text(&k, 0, 1);
+    if (!db_is_null(&r, 0, 3)) { /* the key was used before */
+        struct str stored = db_text(&r, 0, 4);
         /* the first use emptied the cart; a replay with an empty cart is the same request */
         if (cart.nrows > 0 && !sec_equal(stored, (struct str){(const char *)fp, sizeof fp}))
             return ERR_EXISTS;
-        out->order_id = db_int(&k, 0, 0);
-        out->status = db_text(&k, 0, 2);
-        out->total = db_int(&k, 0, 3);
-        out->hold_expires_at = db_text(&k, 0, 4);
+        out->order_id = db_int(&r, 0, 3);
+        out->status = db_text(&r, 0, 5);
+        out->total = db_int(&r, 0, 6);
+        out->hold_expires_at = db_text(&r, 0, 7);
         out->replayed = true;
         return 0;
     }

@@ -29,9 +29,13 @@ void api_signup(struct http_ex *x)
     struct shop_ctx s = web_shop(x);
     struct account a;
     const char *why = NULL;
-    int rc = account_signup(&s, &w->policy, http_param_str(x, "email"),
-                            str_trim(http_param_str(x, "name")), http_param_str(x, "password"), &a,
-                            &why);
+    struct str name = str_trim(http_param_str(x, "name"));
+    if (name.len == 0) {
+        http_resp_error(x, 422, "invalid_name", "name must not be blank.");
+        return;
+    }
+    int rc = account_signup(&s, &w->policy, http_param_str(x, "email"), name,
+                            http_param_str(x, "password"), &a, &why);
     if (rc == ERR_INVAL) {
         http_resp_error(x, 422, "weak_password", why);
         return;
@@ -202,6 +206,13 @@ void api_checkout(struct http_ex *x)
         }
         item = (struct checkout_item){http_param_i64(x, "sku_id", 0),
                                       http_param_i64(x, "quantity", 1)};
+        /* the same cap as a cart line */
+        if (item.quantity > x->app->web->cfg.cart_max_line) {
+            http_resp_error(x, 400, "invalid_quantity",
+                            arena_sprintf(x->arena, "quantity must be 1..%lld",
+                                          (long long)x->app->web->cfg.cart_max_line));
+            return;
+        }
         direct = &item;
     }
     const struct web_ctx *w = x->app->web;

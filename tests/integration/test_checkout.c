@@ -462,6 +462,7 @@ static void test_500_shoppers_buy_now(void **state)
         {"{\"sku_id\":999999999,\"quantity\":1}", "sku_not_found"},
         {"{\"quantity\":1}", "invalid_parameter"},
         {"{\"sku_id\":1,\"quantity\":0}", "invalid_parameter"},
+        {"{\"sku_id\":1,\"quantity\":20}", "invalid_quantity"}, /* above cart.max_line */
         {"{\"sku_id\":1,\"quantity\":\"lots\"}", "invalid_parameter"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
