@@ -17,12 +17,10 @@ static const struct db_stmt q_lock_account = {
     "checkout_lock_account",
     "SELECT a.id, DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f'),"
     "       DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%dT%H:%i:%sZ'),"
-    "       k.order_id, k.fingerprint, o.status, o.total_krw,"
+    "       o.id, o.fingerprint, o.status, o.total_krw,"
     "       DATE_FORMAT(o.hold_expires_at, '%Y-%m-%dT%H:%i:%sZ')"
     "  FROM accounts a"
-    "  LEFT JOIN idempotency_keys k"
-    "         ON k.account_id = a.id AND k.scope = 'checkout' AND k.idem_key = ?"
-    "  LEFT JOIN orders o ON o.id = k.order_id"
+    "  LEFT JOIN orders o ON o.account_id = a.id AND o.idempotency_key = ?"
     " WHERE a.id = ? FOR UPDATE",
     0};
 
@@ -44,20 +42,14 @@ static const struct db_stmt q_item = {
 /* hold_expires_at is UTC: the connection's time zone is UTC (db.c) */
 static const struct db_stmt q_order = {
     "checkout_order",
-    "INSERT INTO orders (account_id, status, total_krw, currency, idempotency_key,"
-    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, ?)",
+    "INSERT INTO orders (account_id, status, total_krw, currency, idempotency_key, fingerprint,"
+    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, ?, ?)",
     0};
 
 static const struct db_stmt q_line = {
     "checkout_line",
     "INSERT INTO order_lines (order_id, line_no, sku_id, product_id, quantity, unit_price_krw)"
     " VALUES (?, ?, ?, ?, ?, ?)",
-    0};
-
-static const struct db_stmt q_key_insert = {
-    "checkout_key_insert",
-    "INSERT INTO idempotency_keys (account_id, scope, idem_key, fingerprint, order_id)"
-    " VALUES (?, 'checkout', ?, ?, ?)",
     0};
 
 static const struct db_stmt q_cart_clear = {"checkout_cart_clear",
@@ -154,8 +146,9 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     }
 
     struct db_result ins;
-    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key), DB_S(expires_sql)};
-    if ((rc = db_exec(c->db, &q_order, ov, 4, c->arena, &ins)))
+    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key),
+                          DB_S(((struct str){(const char *)fp, sizeof fp})), DB_S(expires_sql)};
+    if ((rc = db_exec(c->db, &q_order, ov, 5, c->arena, &ins)))
         return rc;
     int64_t order_id = ins.insert_id;
     for (size_t i = 0; i < cart.nrows; i++) {
@@ -164,10 +157,6 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
         if ((rc = db_exec(c->db, &q_line, lv, 6, c->arena, NULL)))
             return rc;
     }
-    struct db_val kiv[] = {DB_I(account_id), DB_S(key),
-                           DB_S(((struct str){(const char *)fp, sizeof fp})), DB_I(order_id)};
-    if ((rc = db_exec(c->db, &q_key_insert, kiv, 4, c->arena, NULL)))
-        return rc;
     if (!direct && (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
         return rc;
 

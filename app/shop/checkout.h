@@ -11,7 +11,8 @@
  *      the cart it is used with now is a different, non-empty cart (ERR_EXISTS);
  *   3. read the cart with prices from the database (never from the client or the cache);
  *   4. check per-account limits against orders already placed;
- *   5. write the order (pending_payment, hold expiry), its lines, the key, and empty the cart
+ *   5. write the order (pending_payment, hold expiry, the key and the fingerprint of its
+ *      lines: orders has UNIQUE (account_id, idempotency_key)), its lines, and empty the cart
  *      (when the lines came from it);
  *   6. last, lock the stock of each size in ascending SKU order (a free bucket with SKIP
  *      LOCKED, else a bounded wait) and move the units from available to held with ledger
