@@ -60,6 +60,9 @@ static const struct http_param p_cart_set[] = {
 };
 static const struct http_param p_checkout_page[] = {
     {"idempotency_key", HTTP_SRC_BODY, HTTP_K_TOKEN, 16, 255, true},
+    /* "Buy now" on a product page: that size instead of the cart */
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
+    {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
     END,
 };
 /* buy now: one size and quantity instead of the cart (both or neither) */
