@@ -482,6 +482,100 @@ static void test_500_shoppers_buy_now(void **state)
     assert_audit_clean();
 }
 
+/* ---- an admin splits a hot size into buckets while 500 shoppers race for it */
+
+struct race_arg {
+    const char *label;
+    int created, conflicts;
+};
+
+static void *race_thread(void *p)
+{
+    struct race_arg *a = p;
+    a->created = race(a->label, &a->conflicts);
+    return NULL;
+}
+
+/* admin_session: signs the admin account of the stack in; returns the session token */
+static void admin_session(char *token, size_t len)
+{
+    char path[700], line[256], password[128] = "";
+    snprintf(path, sizeof path, "%s/etc/secrets.env", S.data);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "STAMPEDE_ADMIN_PASSWORD=", 24) == 0)
+            snprintf(password, sizeof password, "%.*s", (int)strcspn(line + 24, "\r\n"), line + 24);
+    fclose(f);
+    assert_true(password[0] != '\0');
+    char body[300];
+    snprintf(body, sizeof body, "{\"email\":\"admin@stampede.local\",\"password\":\"%s\"}",
+             password);
+    struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(q.url, sizeof q.url, "%s/api/v1/session", S.base_url);
+    set_common_headers(&q, -1);
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 200);
+    assert_true(cookie_from(q.out_headers, "stampede_sid", token, len));
+    hreq_free(&q);
+}
+
+static void test_rebucket_during_a_race(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 1, "rebucket");
+    clear_carts();
+    fill_carts(&sku, 1);
+    char token[64], csrf[128] = "";
+    admin_session(token, sizeof token);
+    /* the admin page carries the form token */
+    struct hreq page = {.method = "GET"};
+    snprintf(page.url, sizeof page.url, "%s/admin/stock", S.base_url);
+    snprintf(page.hdr[0], sizeof page.hdr[0], "Cookie: stampede_sid=%s", token);
+    http_parallel(&page, 1, 1);
+    assert_int_equal(page.status, 200);
+    const char *at = strstr(page.out, "name=\"csrf\" value=\"");
+    assert_non_null(at);
+    at += strlen("name=\"csrf\" value=\"");
+    snprintf(csrf, sizeof csrf, "%.*s", (int)strcspn(at, "\""), at);
+    hreq_free(&page);
+
+    struct race_arg ra = {"rebucket", 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, race_thread, &ra), 0);
+    usleep(30 * 1000);
+    /* split into 8 while the race runs; a busy size answers 409 "try again" */
+    long status = 0;
+    for (int attempt = 0; attempt < 50 && status != 303; attempt++) {
+        char body[200];
+        snprintf(body, sizeof body, "csrf=%s&buckets=8", csrf);
+        struct hreq q = {
+            .method = "POST", .ctype = "application/x-www-form-urlencoded", .body = body};
+        snprintf(q.url, sizeof q.url, "%s/admin/stock/%lld/buckets", S.base_url, sku);
+        snprintf(q.hdr[0], sizeof q.hdr[0], "Cookie: stampede_sid=%s", token);
+        http_parallel(&q, 1, 1);
+        status = q.status;
+        if (status != 303 && status != 409)
+            fail_msg("rebucket: %ld %s", q.status, q.out);
+        hreq_free(&q);
+    }
+    assert_int_equal(status, 303);
+    pthread_join(t, NULL);
+    assert_int_equal(ra.created, STOCK);
+    assert_int_equal(ra.conflicts, SHOPPERS - STOCK);
+    assert_sold_exactly(sku, STOCK);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM stock WHERE sku_id = %lld", sku), 8);
+    assert_audit_clean();
+
+    /* and a shopper cannot reach the admin page at all */
+    struct hreq no = {.method = "GET"};
+    snprintf(no.url, sizeof no.url, "%s/admin/stock", S.base_url);
+    set_common_headers(&no, 0);
+    http_parallel(&no, 1, 1);
+    assert_int_equal(no.status, 404);
+    hreq_free(&no);
+}
+
 /* ---- expiry */
 
 static void test_expired_hold_returns_stock(void **state)
@@ -542,6 +636,72 @@ static void test_expired_hold_returns_stock(void **state)
     assert_audit_clean();
 }
 
+struct job_arg {
+    int rc;
+};
+
+static void *expire_thread(void *p)
+{
+    struct job_arg *a = p;
+    a->rc = stack_run(&S, "./stampede batch expire-holds >/dev/null 2>&1");
+    return NULL;
+}
+
+/* 200 holds run out at once while three runners (the scheduler and two by hand) go for them:
+ * each order expires exactly once and every pair comes back once */
+static void test_concurrent_expiry_returns_each_hold_once(void **state)
+{
+    (void)state;
+    long long sku = make_sku(200, 4, "mass-expiry");
+    clear_carts();
+    fill_carts(&sku, 1);
+    int conflicts;
+    assert_int_equal(race("mass-expiry", &conflicts), 200);
+    assert_int_equal(db_execf(DB,
+                              "UPDATE orders o JOIN order_lines l ON l.order_id = o.id "
+                              "SET o.hold_expires_at = NOW(6) - INTERVAL 1 SECOND "
+                              "WHERE l.sku_id = %lld",
+                              sku),
+                     0);
+    struct job_arg a[2];
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, expire_thread, &a[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        /* 0: it did the work, found none left, or another runner held the lease */
+        assert_int_equal(a[i].rc, 0);
+    }
+    bool done = false;
+    for (int i = 0; i < 100 && !done; i++) {
+        done = db_scalar(DB,
+                         "SELECT COUNT(*) FROM orders o JOIN order_lines l ON l.order_id = o.id "
+                         "WHERE l.sku_id = %lld AND o.status = 'pending_payment'",
+                         sku) == 0;
+        if (!done)
+            usleep(100 * 1000);
+    }
+    assert_true(done);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM orders o JOIN order_lines l ON l.order_id = "
+                               "o.id WHERE l.sku_id = %lld AND o.status = 'expired'",
+                               sku),
+                     200);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku),
+                     200);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", sku), 0);
+    /* one expire row per hold row: nothing returned twice */
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM inventory_ledger WHERE sku_id = %lld AND "
+                               "reason = 'expire'",
+                               sku),
+                     db_scalar(DB,
+                               "SELECT COUNT(*) FROM inventory_ledger WHERE sku_id = %lld AND "
+                               "reason = 'hold'",
+                               sku));
+    assert_audit_clean();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +712,8 @@ int main(void)
         cmocka_unit_test(test_one_key_twenty_requests_one_order),
         cmocka_unit_test(test_500_shoppers_buy_now),
         cmocka_unit_test(test_expired_hold_returns_stock),
+        cmocka_unit_test(test_rebucket_during_a_race),
+        cmocka_unit_test(test_concurrent_expiry_returns_each_hold_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
