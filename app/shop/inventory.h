@@ -6,11 +6,13 @@
  * ledger and the buckets always agree (invariant I1); CHECK constraints refuse negative
  * buckets (I2).
  *
- * Locking: callers lock SKUs in ascending id order. inventory_hold first takes any bucket
- * with enough stock that no other transaction holds (FOR UPDATE SKIP LOCKED: buyers of a hot
- * size spread over the buckets instead of queueing on one row), and otherwise locks all the
- * SKU's buckets in bucket order with a bounded wait (innodb_lock_wait_timeout of the session)
- * and takes what it needs, splitting across buckets when no single one has enough. Waits are
+ * Locking: callers lock SKUs in ascending id order. inventory_hold reads which buckets had
+ * enough stock (no lock); with several, it first takes one that no other transaction holds
+ * (FOR UPDATE SKIP LOCKED: buyers of a hot size spread over the buckets instead of queueing on
+ * one row), else it queues on one picked at random with a conditional UPDATE (one statement
+ * under the row lock); if that bucket no longer has enough, it locks all the SKU's buckets in
+ * bucket order with a bounded wait (innodb_lock_wait_timeout of the session) and takes what it
+ * needs, splitting across buckets when no single one has enough. Waits are
  * only ever for a higher SKU or for a bucket of the same SKU, so there is no deadlock cycle
  * among checkouts; any deadlock or lock wait timeout surfaces as ERR_DB_RETRY.
  *

@@ -74,6 +74,7 @@ enum web_route_flags {
 /* Per-request state of the web layer (x->local). */
 struct web_req {
     bool signed_in;
+    bool session_unknown; /* the session lookup failed (database down), not "no session" */
     struct session session;
     struct str session_token; /* from the cookie */
     struct str csrf;          /* token expected in forms of this response */

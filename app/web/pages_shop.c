@@ -118,10 +118,22 @@ void page_cart_set(struct http_ex *x)
 void page_checkout(struct http_ex *x)
 {
     const struct web_ctx *w = x->app->web;
+    struct checkout_item item = {0}, *direct = NULL;
+    if (http_param_has(x, "sku_id")) {
+        item = (struct checkout_item){http_param_i64(x, "sku_id", 0),
+                                      http_param_i64(x, "quantity", 1)};
+        if (item.quantity > w->cfg.cart_max_line) {
+            http_resp_error(x, 400, "invalid_quantity",
+                            arena_sprintf(x->arena, "At most %lld pairs of a size per order.",
+                                          (long long)w->cfg.cart_max_line));
+            return;
+        }
+        direct = &item;
+    }
     struct shop_ctx s = web_shop(x);
     struct checkout_result r;
     int rc = checkout_place(&s, web_req(x)->session.account_id,
-                            http_param_str(x, "idempotency_key"), &w->checkout, &r);
+                            http_param_str(x, "idempotency_key"), direct, &w->checkout, &r);
     if (rc == 0) {
         http_resp_redirect(
             x, 303,
@@ -145,6 +157,10 @@ void page_checkout(struct http_ex *x)
                     str_from_cstr(arena_sprintf(x->arena, "%.*s is limited to %lld per customer.",
                                                 STR_FMT(r.limit_product), (long long)r.limit)),
                     NULL, 0, STR_NULL);
+        return;
+    }
+    if (rc == ERR_INVAL && direct) {
+        http_resp_error(x, 404, "sku_not_found", "That size is not on sale.");
         return;
     }
     if (rc == ERR_INVAL) {

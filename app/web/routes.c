@@ -90,6 +90,15 @@ static const struct http_param p_cart_set[] = {
 };
 static const struct http_param p_checkout_page[] = {
     {"idempotency_key", HTTP_SRC_BODY, HTTP_K_TOKEN, 16, 255, true},
+    /* "Buy now" on a product page: that size instead of the cart */
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
+    {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
+    END,
+};
+/* buy now: one size and quantity instead of the cart (both or neither) */
+static const struct http_param p_checkout_api[] = {
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
+    {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
     END,
 };
 static const struct http_param p_admin_stock[] = {
@@ -139,7 +148,7 @@ const struct http_route web_routes[] = {
     {HTTP_DELETE, "/api/v1/session", api_signout, "api_signout", NULL, WEB_AUTH},
     {HTTP_GET, "/api/v1/cart", api_cart, "api_cart", NULL, WEB_AUTH},
     {HTTP_POST, "/api/v1/cart/items", api_cart_set, "api_cart_set", p_cart_set, WEB_AUTH},
-    {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", NULL, WEB_AUTH},
+    {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", p_checkout_api, WEB_AUTH},
     {HTTP_GET, "/api/v1/orders", api_orders, "api_orders", NULL, WEB_AUTH},
     {HTTP_GET, "/api/v1/orders/{id}", api_order, "api_order", p_id, WEB_AUTH},
     {HTTP_POST, "/api/v1/orders/{id}/payment", api_order_payment, "api_order_payment", p_api_pay,

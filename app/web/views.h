@@ -67,7 +67,8 @@ struct view_product {
     int64_t price;
     bool sold_out;
     int64_t total_available;
-    struct tpl_list sizes; /* of struct view_size */
+    struct tpl_list sizes;      /* of struct view_size */
+    struct str idempotency_key; /* "Buy now" (signed-in shoppers only) */
 };
 
 struct view_error {

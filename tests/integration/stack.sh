@@ -18,7 +18,8 @@ up)
   for attempt in 1 2 3; do
     base=
     for _ in $(seq 200); do
-      b=$(( (RANDOM % 800) * 50 + 20000 ))
+      # below Linux's ephemeral range (32768..60999), where outgoing connections take ports
+      b=$(( (RANDOM % 250) * 50 + 20000 ))
       ok=1
       for off in $(seq 0 39); do port_free $((b + off)) || { ok=0; break; }; done
       [ $ok = 1 ] && { base=$b; break; }
