@@ -32,6 +32,7 @@ EOF
 
 CP_OUT=
 CP_T0=0
+CP_WEB_NODES=0
 cp_cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -94,6 +95,7 @@ bench_main() {
     [[ -x $client ]] || b_die "$client does not exist (tools/bench/paybench.c is built with the app)"
     local sku psp_url
     sku=$(cp_product) || b_die "could not create the bench product"
+    CP_WEB_NODES=$(find "$BSTACK_DATA/run" -name 'web*-app.pid' | wc -l)
     psp_url=http://127.0.0.1:$((BSTACK_BASE + 30))
 
     local r line results=() clean pre
@@ -157,7 +159,7 @@ cp_report() {
     printf '(stock held), the card form of the stampede-psp sandbox (authorized), the return URL\n'
     printf '(confirm: captured at the sandbox, held pair sold, in one transaction). Closed loop,\n'
     printf '%d web nodes x %s processes x %s threads, one sandbox process. "Reserve" is the cart and\n' \
-        "${#NGINX_PORTS[@]:-2}" "${STAMPEDE_WEB_PROCESSES:-2}" "${STAMPEDE_WEB_THREADS:-8}"
+        "$CP_WEB_NODES" "${STAMPEDE_WEB_PROCESSES:-2}" "${STAMPEDE_WEB_THREADS:-8}"
     printf 'checkout part of the same orders (the reserve-only bench measures it on its own).\n\n'
     printf '| run | paid orders/s | order p50 | order p99 | reserve p50 | reserve p99 | failures | machine |\n'
     printf '|---|---:|---:|---:|---:|---:|---:|---|\n'

@@ -148,6 +148,7 @@ bstack_roots() {
         mariadb-*.pid) g=mariadb ;;
         memcached*.pid) g=memcached ;;
         psp.pid) g=stampede-psp ;;
+        batch.pid) g=stampede-batch ;;
         *) continue ;;
         esac
         pid=$(head -n 1 "$f" | tr -dc 0-9)
