@@ -34,7 +34,10 @@ up)
       echo "STAMPEDE_PORT_BASE=$base"
     } > "$dir/stack.env"
     echo "stack.sh: starting a private stack in $data on ports $base..$((base + 39)) (attempt $attempt)"
+    # The suite's own traffic (127.0.0.1) is exempt from HAProxy's per-address limit; the rate
+    # limit test comes from 127.0.0.2 against a low limit.
     if (cd "$repo" && STAMPEDE_DATA=$data STAMPEDE_BUILD_DIR=$build STAMPEDE_PORT_BASE=$base \
+        STAMPEDE_RATE_LIMIT=200 STAMPEDE_RATE_LIMIT_EXEMPT=127.0.0.1 \
         STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 ./stampede up); then
       exit 0
     fi

@@ -90,6 +90,8 @@ bstack_up() {
     local logdir=$1 t0=$SECONDS attempt
     unset STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS
     export STAMPEDE_BENCH=1
+    # the load generators run here: not limited per address
+    export STAMPEDE_RATE_LIMIT_EXEMPT=${STAMPEDE_RATE_LIMIT_EXEMPT:-127.0.0.1}
     export STAMPEDE_BUILD_DIR=${STAMPEDE_BUILD_DIR:-$ROOT/build/release}
     # The catalog is tiny: a smaller buffer pool and redo log start faster and change nothing
     # for reads (set them to measure the production sizes).
