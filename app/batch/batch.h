@@ -64,9 +64,10 @@ struct batch_opts {
     int64_t chunk_size;
     int64_t skip_limit;
     const char *params; /* "k=v k=v", stored with the execution */
-    /* reconcile-payments (params min_age_s= and paid_window_s= override them) */
+    /* reconcile-payments (params min_age_s=, captures_window_s=, paid_window_s= override) */
     int64_t unknown_min_age_s;
     int64_t paid_window_s;
+    int64_t captures_window_s;
 };
 
 struct batch_run {

@@ -7,12 +7,13 @@
  *             died mid-confirm) at least min_age_s old: the confirm is repeated with the same
  *             idempotency key — the gateway replays what happened or does what did not — and
  *             the order is settled by the answer (paid, or back to waiting / expired);
- *   captures  every payment the gateway ever captured, in the gateway's order (checkpoint:
- *             its sequence number), against its order: captured for a cancelled or expired
- *             order, for no order, a second capture for one order, or a wrong amount -> the
- *             payment is refunded (and a wrong-amount order cancelled); a capture whose order
- *             never heard of it -> the order is marked paid;
- *   paid      paid orders of the last paid_window_s whose capture is gone or never happened
+ *   captures  every payment the gateway captured, in the gateway's order (checkpoint: its
+ *             sequence number) — those captured or refunded in the last captures_window_s
+ *             (older ones were settled by the runs of that time; 0 = all) — against its order:
+ * captured for a cancelled or expired order, for no order, a second capture for one order, or a
+ * wrong amount -> the payment is refunded (and a wrong-amount order cancelled); a capture whose
+ * order never heard of it -> the order is marked paid; paid      paid orders of the last
+ * paid_window_s whose capture is gone or never happened
  *             -> a payment anomaly for a person (/admin/payments).
  * Every decision is payment_settle_locked's (shop/payment.c), the one the webhooks use.
  * Refunds carry an idempotency key per payment and reason and are always of the whole
@@ -122,7 +123,8 @@ static int read_captures(struct batch_run *r, struct str checkpoint, int64_t lim
         return ERR_INVAL;
     struct gateway_payment *list;
     struct gateway_error err;
-    int rc = gateway_captured(c->gw, c->arena, after, limit, &list, n, &err);
+    int64_t within = batch_param_i64(r, "captures_window_s", r->opts->captures_window_s);
+    int rc = gateway_captured(c->gw, c->arena, after, within, limit, &list, n, &err);
     if (rc) {
         log_warn("reconcile: cannot list captures after %lld: %s %.*s", (long long)after,
                  err_str(rc), STR_FMT(err.code));
@@ -217,7 +219,7 @@ static int audit_payments(struct batch_run *r, struct buf *msg)
         struct gateway_payment *list;
         size_t n;
         struct gateway_error err;
-        int rc = gateway_captured(c->gw, c->arena, after, 500, &list, &n, &err);
+        int rc = gateway_captured(c->gw, c->arena, after, 0, 500, &list, &n, &err);
         if (rc) {
             buf_printf(msg, "cannot list the gateway's captures: %s", err_str(rc));
             return rc;

@@ -65,7 +65,8 @@ static int run_once(struct env *e, const struct batch_job *job, const char *para
                            e->cfg.batch_skip_limit,
                            params,
                            e->cfg.reconcile_min_age_ms / 1000,
-                           e->cfg.reconcile_paid_window_ms / 1000};
+                           e->cfg.reconcile_paid_window_ms / 1000,
+                           e->cfg.reconcile_captures_window_ms / 1000};
     struct buf log;
     buf_init(&log, 1 << 20);
     struct batch_result r;

@@ -6,7 +6,8 @@
  *   POST   /v1/payments/{key}/cancel       {cancelReason, cancelAmount?}  Idempotency-Key
  *   GET    /v1/payments/{key}              one payment
  *   GET    /v1/payments?orderId=X          the payments of an order
- *   GET    /v1/payments?capturedAfter=N&limit=M   payments ever captured (for reconciliation)
+ *   GET    /v1/payments?capturedAfter=N&limit=M[&updatedWithin=S]   payments ever captured
+ *          (changed in the last S seconds), in order: what reconciliation walks
  *   POST   /v1/sandbox/faults              {op, kind, count?, orderId?, delayMs?}
  *   GET    /v1/sandbox/faults, DELETE /v1/sandbox/faults
  *
@@ -195,6 +196,7 @@ void psp_api_payments(struct http_ex *x)
         }
     } else if (http_param_has(x, "capturedAfter")) {
         rc = psp_payments_captured(x->app, http_param_i64(x, "capturedAfter", 0),
+                                   http_param_i64(x, "updatedWithin", 0),
                                    http_param_i64(x, "limit", 100), &list, &n);
         if (rc == 0) {
             cJSON *j = cJSON_CreateObject();

@@ -29,7 +29,8 @@ static const struct db_stmt q_by_order = {
 
 static const struct db_stmt q_captured = {
     "psp_payments_captured",
-    "SELECT " PAYMENT_COLS " FROM psp_payments WHERE id > ? AND captured > 0 ORDER BY id LIMIT ?",
+    "SELECT " PAYMENT_COLS " FROM psp_payments WHERE id > ? AND captured > 0"
+    " AND (? = 0 OR updated_at >= NOW(6) - INTERVAL ? SECOND) ORDER BY id LIMIT ?",
     0};
 
 static const struct db_stmt q_cancels = {
@@ -173,11 +174,11 @@ int psp_payments_by_order(struct http_app *w, struct str order_id, struct psp_pa
     return list(w, &q_by_order, v, 2, out, n);
 }
 
-int psp_payments_captured(struct http_app *w, int64_t after, int64_t limit,
+int psp_payments_captured(struct http_app *w, int64_t after, int64_t within_s, int64_t limit,
                           struct psp_payment **out, size_t *n)
 {
-    struct db_val v[] = {window(w), DB_I(after), DB_I(limit)};
-    return list(w, &q_captured, v, 3, out, n);
+    struct db_val v[] = {window(w), DB_I(after), DB_I(within_s), DB_I(within_s), DB_I(limit)};
+    return list(w, &q_captured, v, 5, out, n);
 }
 
 cJSON *psp_payment_json(const struct psp_payment *p)

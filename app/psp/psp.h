@@ -212,8 +212,9 @@ int psp_payment_get(struct http_app *w, struct str payment_key, struct psp_payme
 /* psp_payments_by_order: every payment made for orderId, oldest first. */
 int psp_payments_by_order(struct http_app *w, struct str order_id, struct psp_payment **out,
                           size_t *n);
-/* psp_payments_captured: payments that were ever captured, seq > after, at most limit. */
-int psp_payments_captured(struct http_app *w, int64_t after, int64_t limit,
+/* psp_payments_captured: payments that were ever captured, seq > after, changed (captured,
+ * refunded) within the last within_s seconds (0: any time), at most limit. */
+int psp_payments_captured(struct http_app *w, int64_t after, int64_t within_s, int64_t limit,
                           struct psp_payment **out, size_t *n);
 
 /*

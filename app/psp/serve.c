@@ -57,6 +57,7 @@ static const struct http_param p_payments[] = {
     {"orderId", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 64, false},
     {"capturedAfter", HTTP_SRC_QUERY, HTTP_K_INT, 0, INT64_MAX, false},
     {"limit", HTTP_SRC_QUERY, HTTP_K_INT, 1, 1000, false},
+    {"updatedWithin", HTTP_SRC_QUERY, HTTP_K_INT, 0, INT64_MAX, false},
     END,
 };
 static const struct http_param p_fault[] = {

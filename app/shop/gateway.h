@@ -92,8 +92,9 @@ struct gateway_ops {
                struct gateway_payment *out, struct gateway_error *err);
     int (*by_order)(struct gateway *g, struct arena *a, struct str order_id,
                     struct gateway_payment **out, size_t *n, struct gateway_error *err);
-    int (*captured)(struct gateway *g, struct arena *a, int64_t after, int64_t limit,
-                    struct gateway_payment **out, size_t *n, struct gateway_error *err);
+    int (*captured)(struct gateway *g, struct arena *a, int64_t after, int64_t within_s,
+                    int64_t limit, struct gateway_payment **out, size_t *n,
+                    struct gateway_error *err);
     struct str (*checkout_url)(struct gateway *g, struct arena *a,
                                const struct gateway_checkout *c);
     int (*verify_event)(struct gateway *g, struct arena *a, struct str signature_header,
@@ -127,9 +128,11 @@ int gateway_get(struct gateway *g, struct arena *a, struct str payment_key,
 /* gateway_by_order: every payment made for an order. */
 int gateway_by_order(struct gateway *g, struct arena *a, struct str order_id,
                      struct gateway_payment **out, size_t *n, struct gateway_error *err);
-/* gateway_captured: payments ever captured with seq > after, in seq order (at most limit). */
-int gateway_captured(struct gateway *g, struct arena *a, int64_t after, int64_t limit,
-                     struct gateway_payment **out, size_t *n, struct gateway_error *err);
+/* gateway_captured: payments ever captured with seq > after, in seq order (at most limit);
+ * with within_s > 0 only those captured or refunded in the last within_s seconds. */
+int gateway_captured(struct gateway *g, struct arena *a, int64_t after, int64_t within_s,
+                     int64_t limit, struct gateway_payment **out, size_t *n,
+                     struct gateway_error *err);
 /* gateway_checkout_url: where to send the shopper's browser to pay. */
 struct str gateway_checkout_url(struct gateway *g, struct arena *a,
                                 const struct gateway_checkout *c);

@@ -272,11 +272,13 @@ static int psp_by_order(struct gateway *g, struct arena *a, struct str order_id,
     return list(g, a, url(g, a, "/v1/payments?orderId=%s", order_id), out, n, err);
 }
 
-static int psp_captured(struct gateway *g, struct arena *a, int64_t after, int64_t limit,
-                        struct gateway_payment **out, size_t *n, struct gateway_error *err)
+static int psp_captured(struct gateway *g, struct arena *a, int64_t after, int64_t within_s,
+                        int64_t limit, struct gateway_payment **out, size_t *n,
+                        struct gateway_error *err)
 {
-    char *u = arena_sprintf(a, "%s/v1/payments?capturedAfter=%lld&limit=%lld", g->opts.api_url,
-                            (long long)after, (long long)limit);
+    char *u =
+        arena_sprintf(a, "%s/v1/payments?capturedAfter=%lld&limit=%lld&updatedWithin=%lld",
+                      g->opts.api_url, (long long)after, (long long)limit, (long long)within_s);
     return list(g, a, u, out, n, err);
 }
 
@@ -427,10 +429,11 @@ int gateway_by_order(struct gateway *g, struct arena *a, struct str order_id,
     return g->ops->by_order(g, a, order_id, out, n, err);
 }
 
-int gateway_captured(struct gateway *g, struct arena *a, int64_t after, int64_t limit,
-                     struct gateway_payment **out, size_t *n, struct gateway_error *err)
+int gateway_captured(struct gateway *g, struct arena *a, int64_t after, int64_t within_s,
+                     int64_t limit, struct gateway_payment **out, size_t *n,
+                     struct gateway_error *err)
 {
-    return g->ops->captured(g, a, after, limit, out, n, err);
+    return g->ops->captured(g, a, after, within_s, limit, out, n, err);
 }
 
 struct str gateway_checkout_url(struct gateway *g, struct arena *a,

@@ -90,8 +90,11 @@ const struct cfg_directive webcfg_table[] = {
     {"reconcile.min_age", CFG_MS, F(reconcile_min_age_ms), "5s", 0, 86400000,
      "a payment_unknown order this old is resolved by reconcile-payments (younger ones may "
      "still have their confirm in flight; resolving them is safe, only wasteful)"},
-    {"reconcile.paid_window", CFG_MS, F(reconcile_paid_window_ms), "720h", 60000, 31536000000LL,
-     "paid orders this recent are checked against the gateway on every run"},
+    {"reconcile.paid_window", CFG_MS, F(reconcile_paid_window_ms), "1h", 60000, 31536000000LL,
+     "paid orders this recent are looked up at the gateway on every run (a capture refunded "
+     "later is found by the captures step anyway)"},
+    {"reconcile.captures_window", CFG_MS, F(reconcile_captures_window_ms), "24h", 0, 31536000000LL,
+     "payments captured or refunded this recently are checked on every run (0: all of them)"},
     {"shop.public_url", CFG_STR, F(shop_public_url), "http://127.0.0.1:8080", 8, 200,
      "the shop's address as shoppers reach it (the gateway sends them back here)"},
     {"gateway.api_url", CFG_STR, F(gateway_api_url), "http://127.0.0.1:8090", 8, 200,

@@ -68,6 +68,7 @@ struct webcfg {
     int64_t batch_reconcile_interval_ms;
     int64_t reconcile_min_age_ms;
     int64_t reconcile_paid_window_ms;
+    int64_t reconcile_captures_window_ms;
     char *shop_public_url;
     char *gateway_api_url;
     char *gateway_checkout_url;
