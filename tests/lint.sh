@@ -7,7 +7,7 @@ set -uo pipefail
 src=${1:-.}
 cd "$src"
 fail=0
-files=$(git ls-files -co --exclude-standard -- 'app/*.c' 'app/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null || find app tests -name '*.[ch]')
+files=$(git ls-files -co --exclude-standard -- 'app/*.c' 'app/*.h' 'tests/*.c' 'tests/*.h' 'tools/*.c' 2>/dev/null || find app tests tools -name '*.[ch]')
 
 banned='(^|[^_[:alnum:]])(v?sprintf|strcpy|strcat|atoi|sscanf|strtok|gets)[[:space:]]*\('
 if hits=$(grep -nE "$banned" $files | grep -v 'lint: allow'); then

@@ -263,6 +263,51 @@ static int run_step(struct batch_run *r, const struct batch_step *st, int64_t st
     return rc;
 }
 
+int batch_read_ids(struct batch_run *r, const struct db_stmt *st, const struct db_val *lead,
+                   size_t nlead, struct str checkpoint, int64_t limit, struct batch_item **items,
+                   size_t *n)
+{
+    struct shop_ctx *c = r->ctx;
+    int64_t after = 0;
+    if (checkpoint.len && !str_to_i64(checkpoint, &after))
+        return ERR_INVAL;
+    struct db_val v[8];
+    if (nlead > 6)
+        return ERR_INVAL;
+    for (size_t i = 0; i < nlead; i++)
+        v[i] = lead[i];
+    v[nlead] = DB_I(after);
+    v[nlead + 1] = DB_I(limit);
+    struct db_result res;
+    int rc = db_exec(c->db, st, v, nlead + 2, c->arena, &res);
+    if (rc)
+        return rc;
+    *items = arena_calloc(c->arena, res.nrows + 1, sizeof **items);
+    *n = res.nrows;
+    for (size_t i = 0; i < res.nrows; i++) {
+        (*items)[i].id = db_int(&res, i, 0);
+        (*items)[i].key = str_from_cstr(arena_sprintf(c->arena, "%lld", (long long)(*items)[i].id));
+    }
+    return 0;
+}
+
+int64_t batch_param_i64(const struct batch_run *r, const char *name, int64_t def)
+{
+    struct str all = str_from_cstr(r->opts->params ? r->opts->params : "");
+    size_t nl = strlen(name);
+    const char *p = all.p, *end = all.p + all.len;
+    while (p < end) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        struct str word = {p, (size_t)((sp ? sp : end) - p)};
+        int64_t v;
+        if (word.len > nl + 1 && memcmp(word.p, name, nl) == 0 && word.p[nl] == '=' &&
+            str_to_i64((struct str){word.p + nl + 1, word.len - nl - 1}, &v))
+            return v;
+        p = sp ? sp + 1 : end;
+    }
+    return def;
+}
+
 void batch_set_stop_flag(volatile int *flag);
 
 void batch_set_stop_flag(volatile int *flag)

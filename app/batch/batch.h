@@ -36,7 +36,8 @@ struct batch_run;
 
 struct batch_item {
     int64_t id;
-    struct str key; /* checkpoint value after this item */
+    struct str key;   /* checkpoint value after this item */
+    const void *data; /* what read() fetched for process() (chunk arena), or NULL */
 };
 
 struct batch_step {
@@ -63,6 +64,10 @@ struct batch_opts {
     int64_t chunk_size;
     int64_t skip_limit;
     const char *params; /* "k=v k=v", stored with the execution */
+    /* reconcile-payments (params min_age_s=, captures_window_s=, paid_window_s= override) */
+    int64_t unknown_min_age_s;
+    int64_t paid_window_s;
+    int64_t captures_window_s;
 };
 
 struct batch_run {
@@ -84,6 +89,19 @@ struct batch_result {
     int64_t recovered; /* dead executions marked FAILED before this run */
     char message[512];
 };
+
+/*
+ * batch_read_ids: the usual reader of a chunk step over table rows: runs st with the
+ * parameters lead[0..nlead), then the checkpoint as an id ("" = 0), then limit, and makes an
+ * item of each row's first column (an id, also the item's checkpoint key).
+ */
+int batch_read_ids(struct batch_run *r, const struct db_stmt *st, const struct db_val *lead,
+                   size_t nlead, struct str checkpoint, int64_t limit, struct batch_item **items,
+                   size_t *n);
+
+/* batch_param_i64: the integer parameter `name` of this run ("name=123" in opts->params),
+ * or def when it is absent or not a whole number. */
+int64_t batch_param_i64(const struct batch_run *r, const char *name, int64_t def);
 
 /* batch_run_job: runs job once (see above). Returns 0 when the run COMPLETED or was a NOOP,
  * ERR_INTERNAL when it FAILED (details in out), or a database error before it could start. */

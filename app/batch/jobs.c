@@ -19,22 +19,7 @@ static const struct db_stmt q_due = {
 static int read_due(struct batch_run *r, struct str checkpoint, int64_t limit,
                     struct batch_item **items, size_t *n)
 {
-    struct shop_ctx *c = r->ctx;
-    int64_t after = 0;
-    if (checkpoint.len && !str_to_i64(checkpoint, &after))
-        return ERR_INVAL;
-    struct db_result res;
-    struct db_val v[] = {DB_I(after), DB_I(limit)};
-    int rc = db_exec(c->db, &q_due, v, 2, c->arena, &res);
-    if (rc)
-        return rc;
-    *items = arena_calloc(c->arena, res.nrows + 1, sizeof **items);
-    *n = res.nrows;
-    for (size_t i = 0; i < res.nrows; i++) {
-        (*items)[i].id = db_int(&res, i, 0);
-        (*items)[i].key = str_from_cstr(arena_sprintf(c->arena, "%lld", (long long)(*items)[i].id));
-    }
-    return 0;
+    return batch_read_ids(r, &q_due, NULL, 0, checkpoint, limit, items, n);
 }
 
 static int expire_one(struct batch_run *r, const struct batch_item *it, bool *done)
@@ -82,10 +67,23 @@ static const struct batch_step audit_steps[] = {
     {"audit", NULL, NULL, audit},
 };
 
+/* reconcile-payments and audit-payments: reconcile.c */
+extern const struct batch_step batch_reconcile_steps[];
+extern const size_t batch_reconcile_steps_len;
+extern const struct batch_step batch_audit_payments_steps[];
+
 const struct batch_job batch_jobs[] = {
     {"expire-holds", "return the stock of unpaid orders whose hold expired", expire_steps, 1},
+    {"reconcile-payments",
+     "settle abnormal payments against orders: unknown outcomes, captures for closed or "
+     "missing orders, duplicates, wrong amounts, paid orders without a capture",
+     batch_reconcile_steps, 3},
     {"audit-stock", "check stock conservation for every SKU against the ledger and orders",
      audit_steps, 1},
+    {"audit-payments",
+     "check that every captured payment maps to one paid order and every paid order to one "
+     "capture (I5)",
+     batch_audit_payments_steps, 1},
 };
 const size_t batch_jobs_len = sizeof batch_jobs / sizeof batch_jobs[0];
 

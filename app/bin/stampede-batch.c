@@ -17,7 +17,10 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sec.h"
+#include "shop/gateway.h"
 #include "web/webcfg.h"
+
+#include <curl/curl.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -48,15 +51,22 @@ static void usage(FILE *f)
 struct env {
     struct webcfg cfg;
     struct db *db;
+    struct gateway *gw;
     struct arena *arena;
     char host[128];
 };
 
 static int run_once(struct env *e, const struct batch_job *job, const char *params, bool quiet)
 {
-    struct shop_ctx ctx = {e->db, NULL, e->arena};
-    struct batch_opts o = {e->host, (e->cfg.batch_lease_ttl_ms + 999) / 1000, e->cfg.batch_chunk,
-                           e->cfg.batch_skip_limit, params};
+    struct shop_ctx ctx = {e->db, NULL, e->arena, e->gw};
+    struct batch_opts o = {e->host,
+                           (e->cfg.batch_lease_ttl_ms + 999) / 1000,
+                           e->cfg.batch_chunk,
+                           e->cfg.batch_skip_limit,
+                           params,
+                           e->cfg.reconcile_min_age_ms / 1000,
+                           e->cfg.reconcile_paid_window_ms / 1000,
+                           e->cfg.reconcile_captures_window_ms / 1000};
     struct buf log;
     buf_init(&log, 1 << 20);
     struct batch_result r;
@@ -125,15 +135,24 @@ static int schedule(struct env *e)
 {
     const struct batch_job *expire = batch_job_find("expire-holds");
     const struct batch_job *audit = batch_job_find("audit-stock");
+    const struct batch_job *reconcile = batch_job_find("reconcile-payments");
     int64_t next_expire = 0,
-            next_audit = clock_mono_ns() + e->cfg.batch_audit_interval_ms * 1000000;
-    log_info("scheduler started: expire-holds every %lldms, audit-stock every %lldms",
-             (long long)e->cfg.batch_expire_interval_ms, (long long)e->cfg.batch_audit_interval_ms);
+            next_audit = clock_mono_ns() + e->cfg.batch_audit_interval_ms * 1000000,
+            next_reconcile = clock_mono_ns() + e->cfg.batch_reconcile_interval_ms * 1000000;
+    log_info("scheduler started: expire-holds every %lldms, reconcile-payments every %lldms, "
+             "audit-stock every %lldms",
+             (long long)e->cfg.batch_expire_interval_ms,
+             (long long)e->cfg.batch_reconcile_interval_ms,
+             (long long)e->cfg.batch_audit_interval_ms);
     while (!stopping) {
         int64_t now = clock_mono_ns();
         if (now >= next_expire) {
             run_once(e, expire, "scheduled", true);
             next_expire = now + e->cfg.batch_expire_interval_ms * 1000000;
+        }
+        if (e->cfg.batch_reconcile_interval_ms > 0 && now >= next_reconcile && !stopping) {
+            run_once(e, reconcile, "scheduled", true);
+            next_reconcile = now + e->cfg.batch_reconcile_interval_ms * 1000000;
         }
         if (e->cfg.batch_audit_interval_ms > 0 && now >= next_audit) {
             run_once(e, audit, "scheduled", true);
@@ -208,6 +227,12 @@ int main(int argc, char **argv)
                           (e.cfg.db_lock_wait_ms + 999) / 1000};
     e.db = db_new(&dbo);
     e.arena = arena_new(64 * 1024, 256 << 20);
+    curl_global_init(CURL_GLOBAL_ALL);
+    struct gateway_opts go = {e.cfg.gateway_api_url,           e.cfg.gateway_checkout_url,
+                              e.cfg.gateway_secret_key,        e.cfg.gateway_client_key,
+                              e.cfg.gateway_webhook_secret,    e.cfg.gateway_timeout_ms,
+                              e.cfg.gateway_connect_timeout_ms};
+    e.gw = gateway_psp_new(&go);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
@@ -265,6 +290,7 @@ int main(int argc, char **argv)
         buf_free(&params);
     }
 out:
+    gateway_free(e.gw);
     if (e.db)
         db_free(e.db);
     if (e.arena)

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 int sec_init(void)
@@ -102,6 +103,20 @@ void sec_hmac_sha256(uint8_t out[SEC_SHA256_LEN], struct str key, const void *ms
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)key.p, key.len);
     crypto_auth_hmacsha256_update(&st, msg, n);
     crypto_auth_hmacsha256_final(&st, out);
+}
+
+struct str sec_hmac_ts_hex(struct arena *a, struct str key, int64_t t, struct str body)
+{
+    char ts[24];
+    int tl = snprintf(ts, sizeof ts, "%lld.", (long long)t);
+    crypto_auth_hmacsha256_state st;
+    uint8_t mac[SEC_SHA256_LEN];
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)key.p, key.len);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, (unsigned long long)tl);
+    if (body.len)
+        crypto_auth_hmacsha256_update(&st, (const unsigned char *)body.p, body.len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    return sec_hex(a, mac, sizeof mac);
 }
 
 struct str sec_hex(struct arena *a, const void *bin, size_t n)

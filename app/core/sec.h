@@ -33,6 +33,10 @@ struct str sec_token(struct arena *a, size_t nbytes);
 void sec_sha256(uint8_t out[SEC_SHA256_LEN], const void *data, size_t n);
 void sec_hmac_sha256(uint8_t out[SEC_SHA256_LEN], struct str key, const void *msg, size_t n);
 
+/* sec_hmac_ts_hex: lower-case hex of HMAC-SHA256(key, "<t>." + body): the signed payload of
+ * timestamped webhook signatures (Stripe's scheme). */
+struct str sec_hmac_ts_hex(struct arena *a, struct str key, int64_t t, struct str body);
+
 /* sec_b64url: unpadded base64url of bin. */
 struct str sec_b64url(struct arena *a, const void *bin, size_t n);
 /* sec_b64url_decode: decodes into out (at most cap bytes); returns bytes or -1 if invalid. */

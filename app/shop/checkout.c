@@ -11,15 +11,17 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct db_stmt q_lock_account = {"checkout_lock_account",
-                                              "SELECT id FROM accounts WHERE id = ? FOR UPDATE", 0};
-
-static const struct db_stmt q_key = {
-    "checkout_key",
-    "SELECT k.order_id, k.fingerprint, o.status, o.total_krw,"
+/* One round trip: lock the account row, read the hold's expiry from the database clock and
+ * look up the idempotency key (with its order, if the key was used before). */
+static const struct db_stmt q_lock_account = {
+    "checkout_lock_account",
+    "SELECT a.id, DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f'),"
+    "       DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%dT%H:%i:%sZ'),"
+    "       o.id, o.fingerprint, o.status, o.total_krw,"
     "       DATE_FORMAT(o.hold_expires_at, '%Y-%m-%dT%H:%i:%sZ')"
-    "  FROM idempotency_keys k JOIN orders o ON o.id = k.order_id"
-    " WHERE k.account_id = ? AND k.scope = 'checkout' AND k.idem_key = ?",
+    "  FROM accounts a"
+    "  LEFT JOIN orders o ON o.account_id = a.id AND o.idempotency_key = ?"
+    " WHERE a.id = ? FOR UPDATE",
     0};
 
 static const struct db_stmt q_cart = {
@@ -30,26 +32,24 @@ static const struct db_stmt q_cart = {
     " WHERE c.account_id = ? AND p.active = 1 ORDER BY c.sku_id",
     0};
 
-static const struct db_stmt q_order = {
-    "checkout_order",
-    "INSERT INTO orders (account_id, status, total_krw, currency, idempotency_key,"
-    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, NOW(6) + INTERVAL ? SECOND)",
+/* buy now: the one size, with the same columns as q_cart */
+static const struct db_stmt q_item = {
+    "checkout_item",
+    "SELECT k.id, ?, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0), p.name"
+    "  FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id = ? AND p.active = 1",
     0};
 
-static const struct db_stmt q_order_expiry = {
-    "checkout_order_expiry",
-    "SELECT DATE_FORMAT(hold_expires_at, '%Y-%m-%dT%H:%i:%sZ') FROM orders WHERE id = ?", 0};
+/* hold_expires_at is UTC: the connection's time zone is UTC (db.c) */
+static const struct db_stmt q_order = {
+    "checkout_order",
+    "INSERT INTO orders (account_id, status, total_krw, currency, idempotency_key, fingerprint,"
+    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, ?, ?)",
+    0};
 
 static const struct db_stmt q_line = {
     "checkout_line",
     "INSERT INTO order_lines (order_id, line_no, sku_id, product_id, quantity, unit_price_krw)"
     " VALUES (?, ?, ?, ?, ?, ?)",
-    0};
-
-static const struct db_stmt q_key_insert = {
-    "checkout_key_insert",
-    "INSERT INTO idempotency_keys (account_id, scope, idem_key, fingerprint, order_id)"
-    " VALUES (?, 'checkout', ?, ?, ?)",
     0};
 
 static const struct db_stmt q_cart_clear = {"checkout_cart_clear",
@@ -75,18 +75,27 @@ static void fingerprint(const struct line *l, size_t n, uint8_t out[SEC_SHA256_L
 }
 
 static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
-                   const struct checkout_opts *o, struct checkout_result *out)
+                   const struct checkout_item *direct, const struct checkout_opts *o,
+                   struct checkout_result *out)
 {
     struct db_result r;
     struct db_val acc[] = {DB_I(account_id)};
-    int rc = db_exec(c->db, &q_lock_account, acc, 1, c->arena, &r);
+    struct db_val lk[] = {DB_I(o->hold_ttl_s), DB_I(o->hold_ttl_s), DB_S(key), DB_I(account_id)};
+    int rc = db_exec(c->db, &q_lock_account, lk, 4, c->arena, &r);
     if (rc)
         return rc;
     if (r.nrows == 0)
         return ERR_NOTFOUND;
+    struct str expires_sql = db_text(&r, 0, 1), expires_iso = db_text(&r, 0, 2);
 
     struct db_result cart;
-    if ((rc = db_exec(c->db, &q_cart, acc, 1, c->arena, &cart)))
+    if (direct) {
+        struct db_val iv[] = {DB_I(direct->quantity), DB_I(direct->sku_id)};
+        rc = db_exec(c->db, &q_item, iv, 2, c->arena, &cart);
+    } else {
+        rc = db_exec(c->db, &q_cart, acc, 1, c->arena, &cart);
+    }
+    if (rc)
         return rc;
     struct line *lines = arena_calloc(c->arena, cart.nrows + 1, sizeof *lines);
     int64_t total = 0;
@@ -99,19 +108,15 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     uint8_t fp[SEC_SHA256_LEN];
     fingerprint(lines, cart.nrows, fp);
 
-    struct db_result k;
-    struct db_val kv[] = {DB_I(account_id), DB_S(key)};
-    if ((rc = db_exec(c->db, &q_key, kv, 2, c->arena, &k)))
-        return rc;
-    if (k.nrows == 1) {
-        struct str stored = db_text(&k, 0, 1);
+    if (!db_is_null(&r, 0, 3)) { /* the key was used before */
+        struct str stored = db_text(&r, 0, 4);
         /* the first use emptied the cart; a replay with an empty cart is the same request */
         if (cart.nrows > 0 && !sec_equal(stored, (struct str){(const char *)fp, sizeof fp}))
             return ERR_EXISTS;
-        out->order_id = db_int(&k, 0, 0);
-        out->status = db_text(&k, 0, 2);
-        out->total = db_int(&k, 0, 3);
-        out->hold_expires_at = db_text(&k, 0, 4);
+        out->order_id = db_int(&r, 0, 3);
+        out->status = db_text(&r, 0, 5);
+        out->total = db_int(&r, 0, 6);
+        out->hold_expires_at = db_text(&r, 0, 7);
         out->replayed = true;
         return 0;
     }
@@ -141,8 +146,9 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     }
 
     struct db_result ins;
-    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key), DB_I(o->hold_ttl_s)};
-    if ((rc = db_exec(c->db, &q_order, ov, 4, c->arena, &ins)))
+    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key),
+                          DB_S(((struct str){(const char *)fp, sizeof fp})), DB_S(expires_sql)};
+    if ((rc = db_exec(c->db, &q_order, ov, 5, c->arena, &ins)))
         return rc;
     int64_t order_id = ins.insert_id;
     for (size_t i = 0; i < cart.nrows; i++) {
@@ -151,14 +157,7 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
         if ((rc = db_exec(c->db, &q_line, lv, 6, c->arena, NULL)))
             return rc;
     }
-    struct db_val kiv[] = {DB_I(account_id), DB_S(key),
-                           DB_S(((struct str){(const char *)fp, sizeof fp})), DB_I(order_id)};
-    if ((rc = db_exec(c->db, &q_key_insert, kiv, 4, c->arena, NULL)) ||
-        (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
-        return rc;
-    struct db_result ex;
-    struct db_val ev[] = {DB_I(order_id)};
-    if ((rc = db_exec(c->db, &q_order_expiry, ev, 1, c->arena, &ex)))
+    if (!direct && (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
         return rc;
 
     /* the stock locks come last: lines are in ascending SKU order */
@@ -178,12 +177,13 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     out->order_id = order_id;
     out->total = total;
     out->status = STR("pending_payment");
-    out->hold_expires_at = db_text(&ex, 0, 0);
+    out->hold_expires_at = expires_iso;
     return 0;
 }
 
 int checkout_place(struct shop_ctx *c, int64_t account_id, struct str key,
-                   const struct checkout_opts *o, struct checkout_result *out)
+                   const struct checkout_item *direct, const struct checkout_opts *o,
+                   struct checkout_result *out)
 {
     int rc = ERR_DB_RETRY;
     for (int n = 0; n <= o->max_retries; n++) {
@@ -196,7 +196,7 @@ int checkout_place(struct shop_ctx *c, int64_t account_id, struct str key,
         }
         if ((rc = db_begin(c->db)))
             break;
-        rc = attempt(c, account_id, key, o, out);
+        rc = attempt(c, account_id, key, direct, o, out);
         if (rc == 0)
             rc = db_commit(c->db);
         else

@@ -1,13 +1,19 @@
 /*
  * checkout — turns a shopper's cart into an order that holds its stock.
  *
+ * The lines come from the cart, or, for "buy now", from one size and quantity given by the
+ * caller (struct checkout_item; the cart is then neither read nor changed).
+ *
  * One explicit transaction on the primary (READ COMMITTED, locking reads):
- *   1. lock the account row (serializes this shopper's cart changes and checkouts);
+ *   1. lock the account row (serializes this shopper's cart changes and checkouts) and read
+ *      the hold's expiry time from the database clock;
  *   2. look up the idempotency key: a key already used returns its order (a replay) unless
  *      the cart it is used with now is a different, non-empty cart (ERR_EXISTS);
  *   3. read the cart with prices from the database (never from the client or the cache);
  *   4. check per-account limits against orders already placed;
- *   5. write the order (pending_payment, hold expiry), its lines, the key, and empty the cart;
+ *   5. write the order (pending_payment, hold expiry, the key and the fingerprint of its
+ *      lines: orders has UNIQUE (account_id, idempotency_key)), its lines, and empty the cart
+ *      (when the lines came from it);
  *   6. last, lock the stock of each size in ascending SKU order (a free bucket with SKIP
  *      LOCKED, else a bounded wait) and move the units from available to held with ledger
  *      rows; then commit.
@@ -18,8 +24,8 @@
  *
  * Results: 0 with out filled (out->replayed for a replay); ERR_CONFLICT out of stock (the
  * sizes in out->oos); ERR_LIMIT per-account limit (out->limit_*); ERR_EXISTS key reused with
- * another cart; ERR_INVAL empty cart; ERR_DB_RETRY when retries ran out; database errors.
- * Nothing is written unless the result is 0 (one transaction).
+ * another cart; ERR_INVAL empty cart (or, buy now, a size that is not on sale); ERR_DB_RETRY when
+ * retries ran out; database errors. Nothing is written unless the result is 0 (one transaction).
  */
 #ifndef STAMPEDE_SHOP_CHECKOUT_H
 #define STAMPEDE_SHOP_CHECKOUT_H
@@ -51,7 +57,15 @@ struct checkout_result {
     int64_t limit;
 };
 
+/* buy now: one size, bypassing the cart */
+struct checkout_item {
+    int64_t sku_id;
+    int64_t quantity;
+};
+
+/* direct: NULL to check out the cart */
 int checkout_place(struct shop_ctx *c, int64_t account_id, struct str idem_key,
-                   const struct checkout_opts *o, struct checkout_result *out);
+                   const struct checkout_item *direct, const struct checkout_opts *o,
+                   struct checkout_result *out);
 
 #endif

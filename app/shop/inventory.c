@@ -3,6 +3,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/sec.h"
 
 #include <string.h>
 
@@ -10,6 +11,18 @@ static const struct db_stmt q_pick_free = {
     "stock_pick_free",
     "SELECT bucket FROM stock WHERE sku_id = ? AND available >= ?"
     " ORDER BY bucket LIMIT 1 FOR UPDATE SKIP LOCKED",
+    0};
+
+/* a plain (non-locking, latest committed) read of the buckets that could serve the quantity */
+static const struct db_stmt q_candidates = {
+    "stock_candidates", "SELECT bucket FROM stock WHERE sku_id = ? AND available >= ?", 0};
+
+/* waits for the bucket's row lock and takes the units in one statement (one round trip less
+ * while the hot row is locked); 0 rows when the bucket no longer has enough */
+static const struct db_stmt q_hold_if = {
+    "stock_hold_if",
+    "UPDATE stock SET available = available - ?, held = held + ?"
+    " WHERE sku_id = ? AND bucket = ? AND available >= ?",
     0};
 
 static const struct db_stmt q_lock_all = {
@@ -49,13 +62,35 @@ int inventory_hold(struct shop_ctx *c, int64_t sku_id, int64_t qty, int64_t orde
     struct str ref = str_from_cstr(arena_sprintf(c->arena, "%lld", (long long)order_id));
     struct db_result r;
     struct db_val v[] = {DB_I(sku_id), DB_I(qty)};
-    int rc = db_exec(c->db, &q_pick_free, v, 2, c->arena, &r);
+    /* the buckets that had enough when last committed (a plain read: no lock, maybe stale;
+     * every take below re-checks under the row lock) */
+    int rc = db_exec(c->db, &q_candidates, v, 2, c->arena, &r);
     if (rc)
         return rc;
-    if (r.nrows == 1)
-        return take(c, sku_id, db_int(&r, 0, 0), qty, ref);
+    size_t candidates = r.nrows;
+    int64_t bucket =
+        candidates ? db_int(&r, candidates == 1 ? 0 : sec_random_below((uint32_t)candidates), 0)
+                   : 0;
+    if (candidates > 1) {
+        /* a bucket no other transaction holds, if there is one */
+        if ((rc = db_exec(c->db, &q_pick_free, v, 2, c->arena, &r)))
+            return rc;
+        if (r.nrows == 1)
+            return take(c, sku_id, db_int(&r, 0, 0), qty, ref);
+    }
+    if (candidates > 0) {
+        /* One bucket (a plain size), or every bucket with enough is busy: queue on one, picked
+         * at random so the waiters spread over the buckets. The conditional UPDATE waits for
+         * the row lock and takes the units in one statement, so a hot row is held only for
+         * this, the ledger row and the commit. */
+        struct db_val o[] = {DB_I(qty), DB_I(qty), DB_I(sku_id), DB_I(bucket), DB_I(qty)};
+        if ((rc = db_exec(c->db, &q_hold_if, o, 5, c->arena, &r)))
+            return rc;
+        if (r.affected == 1)
+            return ledger(c, sku_id, bucket, "hold", -qty, qty, 0, "order", ref);
+    }
 
-    /* every bucket with enough stock is busy, or none has enough: wait for all of them */
+    /* none has enough on its own (or it went while we waited): wait for all of them */
     struct db_val a[] = {DB_I(sku_id)};
     if ((rc = db_exec(c->db, &q_lock_all, a, 1, c->arena, &r)))
         return rc;
@@ -126,6 +161,36 @@ int inventory_release(struct shop_ctx *c, int64_t order_id, const char *reason)
 int inventory_sell(struct shop_ctx *c, int64_t order_id)
 {
     return move_held(c, order_id, "sell", true);
+}
+
+static const struct db_stmt q_order_sold = {
+    "order_sold",
+    "SELECT sku_id, bucket, SUM(d_sold) FROM inventory_ledger"
+    " WHERE ref_type = 'order' AND ref_id = ?"
+    " GROUP BY sku_id, bucket HAVING SUM(d_sold) > 0 ORDER BY sku_id, bucket",
+    0};
+
+static const struct db_stmt q_unsell = {
+    "stock_unsell",
+    "UPDATE stock SET available = available + ?, sold = sold - ? WHERE sku_id = ? AND bucket = ?",
+    0};
+
+int inventory_unsell(struct shop_ctx *c, int64_t order_id)
+{
+    struct str ref = str_from_cstr(arena_sprintf(c->arena, "%lld", (long long)order_id));
+    struct db_result r;
+    struct db_val v[] = {DB_S(ref)};
+    int rc = db_exec(c->db, &q_order_sold, v, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r.nrows; i++) {
+        int64_t sku = db_int(&r, i, 0), bucket = db_int(&r, i, 1), q = db_int(&r, i, 2);
+        struct db_val u[] = {DB_I(q), DB_I(q), DB_I(sku), DB_I(bucket)};
+        if ((rc = db_exec(c->db, &q_unsell, u, 4, c->arena, NULL)) ||
+            (rc = ledger(c, sku, bucket, "refund", q, 0, -q, "order", ref)))
+            return rc;
+    }
+    return 0;
 }
 
 static const struct db_stmt q_insert_bucket = {

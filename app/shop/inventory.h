@@ -6,11 +6,13 @@
  * ledger and the buckets always agree (invariant I1); CHECK constraints refuse negative
  * buckets (I2).
  *
- * Locking: callers lock SKUs in ascending id order. inventory_hold first takes any bucket
- * with enough stock that no other transaction holds (FOR UPDATE SKIP LOCKED: buyers of a hot
- * size spread over the buckets instead of queueing on one row), and otherwise locks all the
- * SKU's buckets in bucket order with a bounded wait (innodb_lock_wait_timeout of the session)
- * and takes what it needs, splitting across buckets when no single one has enough. Waits are
+ * Locking: callers lock SKUs in ascending id order. inventory_hold reads which buckets had
+ * enough stock (no lock); with several, it first takes one that no other transaction holds
+ * (FOR UPDATE SKIP LOCKED: buyers of a hot size spread over the buckets instead of queueing on
+ * one row), else it queues on one picked at random with a conditional UPDATE (one statement
+ * under the row lock); if that bucket no longer has enough, it locks all the SKU's buckets in
+ * bucket order with a bounded wait (innodb_lock_wait_timeout of the session) and takes what it
+ * needs, splitting across buckets when no single one has enough. Waits are
  * only ever for a higher SKU or for a bucket of the same SKU, so there is no deadlock cycle
  * among checkouts; any deadlock or lock wait timeout surfaces as ERR_DB_RETRY.
  *
@@ -37,6 +39,11 @@ int inventory_release(struct shop_ctx *c, int64_t order_id, const char *reason);
 
 /* inventory_sell: an order's held units become sold ('sell' ledger rows). */
 int inventory_sell(struct shop_ctx *c, int64_t order_id);
+
+/* inventory_unsell: a refunded order's sold units return to available ('refund' ledger
+ * rows), bucket by bucket as they were sold. The caller holds the order's row lock and has
+ * checked that the order was paid. */
+int inventory_unsell(struct shop_ctx *c, int64_t order_id);
 
 /*
  * inventory_rebucket: spreads a SKU's available units evenly over n buckets (1..64) in its

@@ -19,7 +19,9 @@ static const struct db_stmt q_list = {
 static const struct db_stmt q_get = {
     "order_get",
     "SELECT o.id, o.status, o.total_krw, o.currency, " ISO("o.created_at") ", " ISO(
-        "o.hold_expires_at") " FROM orders o WHERE o.id = ? AND o.account_id = ?",
+        "o.hold_expires_at") ", COALESCE(" ISO("o.paid_at") ", ''), o.hold_expires_at < NOW(6)"
+                                                            " FROM orders o WHERE o.id = ? AND "
+                                                            "o.account_id = ?",
     DB_IDEMPOTENT};
 
 static const struct db_stmt q_lines = {
@@ -68,6 +70,8 @@ int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct o
     memset(out, 0, sizeof *out);
     fill(&r, 0, out);
     out->account_id = account_id;
+    out->paid_at = db_text(&r, 0, 6);
+    out->hold_over = db_int(&r, 0, 7) != 0;
     struct db_result l;
     struct db_val lv[] = {DB_I(order_id)};
     if ((rc = db_exec(c->db, &q_lines, lv, 1, c->arena, &l)))

@@ -32,6 +32,8 @@ struct order {
     struct str currency;
     struct str created_at;      /* ISO 8601 UTC */
     struct str hold_expires_at; /* ISO 8601 UTC */
+    struct str paid_at;         /* ISO 8601 UTC; empty unless paid (order_get only) */
+    bool hold_over;             /* hold_expires_at has passed (order_get only) */
     int64_t pairs;
     struct order_line *lines;
     size_t nlines;

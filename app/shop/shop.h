@@ -15,10 +15,13 @@
 #include "core/arena.h"
 #include "db/db.h"
 
+struct gateway;
+
 struct shop_ctx {
     struct db *db;
     struct cache *cache;
     struct arena *arena;
+    struct gateway *gw; /* the payment gateway client of this thread (shop/gateway.h) */
 };
 
 #endif

@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "shop/cart.h"
 #include "shop/order.h"
+#include "shop/payment.h"
 
 #include <cjson/cJSON.h>
 
@@ -29,9 +30,13 @@ void api_signup(struct http_ex *x)
     struct shop_ctx s = web_shop(x);
     struct account a;
     const char *why = NULL;
-    int rc = account_signup(&s, &w->policy, http_param_str(x, "email"),
-                            str_trim(http_param_str(x, "name")), http_param_str(x, "password"), &a,
-                            &why);
+    struct str name = str_trim(http_param_str(x, "name"));
+    if (name.len == 0) {
+        http_resp_error(x, 422, "invalid_name", "name must not be blank.");
+        return;
+    }
+    int rc = account_signup(&s, &w->policy, http_param_str(x, "email"), name,
+                            http_param_str(x, "password"), &a, &why);
     if (rc == ERR_INVAL) {
         http_resp_error(x, 422, "weak_password", why);
         return;
@@ -194,15 +199,37 @@ void api_checkout(struct http_ex *x)
             arena_sprintf(x->arena, "Idempotency-Key %s (8..255 of A-Z a-z 0-9 _ . : -).", bad));
         return;
     }
+    struct checkout_item item = {0}, *direct = NULL;
+    if (http_param_has(x, "sku_id") || http_param_has(x, "quantity")) {
+        if (!http_param_has(x, "sku_id")) {
+            http_resp_error(x, 400, "invalid_parameter", "Buy now needs sku_id with quantity.");
+            return;
+        }
+        item = (struct checkout_item){http_param_i64(x, "sku_id", 0),
+                                      http_param_i64(x, "quantity", 1)};
+        /* the same cap as a cart line */
+        if (item.quantity > x->app->web->cfg.cart_max_line) {
+            http_resp_error(x, 400, "invalid_quantity",
+                            arena_sprintf(x->arena, "quantity must be 1..%lld",
+                                          (long long)x->app->web->cfg.cart_max_line));
+            return;
+        }
+        direct = &item;
+    }
     const struct web_ctx *w = x->app->web;
     struct shop_ctx s = web_shop(x);
     struct checkout_result r;
-    int rc = checkout_place(&s, web_req(x)->session.account_id, key, &w->checkout, &r);
+    int rc = checkout_place(&s, web_req(x)->session.account_id, key, direct, &w->checkout, &r);
     if (rc == 0) {
         cJSON *o = cJSON_CreateObject();
         order_summary(o, r.order_id, r.status, r.total, r.hold_expires_at);
-        cJSON_AddStringToObject(o, "payment_url",
-                                arena_sprintf(x->arena, "/orders/%lld", (long long)r.order_id));
+        /* the gateway's hosted page while the order waits for payment, else the order */
+        struct payment_page pg = {str_from_cstr(w->cfg.shop_public_url), web_req(x)->session.email};
+        struct str url, status;
+        if (payment_checkout_url(&s, web_req(x)->session.account_id, r.order_id, &pg, &url,
+                                 &status))
+            url = str_from_cstr(arena_sprintf(x->arena, "/orders/%lld", (long long)r.order_id));
+        cJSON_AddStringToObject(o, "payment_url", arena_cstr(x->arena, url));
         if (r.replayed)
             http_resp_header(x, "Idempotent-Replayed", STR("true"));
         http_resp_json(x, r.replayed ? 200 : 201, o);
@@ -233,11 +260,14 @@ void api_checkout(struct http_ex *x)
                                       STR_FMT(r.limit_product), (long long)r.limit));
         return;
     case ERR_INVAL:
-        http_resp_error(x, 409, "cart_empty", "The cart is empty.");
+        if (direct)
+            http_resp_error(x, 404, "sku_not_found", "No such size on sale.");
+        else
+            http_resp_error(x, 409, "cart_empty", "The cart is empty.");
         return;
     case ERR_EXISTS:
         http_resp_error(x, 422, "idempotency_key_reused",
-                        "This Idempotency-Key was used with a different cart.");
+                        "This Idempotency-Key was used with a different cart or size.");
         return;
     default:
         web_fail(x, rc);

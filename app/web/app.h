@@ -44,6 +44,7 @@ struct web_ctx {
     const struct tpl *t_orders;
     const struct tpl *t_order;
     const struct tpl *t_admin_stock;
+    const struct tpl *t_admin_payments;
     struct router *router;
     struct http_hooks hooks;
     struct account_policy policy;
@@ -57,6 +58,7 @@ struct http_app {
     const struct web_ctx *web;
     struct db *db;
     struct cache *cache;
+    struct gateway *gw; /* payment gateway client (shop/gateway.h) */
     int thread_index;
     /* readiness, reused for cfg.readyz_interval_ms */
     int64_t ready_at_ns;
@@ -80,6 +82,7 @@ enum web_route_flags {
 /* Per-request state of the web layer (x->local). */
 struct web_req {
     bool signed_in;
+    bool session_unknown; /* the session lookup failed (database down), not "no session" */
     struct session session;
     struct str session_token; /* from the cookie */
     struct str csrf;          /* token expected in forms of this response */
@@ -152,6 +155,15 @@ void api_cart_set(struct http_ex *x);
 void api_checkout(struct http_ex *x);
 void api_orders(struct http_ex *x);
 void api_order(struct http_ex *x);
+void page_order_pay(struct http_ex *x);
+void page_order_cancel(struct http_ex *x);
+void page_payment_success(struct http_ex *x);
+void page_payment_fail(struct http_ex *x);
+void api_order_payment(struct http_ex *x);
+void api_order_cancel(struct http_ex *x);
+void hook_psp_webhook(struct http_ex *x);
+void admin_payments(struct http_ex *x);
+void admin_anomaly_resolve(struct http_ex *x);
 void admin_stock(struct http_ex *x);
 void admin_stock_buckets(struct http_ex *x);
 void admin_price(struct http_ex *x);

@@ -93,7 +93,10 @@ static void load_session(struct http_ex *x)
         r->signed_in = true;
         r->session_token = token;
     } else if (rc != ERR_NOTFOUND) {
+        /* the database is unreachable: the session may well be valid, so say "try again"
+         * rather than "sign in" (web_before answers 503 where a session is needed) */
         log_warn("session lookup failed: %s", err_str(rc));
+        r->session_unknown = true;
     }
 }
 
@@ -113,6 +116,12 @@ bool web_before(struct http_ex *x)
     }
     if ((flags & WEB_ADMIN) && !(r->signed_in && str_eq_cstr(r->session.role, "admin"))) {
         http_resp_error(x, 404, "not_found", "There is nothing at this address.");
+        return false;
+    }
+    if ((flags & (WEB_AUTH | WEB_ADMIN)) && r->session_unknown) {
+        http_resp_header(x, "Retry-After", STR("5"));
+        http_resp_error(x, 503, "service_unavailable",
+                        "We cannot check your session right now. Try again in a moment.");
         return false;
     }
     if ((flags & WEB_AUTH) && !r->signed_in) {

@@ -2,6 +2,7 @@
 #include "web/app.h"
 
 #include "core/err.h"
+#include "core/sec.h"
 #include "shop/catalog.h"
 
 void page_home(struct http_ex *x)
@@ -72,5 +73,7 @@ void page_product(struct http_ex *x)
         };
     }
     v->sizes = (struct tpl_list){sizes, p.nsizes, sizeof *sizes};
+    if (web_req(x)->signed_in)
+        v->idempotency_key = sec_token(x->arena, 24); /* one "Buy now" = one order */
     web_render(x, x->app->web->t_product, v);
 }

@@ -118,10 +118,22 @@ void page_cart_set(struct http_ex *x)
 void page_checkout(struct http_ex *x)
 {
     const struct web_ctx *w = x->app->web;
+    struct checkout_item item = {0}, *direct = NULL;
+    if (http_param_has(x, "sku_id")) {
+        item = (struct checkout_item){http_param_i64(x, "sku_id", 0),
+                                      http_param_i64(x, "quantity", 1)};
+        if (item.quantity > w->cfg.cart_max_line) {
+            http_resp_error(x, 400, "invalid_quantity",
+                            arena_sprintf(x->arena, "At most %lld pairs of a size per order.",
+                                          (long long)w->cfg.cart_max_line));
+            return;
+        }
+        direct = &item;
+    }
     struct shop_ctx s = web_shop(x);
     struct checkout_result r;
     int rc = checkout_place(&s, web_req(x)->session.account_id,
-                            http_param_str(x, "idempotency_key"), &w->checkout, &r);
+                            http_param_str(x, "idempotency_key"), direct, &w->checkout, &r);
     if (rc == 0) {
         http_resp_redirect(
             x, 303,
@@ -145,6 +157,10 @@ void page_checkout(struct http_ex *x)
                     str_from_cstr(arena_sprintf(x->arena, "%.*s is limited to %lld per customer.",
                                                 STR_FMT(r.limit_product), (long long)r.limit)),
                     NULL, 0, STR_NULL);
+        return;
+    }
+    if (rc == ERR_INVAL && direct) {
+        http_resp_error(x, 404, "sku_not_found", "That size is not on sale.");
         return;
     }
     if (rc == ERR_INVAL) {
@@ -192,6 +208,47 @@ void page_orders(struct http_ex *x)
     web_render(x, x->app->web->t_orders, v);
 }
 
+/* payment_notice: what the last payment step (?payment=... from pages_pay.c) did, in words;
+ * nothing when the order's state already says it */
+static void payment_notice(struct str step, struct str status, struct str *text, struct str *kind)
+{
+    static const struct {
+        const char *step, *kind, *text;
+    } tab[] = {
+        {"declined", "error",
+         "The payment company refused the payment, so nothing was charged. Your pairs are still "
+         "held: you can pay again."},
+        {"card_declined", "error",
+         "The card was declined, so nothing was charged. The order is cancelled and its pairs "
+         "went back on sale."},
+        {"cancelled", "notice",
+         "The order is cancelled and its pairs went back on sale. Nothing was charged."},
+        {"expired", "error",
+         "Your hold ran out before the payment arrived, so the order expired. Nothing was "
+         "charged; any authorization is released."},
+        {"closed", "error", "This order no longer waits for payment. Nothing was charged."},
+        {"paid_otherwise", "notice",
+         "This order was already paid. The second payment was cancelled and not charged."},
+        {"busy", "notice", "Another payment for this order is being confirmed; please wait."},
+        {"amount_mismatch", "error",
+         "The payment amount did not match the order total, so nothing was charged."},
+        {"unavailable", "error", "Payments are not available right now. Please try again soon."},
+        {"not_payable", "notice", "This order does not wait for payment."},
+    };
+    *text = STR_NULL;
+    *kind = STR("notice");
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+        if (str_eq_cstr(step, tab[i].step)) {
+            /* a step overtaken by events (paid after all) is not worth showing */
+            if (str_eq_cstr(status, "paid") && !str_eq_cstr(step, "paid_otherwise"))
+                return;
+            *text = str_from_cstr(tab[i].text);
+            *kind = str_from_cstr(tab[i].kind);
+            return;
+        }
+    }
+}
+
 void page_order(struct http_ex *x)
 {
     struct shop_ctx s = web_shop(x);
@@ -218,6 +275,11 @@ void page_order(struct http_ex *x)
     v->status_label = str_from_cstr(web_status_label(o.status));
     v->pending = str_eq_cstr(o.status, "pending_payment");
     v->just_placed = http_param_bool(x, "placed");
+    v->can_pay = v->pending && !o.hold_over;
+    v->confirming = str_eq_cstr(o.status, "payment_unknown");
+    v->paid = str_eq_cstr(o.status, "paid");
+    v->paid_at = o.paid_at;
+    payment_notice(http_param_str(x, "payment"), o.status, &v->notice, &v->notice_kind);
     v->total = o.total;
     v->pairs = o.pairs;
     v->created_at = o.created_at;

@@ -23,6 +23,36 @@ static const struct http_param p_id[] = {
 static const struct http_param p_order_page[] = {
     {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
     {"placed", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    {"payment", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 32, false},
+    END,
+};
+/* what the gateway appends to the return URLs (Toss Payments' names) */
+static const struct http_param p_pay_success[] = {
+    {"paymentKey", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 64, true},
+    {"orderId", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 64, true},
+    {"amount", HTTP_SRC_QUERY, HTTP_K_INT, 1, 1000000000000LL, true},
+    END,
+};
+static const struct http_param p_pay_fail[] = {
+    {"orderId", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 64, true},
+    {"code", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 64, true},
+    {"message", HTTP_SRC_QUERY, HTTP_K_TEXT, 0, 500, false},
+    {"paymentKey", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 64, false},
+    END,
+};
+static const struct http_param p_api_pay[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"paymentKey", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 64, true},
+    {"amount", HTTP_SRC_BODY, HTTP_K_INT, 1, 1000000000000LL, true},
+    END,
+};
+static const struct http_param p_admin_payments[] = {
+    {"done", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 32, false},
+    END,
+};
+static const struct http_param p_anomaly_resolve[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"action", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 16, true},
     END,
 };
 static const struct http_param p_signin_page[] = {
@@ -61,6 +91,15 @@ static const struct http_param p_cart_set[] = {
 };
 static const struct http_param p_checkout_page[] = {
     {"idempotency_key", HTTP_SRC_BODY, HTTP_K_TOKEN, 16, 255, true},
+    /* "Buy now" on a product page: that size instead of the cart */
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
+    {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
+    END,
+};
+/* buy now: one size and quantity instead of the cart (both or neither) */
+static const struct http_param p_checkout_api[] = {
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
+    {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
     END,
 };
 static const struct http_param p_admin_stock[] = {
@@ -94,11 +133,20 @@ const struct http_route web_routes[] = {
     {HTTP_POST, "/checkout", page_checkout, "checkout", p_checkout_page, WEB_AUTH},
     {HTTP_GET, "/orders", page_orders, "orders", NULL, WEB_AUTH},
     {HTTP_GET, "/orders/{id}", page_order, "order", p_order_page, WEB_AUTH},
+    {HTTP_GET, "/orders/{id}/pay", page_order_pay, "order_pay", p_id, WEB_AUTH},
+    {HTTP_POST, "/orders/{id}/cancel", page_order_cancel, "order_cancel", p_id, WEB_AUTH},
+    {HTTP_GET, "/payments/success", page_payment_success, "payment_success", p_pay_success, 0},
+    {HTTP_GET, "/payments/fail", page_payment_fail, "payment_fail", p_pay_fail, WEB_AUTH},
+    /* gateway events: authenticated by their HMAC signature, not by a session */
+    {HTTP_POST, "/webhooks/psp", hook_psp_webhook, "webhook_psp", NULL, WEB_NO_CSRF},
     /* admin */
     {HTTP_GET, "/admin/stock", admin_stock, "admin_stock", p_admin_stock, WEB_ADMIN},
     {HTTP_POST, "/admin/stock/{sku_id}/buckets", admin_stock_buckets, "admin_buckets", p_buckets,
      WEB_ADMIN},
     {HTTP_POST, "/admin/products/{id}/price", admin_price, "admin_price", p_price, WEB_ADMIN},
+    {HTTP_GET, "/admin/payments", admin_payments, "admin_payments", p_admin_payments, WEB_ADMIN},
+    {HTTP_POST, "/admin/payments/anomalies/{id}/resolve", admin_anomaly_resolve,
+     "admin_anomaly_resolve", p_anomaly_resolve, WEB_ADMIN},
     /* JSON API v1 */
     {HTTP_GET, "/api/v1/products", api_products, "api_products", NULL, 0},
     {HTTP_GET, "/api/v1/products/{slug}", api_product, "api_product", p_slug, 0},
@@ -108,9 +156,12 @@ const struct http_route web_routes[] = {
     {HTTP_DELETE, "/api/v1/session", api_signout, "api_signout", NULL, WEB_AUTH},
     {HTTP_GET, "/api/v1/cart", api_cart, "api_cart", NULL, WEB_AUTH},
     {HTTP_POST, "/api/v1/cart/items", api_cart_set, "api_cart_set", p_cart_set, WEB_AUTH},
-    {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", NULL, WEB_AUTH},
+    {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", p_checkout_api, WEB_AUTH},
     {HTTP_GET, "/api/v1/orders", api_orders, "api_orders", NULL, WEB_AUTH},
     {HTTP_GET, "/api/v1/orders/{id}", api_order, "api_order", p_id, WEB_AUTH},
+    {HTTP_POST, "/api/v1/orders/{id}/payment", api_order_payment, "api_order_payment", p_api_pay,
+     WEB_AUTH},
+    {HTTP_POST, "/api/v1/orders/{id}/cancel", api_order_cancel, "api_order_cancel", p_id, WEB_AUTH},
     /* operations */
     {HTTP_GET, "/healthz", ops_healthz, "healthz", NULL, HTTP_ROUTE_NO_LOG},
     {HTTP_GET, "/readyz", ops_readyz, "readyz", NULL, HTTP_ROUTE_NO_LOG},

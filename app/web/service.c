@@ -6,6 +6,9 @@
 #include "core/mem.h"
 #include "shop/cart.h"
 #include "shop/catalog.h"
+#include "shop/gateway.h"
+
+#include <curl/curl.h>
 
 #include <pthread.h>
 #include <string.h>
@@ -15,6 +18,7 @@ static pthread_once_t db_once = PTHREAD_ONCE_INIT;
 static void init_db_library(void)
 {
     db_library_init();
+    curl_global_init(CURL_GLOBAL_ALL);
 }
 
 static struct http_app *thread_start(void *ctx, int index)
@@ -45,6 +49,16 @@ static struct http_app *thread_start(void *ctx, int index)
         .lease_wait_ms = w->cfg.cache_lease_wait_ms,
     };
     app->cache = cache_new(&co);
+    struct gateway_opts go = {
+        .api_url = w->cfg.gateway_api_url,
+        .checkout_url = w->cfg.gateway_checkout_url,
+        .secret_key = w->cfg.gateway_secret_key,
+        .client_key = w->cfg.gateway_client_key,
+        .webhook_secret = w->cfg.gateway_webhook_secret,
+        .timeout_ms = w->cfg.gateway_timeout_ms,
+        .connect_timeout_ms = w->cfg.gateway_connect_timeout_ms,
+    };
+    app->gw = gateway_psp_new(&go);
     return app;
 }
 
@@ -54,6 +68,7 @@ static void thread_stop(struct http_app *app)
         return;
     db_free(app->db);
     cache_free(app->cache);
+    gateway_free(app->gw);
     mem_free(app);
     db_thread_end();
 }
@@ -131,6 +146,7 @@ struct web_ctx *web_ctx_load(const char *config_path, struct buf *err)
     w->t_orders = tpl_get(w->tpl, "orders.html");
     w->t_order = tpl_get(w->tpl, "order.html");
     w->t_admin_stock = tpl_get(w->tpl, "admin/stock.html");
+    w->t_admin_payments = tpl_get(w->tpl, "admin/payments.html");
     w->policy = (struct account_policy){
         .pw_opslimit = w->cfg.pw_opslimit,
         .pw_memlimit = w->cfg.pw_memlimit,
@@ -184,7 +200,7 @@ void web_ctx_free(struct web_ctx *w)
 
 struct shop_ctx web_shop(struct http_ex *x)
 {
-    return (struct shop_ctx){x->app->db, x->app->cache, x->arena};
+    return (struct shop_ctx){x->app->db, x->app->cache, x->arena, x->app->gw};
 }
 
 struct view_layout *web_layout(struct http_ex *x, struct str title)

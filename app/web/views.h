@@ -67,7 +67,8 @@ struct view_product {
     int64_t price;
     bool sold_out;
     int64_t total_available;
-    struct tpl_list sizes; /* of struct view_size */
+    struct tpl_list sizes;      /* of struct view_size */
+    struct str idempotency_key; /* "Buy now" (signed-in shoppers only) */
 };
 
 struct view_error {
@@ -161,11 +162,61 @@ struct view_order {
     struct str status_label;
     bool pending;
     bool just_placed;
+    bool can_pay;           /* pending and its hold not over: the Pay button */
+    bool confirming;        /* payment_unknown: the page refreshes itself */
+    bool paid;              /* the confirmation */
+    struct str notice;      /* what the last payment step did */
+    struct str notice_kind; /* success, error, notice */
     int64_t total;
     int64_t pairs;
     struct str created_at;
     struct str hold_expires_at;
+    struct str paid_at;
     struct tpl_list lines; /* of struct view_order_line */
+};
+
+struct view_anomaly {
+    int64_t id;
+    struct str kind;
+    int64_t order_id;
+    struct str payment_key;
+    int64_t amount;
+    struct str detail;
+    struct str created_at;
+    struct str resolution; /* empty while open */
+    struct str resolved_by;
+    bool open;
+    bool can_mark_refunded;
+};
+
+struct view_job_run {
+    int64_t id;
+    struct str status;
+    struct str started_at;
+    int64_t read;
+    int64_t processed;
+    int64_t skipped;
+    struct str message;
+};
+
+struct view_payment_event {
+    struct str at;
+    int64_t order_id;
+    struct str payment_key;
+    struct str event;
+    int64_t amount;
+    struct str source;
+    struct str detail;
+};
+
+struct view_admin_payments {
+    const struct view_layout *layout;
+    struct tpl_list anomalies; /* of struct view_anomaly */
+    int64_t open_count;
+    struct tpl_list runs;   /* of struct view_job_run */
+    struct tpl_list events; /* of struct view_payment_event */
+    struct str notice;
+    struct str error;
 };
 
 struct view_admin_sku {

@@ -66,6 +66,19 @@ struct webcfg {
     int64_t batch_skip_limit;
     int64_t batch_expire_interval_ms;
     int64_t batch_audit_interval_ms;
+    int64_t batch_reconcile_interval_ms;
+    int64_t reconcile_min_age_ms;
+    int64_t reconcile_paid_window_ms;
+    int64_t reconcile_captures_window_ms;
+    char *shop_public_url;
+    char *gateway_api_url;
+    char *gateway_checkout_url;
+    char *gateway_secret_key;
+    char *gateway_client_key;
+    char *gateway_webhook_secret;
+    int64_t gateway_timeout_ms;
+    int64_t gateway_connect_timeout_ms;
+    int64_t webhook_tolerance_ms;
 };
 
 extern const struct cfg_directive webcfg_table[];

@@ -108,6 +108,15 @@ struct client *client_new(void)
     return c;
 }
 
+struct client *client_new_from(const char *local_addr)
+{
+    struct client *c = client_new();
+    char iface[64];
+    snprintf(iface, sizeof iface, "host!%s", local_addr);
+    curl_easy_setopt(c->c, CURLOPT_INTERFACE, iface);
+    return c;
+}
+
 void client_free(struct client *c)
 {
     if (!c)

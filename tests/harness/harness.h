@@ -49,6 +49,9 @@ struct client;
 
 /* client_new: an HTTP client with its own cookie jar (one shopper). */
 struct client *client_new(void);
+/* client_new_from: the same, connecting from another local address (e.g. 127.0.0.2: another
+ * client address for HAProxy's per-address rate limit). */
+struct client *client_new_from(const char *local_addr);
 void client_free(struct client *c);
 /* client_request: method, absolute URL, optional body and content type, extra header lines
  * ("Name: value", NULL-terminated list); fills r (free with resp_free). Returns 0 or -1 on a

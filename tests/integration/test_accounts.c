@@ -95,6 +95,13 @@ static void test_signup_rules(void **state)
              email_of("weak"), email_of("weak"));
     assert_int_equal(api(c, "POST", "/api/v1/accounts", body, &r), 422);
     resp_free(&r);
+    /* a name of blanks only is no name */
+    snprintf(body, sizeof body,
+             "{\"email\":\"%s\",\"password\":\"a good long password\",\"name\":\"   \"}",
+             email_of("weak"));
+    assert_int_equal(api(c, "POST", "/api/v1/accounts", body, &r), 422);
+    assert_true(resp_contains(&r, "\"invalid_name\""));
+    resp_free(&r);
     assert_int_equal(
         db_scalar(DB, "SELECT COUNT(*) FROM accounts WHERE email = '%s'", email_of("weak")), 0);
     /* a good one works once; the stored hash is argon2id, never the password */

@@ -3,7 +3,8 @@
  *
  * 500 shoppers with their own accounts, really signed in through POST /api/v1/session, race
  * through HAProxy for sizes with 50 pairs: one plain size, one split over buckets, and two
- * sizes per order (the deadlock-prone shape). Each race must sell exactly 50 and end with a
+ * sizes per order (the deadlock-prone shape); and "buy now" (one request naming the size, the
+ * cart untouched) on a bucketed size. Each race must sell exactly 50 and end with a
  * clean `stampede batch audit-stock`.
  *
  * The negative controls run the same race directly in SQL against a copy of the stock row,
@@ -413,6 +414,168 @@ static void test_one_key_twenty_requests_one_order(void **state)
     assert_audit_clean();
 }
 
+/* buy now: 500 shoppers each send one checkout naming the size (no cart) for a bucketed size
+ * of 50; exactly 50 orders, carts untouched, and the error paths change nothing */
+static void test_500_shoppers_buy_now(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 4, "buynow");
+    long long other = make_sku(5, 1, "buynow-cart");
+    clear_carts();
+    fill_carts(&other, 1); /* what is in the cart must stay there */
+    static struct hreq req[SHOPPERS];
+    static char bodies[SHOPPERS][80];
+    memset(req, 0, sizeof req);
+    for (int i = 0; i < SHOPPERS; i++) {
+        req[i].method = "POST";
+        req[i].ctype = "application/json";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/checkout", S.base_url);
+        snprintf(bodies[i], sizeof bodies[i], "{\"sku_id\":%lld,\"quantity\":1}", sku);
+        req[i].body = bodies[i];
+        set_common_headers(&req[i], i);
+        snprintf(req[i].hdr[2], sizeof req[i].hdr[2], "Idempotency-Key: %s-buy-%03d", run_tag, i);
+    }
+    http_parallel(req, SHOPPERS, SHOPPERS);
+    int created = 0, conflicts = 0;
+    for (int i = 0; i < SHOPPERS; i++) {
+        if (req[i].status == 201)
+            created++;
+        else if (req[i].status == 409 && strstr(req[i].out, "\"out_of_stock\""))
+            conflicts++;
+        else
+            fail_msg("shopper %d: %ld %s", i, req[i].status, req[i].out);
+        hreq_free(&req[i]);
+    }
+    assert_int_equal(created, STOCK);
+    assert_int_equal(conflicts, SHOPPERS - STOCK);
+    assert_sold_exactly(sku, STOCK);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM cart_items c JOIN accounts a ON a.id = "
+                               "c.account_id WHERE a.email LIKE 'race%s-%%' AND c.sku_id = %lld",
+                               run_tag, other),
+                     SHOPPERS);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", other), 0);
+
+    /* an unknown size, a quantity without a size, a bad quantity: clear errors, no order */
+    long long before = db_scalar(DB, "SELECT COUNT(*) FROM orders");
+    const char *bad[][2] = {
+        {"{\"sku_id\":999999999,\"quantity\":1}", "sku_not_found"},
+        {"{\"quantity\":1}", "invalid_parameter"},
+        {"{\"sku_id\":1,\"quantity\":0}", "invalid_parameter"},
+        {"{\"sku_id\":1,\"quantity\":20}", "invalid_quantity"}, /* above cart.max_line */
+        {"{\"sku_id\":1,\"quantity\":\"lots\"}", "invalid_parameter"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char body[80];
+        snprintf(body, sizeof body, "%s", bad[i][0]);
+        struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+        snprintf(q.url, sizeof q.url, "%s/api/v1/checkout", S.base_url);
+        set_common_headers(&q, 3);
+        snprintf(q.hdr[2], sizeof q.hdr[2], "Idempotency-Key: %s-bad-%zu", run_tag, i);
+        http_parallel(&q, 1, 1);
+        if (!strstr(q.out, bad[i][1]))
+            fail_msg("%s: expected %s, got %ld %s", bad[i][0], bad[i][1], q.status, q.out);
+        assert_true(q.status == 400 || q.status == 404);
+        hreq_free(&q);
+    }
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM orders"), before);
+    assert_audit_clean();
+}
+
+/* ---- an admin splits a hot size into buckets while 500 shoppers race for it */
+
+struct race_arg {
+    const char *label;
+    int created, conflicts;
+};
+
+static void *race_thread(void *p)
+{
+    struct race_arg *a = p;
+    a->created = race(a->label, &a->conflicts);
+    return NULL;
+}
+
+/* admin_session: signs the admin account of the stack in; returns the session token */
+static void admin_session(char *token, size_t len)
+{
+    char path[700], line[256], password[128] = "";
+    snprintf(path, sizeof path, "%s/etc/secrets.env", S.data);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "STAMPEDE_ADMIN_PASSWORD=", 24) == 0)
+            snprintf(password, sizeof password, "%.*s", (int)strcspn(line + 24, "\r\n"), line + 24);
+    fclose(f);
+    assert_true(password[0] != '\0');
+    char body[300];
+    snprintf(body, sizeof body, "{\"email\":\"admin@stampede.local\",\"password\":\"%s\"}",
+             password);
+    struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(q.url, sizeof q.url, "%s/api/v1/session", S.base_url);
+    set_common_headers(&q, -1);
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 200);
+    assert_true(cookie_from(q.out_headers, "stampede_sid", token, len));
+    hreq_free(&q);
+}
+
+static void test_rebucket_during_a_race(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 1, "rebucket");
+    clear_carts();
+    fill_carts(&sku, 1);
+    char token[64], csrf[128] = "";
+    admin_session(token, sizeof token);
+    /* the admin page carries the form token */
+    struct hreq page = {.method = "GET"};
+    snprintf(page.url, sizeof page.url, "%s/admin/stock", S.base_url);
+    snprintf(page.hdr[0], sizeof page.hdr[0], "Cookie: stampede_sid=%s", token);
+    http_parallel(&page, 1, 1);
+    assert_int_equal(page.status, 200);
+    const char *at = strstr(page.out, "name=\"csrf\" value=\"");
+    assert_non_null(at);
+    at += strlen("name=\"csrf\" value=\"");
+    snprintf(csrf, sizeof csrf, "%.*s", (int)strcspn(at, "\""), at);
+    hreq_free(&page);
+
+    struct race_arg ra = {"rebucket", 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, race_thread, &ra), 0);
+    usleep(30 * 1000);
+    /* split into 8 while the race runs; a busy size answers 409 "try again" */
+    long status = 0;
+    for (int attempt = 0; attempt < 50 && status != 303; attempt++) {
+        char body[200];
+        snprintf(body, sizeof body, "csrf=%s&buckets=8", csrf);
+        struct hreq q = {
+            .method = "POST", .ctype = "application/x-www-form-urlencoded", .body = body};
+        snprintf(q.url, sizeof q.url, "%s/admin/stock/%lld/buckets", S.base_url, sku);
+        snprintf(q.hdr[0], sizeof q.hdr[0], "Cookie: stampede_sid=%s", token);
+        http_parallel(&q, 1, 1);
+        status = q.status;
+        if (status != 303 && status != 409)
+            fail_msg("rebucket: %ld %s", q.status, q.out);
+        hreq_free(&q);
+    }
+    assert_int_equal(status, 303);
+    pthread_join(t, NULL);
+    assert_int_equal(ra.created, STOCK);
+    assert_int_equal(ra.conflicts, SHOPPERS - STOCK);
+    assert_sold_exactly(sku, STOCK);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM stock WHERE sku_id = %lld", sku), 8);
+    assert_audit_clean();
+
+    /* and a shopper cannot reach the admin page at all */
+    struct hreq no = {.method = "GET"};
+    snprintf(no.url, sizeof no.url, "%s/admin/stock", S.base_url);
+    set_common_headers(&no, 0);
+    http_parallel(&no, 1, 1);
+    assert_int_equal(no.status, 404);
+    hreq_free(&no);
+}
+
 /* ---- expiry */
 
 static void test_expired_hold_returns_stock(void **state)
@@ -473,6 +636,72 @@ static void test_expired_hold_returns_stock(void **state)
     assert_audit_clean();
 }
 
+struct job_arg {
+    int rc;
+};
+
+static void *expire_thread(void *p)
+{
+    struct job_arg *a = p;
+    a->rc = stack_run(&S, "./stampede batch expire-holds >/dev/null 2>&1");
+    return NULL;
+}
+
+/* 200 holds run out at once while three runners (the scheduler and two by hand) go for them:
+ * each order expires exactly once and every pair comes back once */
+static void test_concurrent_expiry_returns_each_hold_once(void **state)
+{
+    (void)state;
+    long long sku = make_sku(200, 4, "mass-expiry");
+    clear_carts();
+    fill_carts(&sku, 1);
+    int conflicts;
+    assert_int_equal(race("mass-expiry", &conflicts), 200);
+    assert_int_equal(db_execf(DB,
+                              "UPDATE orders o JOIN order_lines l ON l.order_id = o.id "
+                              "SET o.hold_expires_at = NOW(6) - INTERVAL 1 SECOND "
+                              "WHERE l.sku_id = %lld",
+                              sku),
+                     0);
+    struct job_arg a[2];
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, expire_thread, &a[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        /* 0: it did the work, found none left, or another runner held the lease */
+        assert_int_equal(a[i].rc, 0);
+    }
+    bool done = false;
+    for (int i = 0; i < 100 && !done; i++) {
+        done = db_scalar(DB,
+                         "SELECT COUNT(*) FROM orders o JOIN order_lines l ON l.order_id = o.id "
+                         "WHERE l.sku_id = %lld AND o.status = 'pending_payment'",
+                         sku) == 0;
+        if (!done)
+            usleep(100 * 1000);
+    }
+    assert_true(done);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM orders o JOIN order_lines l ON l.order_id = "
+                               "o.id WHERE l.sku_id = %lld AND o.status = 'expired'",
+                               sku),
+                     200);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku),
+                     200);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", sku), 0);
+    /* one expire row per hold row: nothing returned twice */
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM inventory_ledger WHERE sku_id = %lld AND "
+                               "reason = 'expire'",
+                               sku),
+                     db_scalar(DB,
+                               "SELECT COUNT(*) FROM inventory_ledger WHERE sku_id = %lld AND "
+                               "reason = 'hold'",
+                               sku));
+    assert_audit_clean();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,7 +710,10 @@ int main(void)
         cmocka_unit_test(test_500_shoppers_one_bucketed_size),
         cmocka_unit_test(test_500_shoppers_two_sizes_each),
         cmocka_unit_test(test_one_key_twenty_requests_one_order),
+        cmocka_unit_test(test_500_shoppers_buy_now),
         cmocka_unit_test(test_expired_hold_returns_stock),
+        cmocka_unit_test(test_rebucket_during_a_race),
+        cmocka_unit_test(test_concurrent_expiry_returns_each_hold_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

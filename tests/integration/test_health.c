@@ -155,6 +155,16 @@ static void test_liveness_and_readiness_follow_the_database(void **state)
     resp_free(&r);
     /* liveness does not depend on the database */
     assert_int_equal(status_of(node_url(&S, 0, "/healthz")), 200);
+    /* a shopper's session cannot be checked: "try again" (503), never "sign in again" (401) */
+    const char *cookie[] = {"Cookie: stampede_sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                            NULL};
+    assert_int_equal(
+        client_request(C, "GET", node_url(&S, 0, "/api/v1/orders"), NULL, NULL, cookie, &r), 0);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body, "service_unavailable"));
+    char retry[16];
+    assert_true(resp_header(&r, "Retry-After", retry, sizeof retry));
+    resp_free(&r);
     /* HAProxy has no ready node left: its own 503, never a hang or a 200 */
     struct probe lb = {stack_url(&S, "/readyz"), 503};
     assert_true(wait_until(status_is, &lb, 10000));

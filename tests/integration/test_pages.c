@@ -314,6 +314,47 @@ static void test_head_health_and_metrics_not_public(void **state)
     expect("GET", "/metrics", NULL, NULL, 404, NULL, NULL);
 }
 
+/* HAProxy limits each client address (the suite's stack: 200 requests per 10 s; 127.0.0.1,
+ * the suite itself, is exempt): past the limit, 429 with Retry-After, JSON under /api and a
+ * page elsewhere; another address is not affected. */
+static void test_rate_limit_per_client_address(void **state)
+{
+    (void)state;
+    struct client *other = client_new_from("127.0.0.2");
+    struct resp r;
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 260 && limited == 0; i++) {
+        assert_int_equal(client_get(other, stack_url(&S, "/healthz"), &r), 0);
+        if (r.status == 200)
+            ok++;
+        else if (r.status == 429)
+            limited++;
+        else
+            fail_msg("request %d from 127.0.0.2: %ld", i, r.status);
+        resp_free(&r);
+    }
+    assert_true(ok >= 200);
+    assert_int_equal(limited, 1);
+
+    assert_int_equal(client_get(other, stack_url(&S, "/api/v1/products"), &r), 0);
+    assert_int_equal(r.status, 429);
+    assert_non_null(strstr(r.body, "\"rate_limited\""));
+    char v[16];
+    assert_true(resp_header(&r, "Retry-After", v, sizeof v));
+    assert_true(resp_header(&r, "Content-Type", v, sizeof v));
+    resp_free(&r);
+    assert_int_equal(client_get(other, stack_url(&S, "/"), &r), 0);
+    assert_int_equal(r.status, 429);
+    assert_non_null(strstr(r.body, "Too many requests"));
+    resp_free(&r);
+
+    /* the limit is per address: this one is served as before */
+    assert_int_equal(client_get(C, stack_url(&S, "/api/v1/products"), &r), 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    client_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_bad_input_is_a_clear_400),
         cmocka_unit_test(test_static_assets_are_fingerprinted_and_immutable),
         cmocka_unit_test(test_head_health_and_metrics_not_public),
+        cmocka_unit_test(test_rate_limit_per_client_address),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -72,38 +72,50 @@ b_free_port_base() {
         printf '%s\n' "$BENCH_PORT_BASE"
         return 0
     fi
+    # Below Linux's ephemeral range (32768..60999): a port there can be taken at any moment by
+    # the outgoing connection of some client, ours included.
     for ((i = 0; i < 100; i++)); do
-        b=$(((RANDOM % 400) * 50 + 40000))
+        b=$(((RANDOM % 250) * 50 + 20000))
         if b_ports_free "$b"; then
             printf '%s\n' "$b"
             return 0
         fi
     done
-    b_die "no free block of 40 loopback ports found in 40000..59999"
+    b_die "no free block of 40 loopback ports found in 20000..32489"
 }
 
 # bstack_up LOGDIR: starts the stack with STAMPEDE_BENCH=1; `./stampede up` builds Release if
 # needed (STAMPEDE_NO_BUILD=1 skips that). Sets BSTACK_DATA, BSTACK_BASE, BSTACK_URL.
 bstack_up() {
-    local logdir=$1 t0=$SECONDS
-    BSTACK_BASE=$(b_free_port_base)
-    BSTACK_DATA=$(mktemp -d "${TMPDIR:-/tmp}/stampede-bench.XXXXXX")
-    chmod 755 "$BSTACK_DATA"
-    BSTACK_LOGS=$logdir/stack-logs
-    BSTACK_URL=http://127.0.0.1:$BSTACK_BASE
+    local logdir=$1 t0=$SECONDS attempt
     unset STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS
-    export STAMPEDE_DATA=$BSTACK_DATA STAMPEDE_PORT_BASE=$BSTACK_BASE STAMPEDE_BENCH=1
+    export STAMPEDE_BENCH=1
+    # the load generators run here: not limited per address
+    export STAMPEDE_RATE_LIMIT_EXEMPT=${STAMPEDE_RATE_LIMIT_EXEMPT:-127.0.0.1}
     export STAMPEDE_BUILD_DIR=${STAMPEDE_BUILD_DIR:-$ROOT/build/release}
     # The catalog is tiny: a smaller buffer pool and redo log start faster and change nothing
     # for reads (set them to measure the production sizes).
     export STAMPEDE_DB_BUFFER_POOL=${STAMPEDE_DB_BUFFER_POOL:-128M}
     export STAMPEDE_DB_REDO_LOG_SIZE=${STAMPEDE_DB_REDO_LOG_SIZE:-48M}
-    b_step "starting a private bench stack: data $BSTACK_DATA, ports $BSTACK_BASE..$((BSTACK_BASE + 39)), build $STAMPEDE_BUILD_DIR"
-    if ! "$ROOT/stampede" up >"$logdir/stack-up.log" 2>&1; then
-        tail -n 30 "$logdir/stack-up.log" >&2
-        b_die "./stampede up of the bench stack failed (log: $logdir/stack-up.log)"
-    fi
-    b_note "up in $(b_secs $((SECONDS - t0))) (log: $logdir/stack-up.log)"
+    # A port found free can be taken before our servers bind it: try up to three port blocks.
+    for attempt in 1 2 3; do
+        BSTACK_BASE=$(b_free_port_base)
+        BSTACK_DATA=$(mktemp -d "${TMPDIR:-/tmp}/stampede-bench.XXXXXX")
+        chmod 755 "$BSTACK_DATA"
+        BSTACK_LOGS=$logdir/stack-logs
+        BSTACK_URL=http://127.0.0.1:$BSTACK_BASE
+        export STAMPEDE_DATA=$BSTACK_DATA STAMPEDE_PORT_BASE=$BSTACK_BASE
+        b_step "starting a private bench stack: data $BSTACK_DATA, ports $BSTACK_BASE..$((BSTACK_BASE + 39)), build $STAMPEDE_BUILD_DIR"
+        if "$ROOT/stampede" up >"$logdir/stack-up.log" 2>&1; then
+            b_note "up in $(b_secs $((SECONDS - t0))) (log: $logdir/stack-up.log)"
+            return 0
+        fi
+        tail -n 5 "$logdir/stack-up.log" >&2
+        bstack_down
+        [[ -z ${BENCH_PORT_BASE:-} ]] || break
+        b_note "start failed (attempt $attempt); trying other ports"
+    done
+    b_die "./stampede up of the bench stack failed (log: $logdir/stack-up.log)"
 }
 
 # bstack_down: stops the stack and deletes its data folder (keeps a copy of its logs).
@@ -137,6 +149,8 @@ bstack_roots() {
         hello*.pid) g=hello ;;
         mariadb-*.pid) g=mariadb ;;
         memcached*.pid) g=memcached ;;
+        psp.pid) g=stampede-psp ;;
+        batch.pid) g=stampede-batch ;;
         *) continue ;;
         esac
         pid=$(head -n 1 "$f" | tr -dc 0-9)
