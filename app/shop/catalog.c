@@ -25,19 +25,44 @@ struct pair_list {
     size_t n;
 };
 
+/*
+ * A product card and a product page share their first fields, in this order in both payloads
+ * and in columns 0..6 of both queries: id, slug, name, brand, colorway, image, price.
+ */
+static void pack_card(struct buf *out, const struct db_result *r, size_t row)
+{
+    pack_i64(out, db_int(r, row, 0));
+    for (size_t col = 1; col <= 5; col++)
+        pack_str(out, db_text(r, row, col));
+    pack_i64(out, db_int(r, row, 6));
+}
+
+static void read_card(struct pack_r *r, struct catalog_item *it)
+{
+    it->id = pack_r_i64(r);
+    it->slug = pack_r_str(r);
+    it->name = pack_r_str(r);
+    it->brand = pack_r_str(r);
+    it->colorway = pack_r_str(r);
+    it->image = pack_r_str(r);
+    it->price = pack_r_i64(r);
+}
+
 static int dec_product(struct str payload, struct arena *a, void **out)
 {
     struct pack_r r = pack_reader(payload);
     struct catalog_product *p = arena_calloc(a, 1, sizeof *p);
-    p->id = pack_r_i64(&r);
-    p->slug = pack_r_str(&r);
-    p->name = pack_r_str(&r);
-    p->brand = pack_r_str(&r);
-    p->colorway = pack_r_str(&r);
+    struct catalog_item c;
+    read_card(&r, &c);
+    *p = (struct catalog_product){.id = c.id,
+                                  .slug = c.slug,
+                                  .name = c.name,
+                                  .brand = c.brand,
+                                  .colorway = c.colorway,
+                                  .image = c.image,
+                                  .price = c.price};
     p->description = pack_r_str(&r);
-    p->image = pack_r_str(&r);
     p->release_date = pack_r_str(&r);
-    p->price = pack_r_i64(&r);
     p->max_per_account = pack_r_i64(&r);
     *out = p;
     return pack_r_done(&r) ? 0 : ERR_INVAL;
@@ -72,16 +97,8 @@ static int dec_listing(struct str payload, struct arena *a, void **out)
     struct catalog_list *l = arena_calloc(a, 1, sizeof *l);
     l->n = pack_r_count(&r, 8 + 5 * 5 + 8);
     l->items = arena_calloc(a, l->n + 1, sizeof *l->items);
-    for (size_t i = 0; i < l->n; i++) {
-        struct catalog_item *it = &l->items[i];
-        it->id = pack_r_i64(&r);
-        it->slug = pack_r_str(&r);
-        it->name = pack_r_str(&r);
-        it->brand = pack_r_str(&r);
-        it->colorway = pack_r_str(&r);
-        it->image = pack_r_str(&r);
-        it->price = pack_r_i64(&r);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        read_card(&r, &l->items[i]);
     *out = l;
     return pack_r_done(&r) ? 0 : ERR_INVAL;
 }
@@ -89,7 +106,7 @@ static int dec_listing(struct str payload, struct arena *a, void **out)
 /* ---------------------------------------------------------------- regions */
 
 static struct l2_region r_product = {.name = "product",
-                                     .version = 1,
+                                     .version = 2, /* 2: card fields first */
                                      .ttl_ms = 300000,
                                      .grace_ms = 30000,
                                      .negative_ttl_ms = 10000,
@@ -150,9 +167,8 @@ static const struct db_stmt q_stock_all = {
 
 static const struct db_stmt q_product = {
     "catalog_product",
-    "SELECT id, slug, name, brand, colorway, description, image,"
-    "       COALESCE(DATE_FORMAT(release_date, '%Y-%m-%d'), ''), price_krw,"
-    "       COALESCE(max_per_account, 0)"
+    "SELECT id, slug, name, brand, colorway, image, price_krw, description,"
+    "       COALESCE(DATE_FORMAT(release_date, '%Y-%m-%d'), ''), COALESCE(max_per_account, 0)"
     "  FROM products WHERE id = ? AND active = 1",
     DB_IDEMPOTENT};
 
@@ -190,12 +206,8 @@ static int load_listing(void *arg, struct buf *out)
     if (rc)
         return rc;
     pack_i64(out, (int64_t)r.nrows);
-    for (size_t i = 0; i < r.nrows; i++) {
-        pack_i64(out, db_int(&r, i, 0));
-        for (size_t col = 1; col <= 5; col++)
-            pack_str(out, db_text(&r, i, col));
-        pack_i64(out, db_int(&r, i, 6));
-    }
+    for (size_t i = 0; i < r.nrows; i++)
+        pack_card(out, &r, i);
     return 0;
 }
 
@@ -222,10 +234,9 @@ static int load_product(void *arg, struct buf *out)
         return rc;
     if (r.nrows == 0)
         return ERR_NOTFOUND;
-    pack_i64(out, db_int(&r, 0, 0));
-    for (size_t col = 1; col <= 7; col++)
-        pack_str(out, db_text(&r, 0, col));
-    pack_i64(out, db_int(&r, 0, 8));
+    pack_card(out, &r, 0);
+    pack_str(out, db_text(&r, 0, 7));
+    pack_str(out, db_text(&r, 0, 8));
     pack_i64(out, db_int(&r, 0, 9));
     return 0;
 }
