@@ -27,7 +27,7 @@ static const struct db_stmt q_lock_account = {
 static const struct db_stmt q_cart = {
     "checkout_cart",
     "SELECT c.sku_id, c.quantity, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0),"
-    "       p.name"
+    "       p.name, (SELECT COUNT(*) FROM stock s WHERE s.sku_id = c.sku_id)"
     "  FROM cart_items c JOIN skus k ON k.id = c.sku_id JOIN products p ON p.id = k.product_id"
     " WHERE c.account_id = ? AND p.active = 1 ORDER BY c.sku_id",
     0};
@@ -35,7 +35,8 @@ static const struct db_stmt q_cart = {
 /* buy now: the one size, with the same columns as q_cart */
 static const struct db_stmt q_item = {
     "checkout_item",
-    "SELECT k.id, ?, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0), p.name"
+    "SELECT k.id, ?, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0), p.name,"
+    "       (SELECT COUNT(*) FROM stock s WHERE s.sku_id = k.id)"
     "  FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id = ? AND p.active = 1",
     0};
 
@@ -58,6 +59,7 @@ static const struct db_stmt q_cart_clear = {"checkout_cart_clear",
 struct line {
     int64_t sku, qty, size, product, price, limit;
     struct str name;
+    int64_t buckets; /* stock rows of the size when read: a hint for inventory_hold */
 };
 
 /* fingerprint: SHA-256 over "sku:qty;" of the cart in SKU order */
@@ -100,9 +102,9 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     struct line *lines = arena_calloc(c->arena, cart.nrows + 1, sizeof *lines);
     int64_t total = 0;
     for (size_t i = 0; i < cart.nrows; i++) {
-        lines[i] = (struct line){db_int(&cart, i, 0), db_int(&cart, i, 1), db_int(&cart, i, 2),
-                                 db_int(&cart, i, 3), db_int(&cart, i, 4), db_int(&cart, i, 5),
-                                 db_text(&cart, i, 6)};
+        lines[i] = (struct line){db_int(&cart, i, 0),  db_int(&cart, i, 1), db_int(&cart, i, 2),
+                                 db_int(&cart, i, 3),  db_int(&cart, i, 4), db_int(&cart, i, 5),
+                                 db_text(&cart, i, 6), db_int(&cart, i, 7)};
         total += lines[i].price * lines[i].qty;
     }
     uint8_t fp[SEC_SHA256_LEN];
@@ -163,7 +165,7 @@ static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
     /* the stock locks come last: lines are in ascending SKU order */
     out->oos = arena_calloc(c->arena, cart.nrows + 1, sizeof *out->oos);
     for (size_t i = 0; i < cart.nrows; i++) {
-        rc = inventory_hold(c, lines[i].sku, lines[i].qty, order_id);
+        rc = inventory_hold(c, lines[i].sku, lines[i].qty, lines[i].buckets, order_id);
         if (rc == ERR_CONFLICT) {
             out->oos[out->noos++] =
                 (struct checkout_oos){lines[i].sku, lines[i].size, lines[i].name, lines[i].qty};

@@ -57,37 +57,47 @@ static int take(struct shop_ctx *c, int64_t sku, int64_t bucket, int64_t q, stru
     return ledger(c, sku, bucket, "hold", -q, q, 0, "order", ref);
 }
 
-int inventory_hold(struct shop_ctx *c, int64_t sku_id, int64_t qty, int64_t order_id)
+/* hold_if: waits for the bucket's row lock and takes qty if it still has them; *done says */
+static int hold_if(struct shop_ctx *c, int64_t sku_id, int64_t bucket, int64_t qty, struct str ref,
+                   bool *done)
+{
+    struct db_result r;
+    struct db_val o[] = {DB_I(qty), DB_I(qty), DB_I(sku_id), DB_I(bucket), DB_I(qty)};
+    int rc = db_exec(c->db, &q_hold_if, o, 5, c->arena, &r);
+    if (rc)
+        return rc;
+    *done = r.affected == 1;
+    return *done ? ledger(c, sku_id, bucket, "hold", -qty, qty, 0, "order", ref) : 0;
+}
+
+int inventory_hold(struct shop_ctx *c, int64_t sku_id, int64_t qty, int64_t buckets,
+                   int64_t order_id)
 {
     struct str ref = str_from_cstr(arena_sprintf(c->arena, "%lld", (long long)order_id));
     struct db_result r;
     struct db_val v[] = {DB_I(sku_id), DB_I(qty)};
-    /* the buckets that had enough when last committed (a plain read: no lock, maybe stale;
-     * every take below re-checks under the row lock) */
-    int rc = db_exec(c->db, &q_candidates, v, 2, c->arena, &r);
-    if (rc)
-        return rc;
-    size_t candidates = r.nrows;
-    int64_t bucket =
-        candidates ? db_int(&r, candidates == 1 ? 0 : sec_random_below((uint32_t)candidates), 0)
-                   : 0;
-    if (candidates > 1) {
+    bool done = false;
+    int rc;
+    if (buckets <= 1) {
+        /* one row: queue on it and take the units in one statement, so a hot row is held
+         * only for this, the ledger row and the commit */
+        if ((rc = hold_if(c, sku_id, 0, qty, ref, &done)) || done)
+            return rc;
+    } else {
         /* a bucket no other transaction holds, if there is one */
         if ((rc = db_exec(c->db, &q_pick_free, v, 2, c->arena, &r)))
             return rc;
         if (r.nrows == 1)
             return take(c, sku_id, db_int(&r, 0, 0), qty, ref);
-    }
-    if (candidates > 0) {
-        /* One bucket (a plain size), or every bucket with enough is busy: queue on one, picked
-         * at random so the waiters spread over the buckets. The conditional UPDATE waits for
-         * the row lock and takes the units in one statement, so a hot row is held only for
-         * this, the ledger row and the commit. */
-        struct db_val o[] = {DB_I(qty), DB_I(qty), DB_I(sku_id), DB_I(bucket), DB_I(qty)};
-        if ((rc = db_exec(c->db, &q_hold_if, o, 5, c->arena, &r)))
+        /* every bucket with enough is busy: queue on one of those that had enough (a plain
+         * read), picked at random so the waiters spread over the buckets */
+        if ((rc = db_exec(c->db, &q_candidates, v, 2, c->arena, &r)))
             return rc;
-        if (r.affected == 1)
-            return ledger(c, sku_id, bucket, "hold", -qty, qty, 0, "order", ref);
+        if (r.nrows > 0) {
+            int64_t bucket = db_int(&r, sec_random_below((uint32_t)r.nrows), 0);
+            if ((rc = hold_if(c, sku_id, bucket, qty, ref, &done)) || done)
+                return rc;
+        }
     }
 
     /* none has enough on its own (or it went while we waited): wait for all of them */

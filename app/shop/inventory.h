@@ -6,14 +6,15 @@
  * ledger and the buckets always agree (invariant I1); CHECK constraints refuse negative
  * buckets (I2).
  *
- * Locking: callers lock SKUs in ascending id order. inventory_hold reads which buckets had
- * enough stock (no lock); with several, it first takes one that no other transaction holds
- * (FOR UPDATE SKIP LOCKED: buyers of a hot size spread over the buckets instead of queueing on
- * one row), else it queues on one picked at random with a conditional UPDATE (one statement
- * under the row lock); if that bucket no longer has enough, it locks all the SKU's buckets in
- * bucket order with a bounded wait (innodb_lock_wait_timeout of the session) and takes what it
- * needs, splitting across buckets when no single one has enough. Waits are
- * only ever for a higher SKU or for a bucket of the same SKU, so there is no deadlock cycle
+ * Locking: callers lock SKUs in ascending id order. For a size kept in one row, inventory_hold
+ * takes the units with one conditional UPDATE (it waits for the row lock; one statement under
+ * the lock). For a bucketed size it first takes a bucket with enough stock that no other
+ * transaction holds (FOR UPDATE SKIP LOCKED: buyers of a hot size spread over the buckets
+ * instead of queueing on one row), else it queues on one picked at random from those that had
+ * enough (a plain read) with the same conditional UPDATE. When that finds too little, it locks
+ * all the SKU's buckets in bucket order with a bounded wait (innodb_lock_wait_timeout of the
+ * session) and takes what it needs, splitting across buckets when no single one has enough. Waits
+ * are only ever for a higher SKU or for a bucket of the same SKU, so there is no deadlock cycle
  * among checkouts; any deadlock or lock wait timeout surfaces as ERR_DB_RETRY.
  *
  * All functions except inventory_rebucket and inventory_audit run inside the caller's open
@@ -28,7 +29,10 @@
  * inventory_hold: moves qty units of sku from available to held for order_id ('hold' ledger
  * rows with ref order:<id>). ERR_CONFLICT when fewer than qty units are available.
  */
-int inventory_hold(struct shop_ctx *c, int64_t sku_id, int64_t qty, int64_t order_id);
+/* buckets: how many stock rows the size had when the caller read it (a hint: 1 takes the one
+ * row with a single conditional UPDATE; more try a free bucket first; any value is safe). */
+int inventory_hold(struct shop_ctx *c, int64_t sku_id, int64_t qty, int64_t buckets,
+                   int64_t order_id);
 
 /*
  * inventory_release: gives an order's held units back to available, bucket by bucket as they
