@@ -22,7 +22,7 @@ settings (environment):
   BENCH_WARMUP=3       seconds of each run not counted
   BENCH_IDLE_MAX=5     a run counts as clean if other processes used <= this % of one core
   BENCH_IDLE_WAIT=60   seconds to wait for such an idle machine before each run
-  BENCH_PORT_BASE=B    ports of the bench stack (default: a free block in 40000..59999)
+  BENCH_PORT_BASE=B    ports of the bench stack (default: a free block in 20000..32489)
   BENCH_OUT=DIR        raw output (default build/bench/checkout-pay-<UTC time>)
   BENCH_DOC=FILE       where the results section goes (default docs/PERFORMANCE.md; none = nowhere)
   STAMPEDE_WEB_PROCESSES / STAMPEDE_WEB_THREADS, STAMPEDE_NO_BUILD, STAMPEDE_BUILD_DIR are passed
