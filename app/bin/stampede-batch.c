@@ -5,6 +5,8 @@
  *   stampede-batch [--config FILE] JOB                          the same
  *   stampede-batch [--config FILE] schedule                     run jobs on their intervals
  *   stampede-batch [--config FILE] history [JOB] [--limit N]    recent executions
+ *   stampede-batch [--config FILE] prune                        delete old idle executions
+ *                                                               (batch.keep_noop)
  *   stampede-batch [--config FILE] jobs                         list the jobs
  *
  * FILE defaults to $STAMPEDE_CONFIG, else var/etc/stampede.conf. Exit status: 0 completed (or
@@ -44,6 +46,7 @@ static void usage(FILE *f)
           "       stampede-batch [--config FILE] JOB\n"
           "       stampede-batch [--config FILE] schedule\n"
           "       stampede-batch [--config FILE] history [JOB] [--limit N]\n"
+          "       stampede-batch [--config FILE] prune\n"
           "       stampede-batch [--config FILE] jobs\n",
           f);
 }
@@ -131,6 +134,52 @@ static int history(struct env *e, const char *job, int64_t limit)
     return 0;
 }
 
+/* Executions of the frequent jobs that found nothing to do (every 2 s for expire-holds) carry
+ * no information once they are old; pruning them keeps the history readable. Runs that read,
+ * processed or skipped anything, failed runs, and every other job's runs are kept. */
+#define NOOP_RUN                                                                             \
+    " job_name IN ('expire-holds', 'reconcile-payments') AND ended_at < NOW(6) - INTERVAL ?" \
+    " SECOND AND (status = 'NOOP' OR (status = 'COMPLETED' AND read_count = 0 AND"           \
+    " processed_count = 0 AND skip_count = 0))"
+static const struct db_stmt q_prune_upto = {
+    "batch_prune_upto",
+    "SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM batch_job_execution WHERE" NOOP_RUN
+    " ORDER BY id LIMIT 1000) t",
+    0};
+static const struct db_stmt q_prune_steps = {
+    "batch_prune_steps",
+    "DELETE FROM batch_step_execution WHERE job_execution_id IN"
+    " (SELECT id FROM batch_job_execution WHERE id <= ? AND" NOOP_RUN ")",
+    0};
+static const struct db_stmt q_prune_jobs = {
+    "batch_prune_jobs", "DELETE FROM batch_job_execution WHERE id <= ? AND" NOOP_RUN, 0};
+
+/* prune: deletes such executions older than keep_s, 1000 per transaction; *deleted counts */
+static int prune(struct env *e, int64_t keep_s, int64_t *deleted)
+{
+    *deleted = 0;
+    for (;;) {
+        struct db_result r;
+        struct db_val k[] = {DB_I(keep_s)};
+        int rc = db_begin(e->db);
+        if (!rc)
+            rc = db_exec(e->db, &q_prune_upto, k, 1, e->arena, &r);
+        int64_t upto = rc ? 0 : db_int(&r, 0, 0);
+        if (!rc && upto > 0) {
+            struct db_val v[] = {DB_I(upto), DB_I(keep_s)};
+            rc = db_exec(e->db, &q_prune_steps, v, 2, e->arena, NULL);
+            if (!rc)
+                rc = db_exec(e->db, &q_prune_jobs, v, 2, e->arena, &r);
+            if (!rc)
+                *deleted += r.affected;
+        }
+        rc = rc ? (db_rollback(e->db), rc) : db_commit(e->db);
+        arena_reset(e->arena);
+        if (rc || upto == 0 || stopping)
+            return rc;
+    }
+}
+
 static int schedule(struct env *e)
 {
     const struct batch_job *expire = batch_job_find("expire-holds");
@@ -138,7 +187,8 @@ static int schedule(struct env *e)
     const struct batch_job *reconcile = batch_job_find("reconcile-payments");
     int64_t next_expire = 0,
             next_audit = clock_mono_ns() + e->cfg.batch_audit_interval_ms * 1000000,
-            next_reconcile = clock_mono_ns() + e->cfg.batch_reconcile_interval_ms * 1000000;
+            next_reconcile = clock_mono_ns() + e->cfg.batch_reconcile_interval_ms * 1000000,
+            next_prune = 0;
     log_info("scheduler started: expire-holds every %lldms, reconcile-payments every %lldms, "
              "audit-stock every %lldms",
              (long long)e->cfg.batch_expire_interval_ms,
@@ -157,6 +207,16 @@ static int schedule(struct env *e)
         if (e->cfg.batch_audit_interval_ms > 0 && now >= next_audit) {
             run_once(e, audit, "scheduled", true);
             next_audit = now + e->cfg.batch_audit_interval_ms * 1000000;
+        }
+        if (e->cfg.batch_keep_noop_ms > 0 && now >= next_prune && !stopping) {
+            int64_t n = 0;
+            int rc = prune(e, e->cfg.batch_keep_noop_ms / 1000, &n);
+            if (rc)
+                log_warn("pruning idle executions failed: %s", err_str(rc));
+            else if (n > 0)
+                log_info("pruned %lld idle executions older than %llds", (long long)n,
+                         (long long)(e->cfg.batch_keep_noop_ms / 1000));
+            next_prune = now + 600 * (int64_t)1000000000;
         }
         clock_sleep_ms(100);
     }
@@ -242,6 +302,17 @@ int main(int argc, char **argv)
 
     if (sched) {
         rc = schedule(&e);
+    } else if (strcmp(cmd, "prune") == 0) {
+        int64_t n = 0;
+        rc = prune(&e, e.cfg.batch_keep_noop_ms / 1000, &n);
+        if (rc) {
+            fprintf(stderr, "prune: %s\n", err_str(rc));
+            rc = 3;
+        } else {
+            printf("pruned %lld executions of expire-holds and reconcile-payments that found "
+                   "nothing to do, older than %llds\n",
+                   (long long)n, (long long)(e.cfg.batch_keep_noop_ms / 1000));
+        }
     } else if (strcmp(cmd, "history") == 0) {
         const char *job = "";
         int64_t limit = 20;

@@ -90,6 +90,9 @@ const struct cfg_directive webcfg_table[] = {
      "how often the scheduler runs audit-stock (0: never)"},
     {"batch.reconcile_interval", CFG_MS, F(batch_reconcile_interval_ms), "30s", 0, 86400000,
      "how often the scheduler runs reconcile-payments (0: never)"},
+    {"batch.keep_noop", CFG_MS, F(batch_keep_noop_ms), "1h", 0, 31536000000LL,
+     "the scheduler deletes executions of the frequent jobs (expire-holds, reconcile-payments) "
+     "that found nothing to do once they are this old (0: keep them all)"},
     {"reconcile.min_age", CFG_MS, F(reconcile_min_age_ms), "5s", 0, 86400000,
      "a payment_unknown order this old is resolved by reconcile-payments (younger ones may "
      "still have their confirm in flight; resolving them is safe, only wasteful)"},

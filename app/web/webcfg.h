@@ -67,6 +67,7 @@ struct webcfg {
     int64_t batch_expire_interval_ms;
     int64_t batch_audit_interval_ms;
     int64_t batch_reconcile_interval_ms;
+    int64_t batch_keep_noop_ms;
     int64_t reconcile_min_age_ms;
     int64_t reconcile_paid_window_ms;
     int64_t reconcile_captures_window_ms;

@@ -702,6 +702,53 @@ static void test_concurrent_expiry_returns_each_hold_once(void **state)
     assert_audit_clean();
 }
 
+/* `stampede batch prune` deletes only old executions of the frequent jobs that found nothing
+ * to do; runs that did something, failed runs, other jobs' runs and recent ones stay */
+static void test_prune_keeps_what_matters(void **state)
+{
+    (void)state;
+    const char *rows[][5] = {
+        /* job, status, read, ended (hours ago), expect kept */
+        {"expire-holds", "COMPLETED", "0", "2", "0"},
+        {"expire-holds", "NOOP", "0", "2", "0"},
+        {"reconcile-payments", "COMPLETED", "0", "2", "0"},
+        {"expire-holds", "COMPLETED", "3", "2", "1"},
+        {"expire-holds", "FAILED", "0", "2", "1"},
+        {"audit-stock", "COMPLETED", "0", "2", "1"},
+        {"expire-holds", "COMPLETED", "0", "0", "1"},
+    };
+    long long ids[7];
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(
+            db_execf(DB,
+                     "INSERT INTO batch_job_execution (job_name, params, status, host, "
+                     "pid, started_at, ended_at, read_count, exit_message) VALUES "
+                     "('%s', '', '%s', 'test', 1, NOW(6) - INTERVAL %s HOUR, "
+                     "NOW(6) - INTERVAL %s HOUR, %s, 'prune-%s')",
+                     rows[i][0], rows[i][1], rows[i][3], rows[i][3], rows[i][2], run_tag),
+            0);
+        ids[i] = db_scalar(DB, "SELECT LAST_INSERT_ID()");
+        assert_int_equal(db_execf(DB,
+                                  "INSERT INTO batch_step_execution (job_execution_id, step_name, "
+                                  "status) VALUES (%lld, 'step', 'COMPLETED')",
+                                  ids[i]),
+                         0);
+    }
+    assert_int_equal(stack_run(&S, "./stampede batch prune"), 0);
+    for (int i = 0; i < 7; i++) {
+        long long kept =
+            db_scalar(DB, "SELECT COUNT(*) FROM batch_job_execution WHERE id = %lld", ids[i]);
+        if (kept != strtoll(rows[i][4], NULL, 10))
+            fail_msg("%s %s read %s ended %sh ago: kept %lld", rows[i][0], rows[i][1], rows[i][2],
+                     rows[i][3], kept);
+        assert_int_equal(db_scalar(DB,
+                                   "SELECT COUNT(*) FROM batch_step_execution WHERE "
+                                   "job_execution_id = %lld",
+                                   ids[i]),
+                         kept);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -714,6 +761,7 @@ int main(void)
         cmocka_unit_test(test_expired_hold_returns_stock),
         cmocka_unit_test(test_rebucket_during_a_race),
         cmocka_unit_test(test_concurrent_expiry_returns_each_hold_once),
+        cmocka_unit_test(test_prune_keeps_what_matters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
