@@ -307,17 +307,9 @@ void api_orders(struct http_ex *x)
 
 void api_order(struct http_ex *x)
 {
-    struct shop_ctx s = web_shop(x);
     struct order o;
-    int rc = order_get(&s, web_req(x)->session.account_id, http_param_i64(x, "id", 0), &o);
-    if (rc == ERR_NOTFOUND) {
-        http_resp_error(x, 404, "order_not_found", "No such order.");
+    if (!web_own_order(x, &o))
         return;
-    }
-    if (rc) {
-        web_fail(x, rc);
-        return;
-    }
     cJSON *j = order_json(&o);
     cJSON *lines = cJSON_AddArrayToObject(j, "lines");
     for (size_t i = 0; i < o.nlines; i++) {

@@ -125,6 +125,10 @@ struct view_layout *web_layout(struct http_ex *x, struct str title);
 void web_render(struct http_ex *x, const struct tpl *t, const void *view);
 /* web_fail: answers an internal error code: 503 when a dependency is down, else 500. */
 void web_fail(struct http_ex *x, int rc);
+struct order;
+/* web_own_order: the signed-in shopper's order named by the {id} parameter; false when it has
+ * answered already (404 order_not_found for anyone else's or a missing order, else web_fail). */
+bool web_own_order(struct http_ex *x, struct order *o);
 /* web_asset_url: URL of a logical static path (falls back to the favicon when unknown). */
 struct str web_asset_url(struct http_ex *x, struct str logical);
 /* web_error_page: the HTML error page hook. */

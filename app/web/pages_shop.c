@@ -251,17 +251,9 @@ static void payment_notice(struct str step, struct str status, struct str *text,
 
 void page_order(struct http_ex *x)
 {
-    struct shop_ctx s = web_shop(x);
     struct order o;
-    int rc = order_get(&s, web_req(x)->session.account_id, http_param_i64(x, "id", 0), &o);
-    if (rc == ERR_NOTFOUND) {
-        http_resp_error(x, 404, "order_not_found", "We could not find that order.");
+    if (!web_own_order(x, &o))
         return;
-    }
-    if (rc) {
-        web_fail(x, rc);
-        return;
-    }
     struct view_order *v = arena_calloc(x->arena, 1, sizeof *v);
     struct view_order_line *lines = arena_calloc(x->arena, o.nlines + 1, sizeof *lines);
     for (size_t i = 0; i < o.nlines; i++) {

@@ -7,6 +7,7 @@
 #include "shop/cart.h"
 #include "shop/catalog.h"
 #include "shop/gateway.h"
+#include "shop/order.h"
 
 #include <curl/curl.h>
 
@@ -231,6 +232,17 @@ void web_render(struct http_ex *x, const struct tpl *t, const void *view)
 {
     x->resp.content_type = "text/html; charset=utf-8";
     tpl_render(t, view, x->resp.body);
+}
+
+bool web_own_order(struct http_ex *x, struct order *o)
+{
+    struct shop_ctx s = web_shop(x);
+    int rc = order_get(&s, web_req(x)->session.account_id, http_param_i64(x, "id", 0), o);
+    if (rc == ERR_NOTFOUND)
+        http_resp_error(x, 404, "order_not_found", "We could not find that order.");
+    else if (rc)
+        web_fail(x, rc);
+    return rc == 0;
 }
 
 void web_fail(struct http_ex *x, int rc)
