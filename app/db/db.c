@@ -1,6 +1,7 @@
 /* db — prepared statements over MariaDB Connector/C; see db.h. */
 #include "db.h"
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -25,6 +26,7 @@ struct db {
     MYSQL *conn;
     bool in_tx;
     unsigned last_errno;
+    int64_t last_used_ns; /* when the connection last answered */
     struct cached_stmt *stmts;
     size_t nstmts, capstmts;
     struct db_stats stats;
@@ -144,8 +146,32 @@ static int connect_db(struct db *db)
         return ERR_DB_CONN;
     }
     db->conn = m;
+    db->last_used_ns = clock_mono_ns();
     db->stats.reconnects++;
     return 0;
+}
+
+/*
+ * A connection that has been idle for a while may have died with its server (a restart, a
+ * failover, an idle timeout), and the first statement on it would fail: harmless for a read,
+ * but a write outside a transaction cannot simply be sent again (it may have run). So, as
+ * connection pools do (HikariCP's validation on borrow), a connection idle longer than
+ * IDLE_CHECK_NS is pinged before use, outside a transaction, and replaced if dead. Under
+ * load connections are never idle that long, so this costs nothing there.
+ */
+#define IDLE_CHECK_NS (1000LL * 1000 * 1000)
+
+static int usable(struct db *db)
+{
+    if (db->conn && !db->in_tx && clock_mono_ns() - db->last_used_ns > IDLE_CHECK_NS) {
+        if (mysql_ping(db->conn) == 0) {
+            db->last_used_ns = clock_mono_ns();
+            return 0;
+        }
+        log_warn("database connection found dead after idling; reconnecting");
+        drop_connection(db);
+    }
+    return connect_db(db);
 }
 
 int db_ping(struct db *db)
@@ -271,7 +297,7 @@ done:
 static int exec_once(struct db *db, const struct db_stmt *st, const struct db_val *params, size_t n,
                      struct arena *a, struct db_result *out)
 {
-    int rc = connect_db(db);
+    int rc = usable(db);
     if (rc)
         return rc;
     MYSQL_STMT *s = get_stmt(db, st, &rc);
@@ -310,6 +336,7 @@ static int exec_once(struct db *db, const struct db_stmt *st, const struct db_va
     if (!out)
         out = &ignored;
     memset(out, 0, sizeof *out);
+    db->last_used_ns = clock_mono_ns();
     rc = fetch_all(db, st, s, a, out);
     out->affected = (int64_t)mysql_stmt_affected_rows(s);
     out->insert_id = (int64_t)mysql_stmt_insert_id(s);
@@ -331,11 +358,12 @@ int db_exec(struct db *db, const struct db_stmt *st, const struct db_val *params
 
 static int simple(struct db *db, const char *sql, const char *what)
 {
-    int rc = connect_db(db);
+    int rc = usable(db);
     if (rc)
         return rc;
     if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0)
         return classify(db, mysql_errno(db->conn), what, mysql_error(db->conn));
+    db->last_used_ns = clock_mono_ns();
     return 0;
 }
 

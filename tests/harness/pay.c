@@ -92,12 +92,15 @@ void shopper_new(const struct stack *s, MYSQL *db, const char *label, struct sho
     const char *hdrs[] = {"X-Requested-With: stampede", NULL};
     struct client *c = client_new();
     struct resp r;
-    if (client_request(c, "POST", stack_url(s, "/api/v1/accounts"), "application/json", body, hdrs,
-                       &r) != 0 ||
-        r.status != 201 || !cookie_from(r.headers, "stampede_sid", sh->sid, sizeof sh->sid))
-        fail_msg("sign-up of %s failed: %ld %s", sh->email, r.status, r.body);
+    bool ok = client_request(c, "POST", stack_url(s, "/api/v1/accounts"), "application/json", body,
+                             hdrs, &r) == 0 &&
+              r.status == 201 && cookie_from(r.headers, "stampede_sid", sh->sid, sizeof sh->sid);
+    char why[300];
+    snprintf(why, sizeof why, "%ld %s", r.status, r.body ? r.body : "");
     resp_free(&r);
     client_free(c);
+    if (!ok) /* freed first: a leak report must not bury the reason */
+        fail_msg("sign-up of %s failed: %s", sh->email, why);
     sh->account_id = db_scalar(db, "SELECT id FROM accounts WHERE email = '%s'", sh->email);
 }
 
