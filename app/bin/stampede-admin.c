@@ -73,12 +73,16 @@ static int catalog_cmd(const char *config, const char *cmd, char **args)
     sec_init();
     catalog_init();
     db = open_db(&cfg);
-    struct cache_opts co = {cfg.cache_servers,
-                            cfg.cache_enabled,
-                            cfg.cache_connect_timeout_ms,
-                            cfg.cache_poll_timeout_ms,
-                            2,
-                            cfg.cache_lease_wait_ms};
+    struct cache_opts co = {.servers = cfg.cache_servers,
+                            .enabled = cfg.cache_enabled,
+                            .connect_timeout_ms = cfg.cache_connect_timeout_ms,
+                            .poll_timeout_ms = cfg.cache_poll_timeout_ms,
+                            .retry_timeout_s = 2,
+                            .lease_wait_ms = cfg.cache_lease_wait_ms,
+                            /* no near cache here; its writes reach the nodes' near caches */
+                            .near_peers = cfg.cache_near_peers,
+                            .near_secret = cfg.secret,
+                            .near_timeout_ms = cfg.cache_near_timeout_ms};
     cache = cache_new(&co);
     struct shop_ctx ctx = {db, cache, a};
     if (strcmp(cmd, "cache-bump") == 0) {

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sec.h"
+#include "near.h"
 
 #include <libmemcached/memcached.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@ struct cache {
     char (*server_group)[GROUP_MAX]; /* a group key per server index */
     struct cache_stats stats;
     struct cache_l2_state l2;
+    struct near_table *near;
+    char *near_peers, *near_secret;
+    int64_t near_timeout_ms;
 };
 
 static bool key_ok(struct str k)
@@ -39,6 +43,9 @@ struct cache *cache_new(const struct cache_opts *o)
     c->l2.lease_wait_ms = o->lease_wait_ms > 0 ? o->lease_wait_ms : 200;
     sec_random(&c->l2.rng, sizeof c->l2.rng);
     c->l2.rng |= 1; /* xorshift state must not be 0 */
+    c->near_peers = mem_strdup(o->near_peers ? o->near_peers : "");
+    c->near_secret = mem_strdup(o->near_secret ? o->near_secret : "");
+    c->near_timeout_ms = o->near_timeout_ms > 0 ? o->near_timeout_ms : 1000;
     if (!o->enabled || !o->servers || !*o->servers)
         return c;
     c->mc = memcached_create(NULL);
@@ -83,6 +90,8 @@ struct cache *cache_new(const struct cache_opts *o)
     if (found < c->nservers)
         log_warn("cache: could not address every memcached server; region bumps may miss some");
     c->enabled = true;
+    if (o->near && near_active())
+        c->near = near_table_new();
     return c;
 }
 
@@ -93,6 +102,9 @@ void cache_free(struct cache *c)
     if (c->mc)
         memcached_free(c->mc);
     mem_free(c->server_group);
+    near_table_free(c->near);
+    mem_free(c->near_peers);
+    mem_free(c->near_secret);
     mem_free(c);
 }
 
@@ -336,6 +348,16 @@ struct str cache_server_group(const struct cache *c, int i)
 struct cache_l2_state *cache_l2(struct cache *c)
 {
     return &c->l2;
+}
+
+struct near_table *cache_near(struct cache *c)
+{
+    return c->near;
+}
+
+int cache_near_publish(struct cache *c)
+{
+    return near_publish(c->near_peers, str_from_cstr(c->near_secret), c->near_timeout_ms);
 }
 
 void cache_stats_get(const struct cache *c, struct cache_stats *out)

@@ -35,6 +35,12 @@ struct cache_opts {
     int64_t poll_timeout_ms;
     int64_t retry_timeout_s; /* a failed server is tried again after this long */
     int64_t lease_wait_ms;   /* l2: longest wait for another loader's value (0: 200 ms) */
+    /* the near cache (cache/near.h): kept by this handle when `near` is on, the cache is
+     * enabled and the process has a node epoch; writes publish to near_peers */
+    bool near;
+    const char *near_peers;  /* "http://127.0.0.1:8081,..." every web node; empty: none */
+    const char *near_secret; /* signs invalidations (security.secret) */
+    int64_t near_timeout_ms; /* longest wait for the nodes' answers (0: 1000 ms) */
 };
 
 struct cache;
@@ -104,6 +110,15 @@ struct cache_l2_state {
     int64_t lease_wait_ms;
 };
 struct cache_l2_state *cache_l2(struct cache *c);
+
+/* cache_near: the handle's near table, or NULL when it keeps none. */
+struct near_table *cache_near(struct cache *c);
+/*
+ * cache_near_publish: after a committed write and its l2 invalidations, tells every node to
+ * drop its near entries and waits for them (near_publish). Returns how many nodes did not
+ * confirm (logged); 0 when none are configured.
+ */
+int cache_near_publish(struct cache *c);
 
 enum cache_health {
     CACHE_UP,       /* every server answered */

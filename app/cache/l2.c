@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/pack.h"
+#include "near.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 enum { KIND_VALUE = 'V', KIND_NEGATIVE = 'N', KIND_LEASE = 'L' };
 
 static int next_slot = 1;
+static struct metric *publish_failures;
 
 static _Noreturn void misuse(const char *why, const char *name)
 {
@@ -45,9 +47,9 @@ void l2_region_init(struct l2_region *r)
     if (!name_ok(r->name))
         misuse("name must be 1..20 letters a-z", r->name);
     if (r->version < 1 || r->ttl_ms < 1000 || r->grace_ms < 0 || r->negative_ttl_ms < 0 ||
-        !r->decode)
-        misuse("needs version >= 1, ttl_ms >= 1000, grace_ms and negative_ttl_ms >= 0 and a "
-               "decoder",
+        r->near_ttl_ms < 0 || r->near_ttl_ms > r->ttl_ms || !r->decode)
+        misuse("needs version >= 1, ttl_ms >= 1000, grace_ms and negative_ttl_ms >= 0, "
+               "near_ttl_ms in 0..ttl_ms and a decoder",
                r->name);
     if (next_slot >= CACHE_L2_SLOTS)
         misuse("too many regions (CACHE_L2_SLOTS)", r->name);
@@ -73,6 +75,12 @@ void l2_region_init(struct l2_region *r)
                                        "Entries deleted after a write committed.");
     r->errors = metrics_counter("stampede_cache_errors_total", labels,
                                 "memcached failures; the lookup or invalidation fell back.");
+    r->near_hits = metrics_counter("stampede_cache_near_hits_total", labels,
+                                   "Lookups served from the thread's near cache (no round trip).");
+    if (!publish_failures)
+        publish_failures = metrics_counter(
+            "stampede_cache_near_publish_failures_total", "",
+            "Web nodes that did not confirm a near-cache invalidation after a write.");
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -374,6 +382,57 @@ static void settle(struct ctx *x, struct l2_get *g, struct str key, const struct
         corrupt(x, g, key);
 }
 
+/* ---------------------------------------------------------------- near cache */
+
+/* serve_near: answers g from its near entry e (if any); false when it must be read. */
+static bool serve_near(struct ctx *x, struct l2_get *g, const struct near_entry *e)
+{
+    if (!e)
+        return false;
+    if (e->kind == 'N') {
+        g->rc = ERR_NOTFOUND;
+        g->val = STR_NULL;
+        g->obj = NULL;
+    } else {
+        /* a copy: the decoded object points into it, and the near slot may be reused */
+        struct str v = arena_str_dup(x->a, (struct str){e->val, e->val_len});
+        if (g->region->decode(v, x->a, &g->obj))
+            return false; /* cannot happen (it decoded when kept); read it again */
+        g->rc = 0;
+        g->val = v;
+    }
+    g->src = L2_SRC_NEAR;
+    metric_inc(g->region->hits);
+    metric_inc(g->region->near_hits);
+    return true;
+}
+
+/* keep_near: what g read (fresh, waited for, or loaded) under `epoch`, for near_ttl_ms. */
+static void keep_near(struct ctx *x, struct near_table *nt, const struct l2_get *g, uint64_t epoch,
+                      int64_t now)
+{
+    const struct l2_region *r = g->region;
+    if (r->near_ttl_ms <= 0 || g->src == L2_SRC_NEAR || g->src == L2_SRC_STALE ||
+        g->src == L2_SRC_NONE)
+        return;
+    int64_t ttl = jitter(x->st, r->near_ttl_ms);
+    if (g->rc == 0) {
+        near_put(nt, r->slot, g->id, 'V', g->val, epoch, now + ttl * 1000000);
+    } else if (g->rc == ERR_NOTFOUND && r->negative_ttl_ms > 0) {
+        if (ttl > r->negative_ttl_ms)
+            ttl = r->negative_ttl_ms;
+        near_put(nt, r->slot, g->id, 'N', STR_NULL, epoch, now + ttl * 1000000);
+    }
+}
+
+int l2_publish(struct cache *c)
+{
+    int failed = cache_near_publish(c);
+    if (failed > 0 && publish_failures)
+        metric_add(publish_failures, (uint64_t)failed);
+    return failed;
+}
+
 /* ---------------------------------------------------------------- batches */
 
 static bool parse_gen(struct str v, uint64_t *out)
@@ -521,8 +580,20 @@ int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a)
             direct(&x, &g[i], false);
         return 0;
     }
-    /* one round trip per group, in the order the groups first appear */
+    /* the near cache first; the epoch is sampled before anything is read (near.h) */
     bool done[L2_BATCH_MAX] = {false};
+    struct near_table *nt = cache_near(c);
+    uint64_t epoch = 0;
+    int64_t now = 0;
+    if (nt) {
+        epoch = near_epoch();
+        now = clock_mono_ns();
+        for (size_t i = 0; i < n; i++)
+            if (g[i].region->near_ttl_ms > 0)
+                done[i] =
+                    serve_near(&x, &g[i], near_get(nt, g[i].region->slot, g[i].id, epoch, now));
+    }
+    /* one round trip per group, in the order the groups first appear */
     for (size_t i = 0; i < n; i++) {
         if (done[i])
             continue;
@@ -538,6 +609,9 @@ int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a)
         if (rc)
             return rc;
     }
+    if (nt)
+        for (size_t i = 0; i < n; i++)
+            keep_near(&x, nt, &g[i], epoch, now);
     return 0;
 }
 

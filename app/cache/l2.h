@@ -41,7 +41,8 @@
  * l2_invalidate retries, then bumps the region, and reports ERR_CACHE if both fail.
  *
  * Metrics (core/metrics), per region, labelled region="<name>": hits (values served from the
- * cache, fresh or stale or after waiting for another loader), misses (lookups the cache could
+ * cache, near or memcached, fresh or stale or after waiting for another loader), near hits,
+ * misses (lookups the cache could
  * not serve), loads and load latency (loader runs), stale served, lease waits, stores refused
  * (a racing write invalidated the lease), invalidations and errors.
  *
@@ -72,10 +73,11 @@ struct l2_region {
     int64_t grace_ms;        /* then stale-while-refreshing this long */
     int64_t negative_ttl_ms; /* "not found" is remembered this long; 0: never */
     l2_decoder decode;       /* required */
+    int64_t near_ttl_ms;     /* kept in the thread's near cache this long (cache/near.h); 0: not */
     /* set by l2_region_init */
     int slot; /* 1..CACHE_L2_SLOTS-1; 0 = not initialised */
     struct metric *hits, *misses, *loads, *load_time, *stale, *waits, *refused, *invalidations,
-        *errors;
+        *errors, *near_hits;
 };
 
 /*
@@ -100,6 +102,7 @@ enum l2_source {
     L2_SRC_WAITED, /* stored by another loader while this caller waited */
     L2_SRC_LOADED, /* this caller ran the loader (and stored the result if it could) */
     L2_SRC_DIRECT, /* loader run without the cache (disabled, failing, or the wait ran out) */
+    L2_SRC_NEAR,   /* from the thread's near cache, without a round trip */
 };
 
 struct l2_get {
@@ -123,6 +126,22 @@ struct l2_get {
  * nothing was done). Memcached failures never reach the caller.
  */
 int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a);
+
+/*
+ * Near cache. When the handle keeps one (cache_near) and the region has a near_ttl_ms,
+ * l2_fetch first looks in the thread's near table under the node's current epoch, sampled
+ * before anything is read, and keeps what it then reads (values and not-founds served fresh,
+ * waited for, or loaded; never stale ones) under that epoch. See cache/near.h for why a
+ * near entry is never older than a write that has returned: writers call l2_publish.
+ */
+
+/*
+ * l2_publish: after a write has committed and its entries were invalidated, makes every web
+ * node drop its near entries before returning. 0, or how many nodes did not confirm (logged
+ * and counted in stampede_cache_near_publish_failures_total; their near entries expire within
+ * the regions' near_ttl_ms).
+ */
+int l2_publish(struct cache *c);
 
 /*
  * l2_invalidate: after a write has committed, deletes the region's entry for id (its value,

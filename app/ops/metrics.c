@@ -14,6 +14,8 @@
  */
 #include "web/app.h"
 
+#include "cache/near.h"
+#include "core/clock.h"
 #include "core/mem.h"
 #include "core/metrics.h"
 
@@ -55,6 +57,24 @@ void ops_metrics_after(struct http_ex *x, int64_t dur_ns)
     if (cls >= 1 && cls <= 5)
         metric_inc(m->by_code[cls - 1]);
     metric_observe_ns(m->latency, dur_ns);
+}
+
+/*
+ * POST /__internal/near-epoch: a catalog write on some node or tool asks this node to drop
+ * its near-cache copies (cache/near.h). Signed with security.secret, which every node and
+ * tool shares; not reachable through HAProxy (haproxy.cfg, nginx.conf). 204 once the node's
+ * epoch has moved, so the writer knows no thread here serves an older copy.
+ */
+void ops_near_epoch(struct http_ex *x)
+{
+    struct str sig = http_header(x, NEAR_SIG_HDR);
+    if (!near_verify(x->arena, str_from_cstr(x->app->web->cfg.secret), sig, clock_real_s())) {
+        http_resp_error(x, 403, "bad_signature", "The invalidation is not signed correctly.");
+        return;
+    }
+    near_bump();
+    buf_reset(x->resp.body);
+    x->resp.status = 204;
 }
 
 void ops_metrics(struct http_ex *x)

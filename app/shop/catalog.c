@@ -105,24 +105,43 @@ static int dec_listing(struct str payload, struct arena *a, void **out)
 
 /* ---------------------------------------------------------------- regions */
 
+/* near_ttl_ms: how long a thread keeps its own copy (cache/near.h); writes publish, so this
+ * only bounds how long a node that missed an invalidation can show an old value */
+#define NEAR_TTL_MS       10000
+#define NEAR_TTL_STOCK_MS 1000
+
 static struct l2_region r_product = {.name = "product",
                                      .version = 2, /* 2: card fields first */
                                      .ttl_ms = 300000,
                                      .grace_ms = 30000,
                                      .negative_ttl_ms = 10000,
-                                     .decode = dec_product};
+                                     .decode = dec_product,
+                                     .near_ttl_ms = NEAR_TTL_MS};
 static struct l2_region r_slug = {.name = "slug",
                                   .version = 1,
                                   .ttl_ms = 300000,
                                   .grace_ms = 30000,
                                   .negative_ttl_ms = 10000,
-                                  .decode = dec_id};
-static struct l2_region r_sizes = {
-    .name = "sizes", .version = 1, .ttl_ms = 300000, .grace_ms = 30000, .decode = dec_pairs};
-static struct l2_region r_listing = {
-    .name = "listing", .version = 1, .ttl_ms = 60000, .grace_ms = 10000, .decode = dec_listing};
-static struct l2_region r_stock = {
-    .name = "stock", .version = 1, .ttl_ms = 2000, .grace_ms = 3000, .decode = dec_pairs};
+                                  .decode = dec_id,
+                                  .near_ttl_ms = NEAR_TTL_MS};
+static struct l2_region r_sizes = {.name = "sizes",
+                                   .version = 1,
+                                   .ttl_ms = 300000,
+                                   .grace_ms = 30000,
+                                   .decode = dec_pairs,
+                                   .near_ttl_ms = NEAR_TTL_MS};
+static struct l2_region r_listing = {.name = "listing",
+                                     .version = 1,
+                                     .ttl_ms = 60000,
+                                     .grace_ms = 10000,
+                                     .decode = dec_listing,
+                                     .near_ttl_ms = NEAR_TTL_MS};
+static struct l2_region r_stock = {.name = "stock",
+                                   .version = 1,
+                                   .ttl_ms = 2000,
+                                   .grace_ms = 3000,
+                                   .decode = dec_pairs,
+                                   .near_ttl_ms = NEAR_TTL_STOCK_MS};
 
 static struct l2_region *const regions[] = {&r_product, &r_slug, &r_sizes, &r_listing, &r_stock};
 
@@ -385,6 +404,7 @@ int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, s
     l2_invalidate(ctx->cache, &r_product, product_group(ctx->arena, product_id),
                   id_str(ctx->arena, product_id));
     l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
+    l2_publish(ctx->cache); /* every node's near copies, before this returns */
     return 0;
 fail:
     db_rollback(ctx->db);
@@ -404,6 +424,7 @@ int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id)
     l2_invalidate(ctx->cache, &r_stock, product_group(ctx->arena, product),
                   id_str(ctx->arena, product));
     l2_invalidate(ctx->cache, &r_stock, LISTING_GROUP, STOCK_ALL);
+    l2_publish(ctx->cache);
     return 0;
 }
 
@@ -413,5 +434,7 @@ int catalog_cache_bump(struct shop_ctx *ctx)
     for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++)
         if (l2_region_bump(ctx->cache, regions[i]))
             rc = ERR_CACHE;
+    if (l2_publish(ctx->cache))
+        rc = ERR_CACHE;
     return rc;
 }

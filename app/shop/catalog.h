@@ -14,7 +14,10 @@
  * most); whether a pair can be sold is decided by checkout under row locks on the primary,
  * never from this module or the cache.
  *
- * Writes (catalog_set_price) commit on the primary and then invalidate what they changed;
+ * Web threads also keep a near copy of each entry (cache/near.h) for 10 s, stock for 1 s.
+ *
+ * Writes (catalog_set_price) commit on the primary and then invalidate what they changed,
+ * in memcached and in every web node's near cache (l2_publish), before they return;
  * a change made behind the application's back (SQL by hand, a bulk import) is followed by
  * catalog_cache_bump (`stampede-admin cache-bump`).
  *

@@ -174,6 +174,8 @@ void admin_price(struct http_ex *x);
 void ops_healthz(struct http_ex *x);
 void ops_readyz(struct http_ex *x);
 void ops_metrics(struct http_ex *x);
+/* ops_near_epoch: a signed near-cache invalidation from a writer (cache/near.h); internal. */
+void ops_near_epoch(struct http_ex *x);
 
 /* ops_metrics_init: registers the request metrics of every route (before workers fork). */
 void ops_metrics_init(struct web_ctx *w);

@@ -2,6 +2,7 @@
  * routes — the route table of stampede-web. Every parameter a handler reads is declared
  * here with its validator; flags say who may call a route (see web_before in auth.c).
  */
+#include "cache/near.h"
 #include "shop/catalog.h"
 #include "web/app.h"
 
@@ -167,5 +168,6 @@ const struct http_route web_routes[] = {
     {HTTP_GET, "/readyz", ops_readyz, "readyz", NULL, HTTP_ROUTE_NO_LOG},
     /* internal: not reachable through HAProxy (see ops/metrics.c) */
     {HTTP_GET, "/metrics", ops_metrics, "metrics", NULL, HTTP_ROUTE_NO_LOG},
+    {HTTP_POST, NEAR_PATH, ops_near_epoch, "near_epoch", NULL, WEB_NO_CSRF}, /* signed */
 };
 const size_t web_routes_len = sizeof web_routes / sizeof web_routes[0];

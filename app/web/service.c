@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "cache/near.h"
 #include "shop/cart.h"
 #include "shop/catalog.h"
 #include "shop/gateway.h"
@@ -48,6 +49,10 @@ static struct http_app *thread_start(void *ctx, int index)
         .poll_timeout_ms = w->cfg.cache_poll_timeout_ms,
         .retry_timeout_s = 2,
         .lease_wait_ms = w->cfg.cache_lease_wait_ms,
+        .near = w->cfg.cache_near,
+        .near_peers = w->cfg.cache_near_peers,
+        .near_secret = w->cfg.secret,
+        .near_timeout_ms = w->cfg.cache_near_timeout_ms,
     };
     app->cache = cache_new(&co);
     struct gateway_opts go = {
@@ -164,8 +169,11 @@ struct web_ctx *web_ctx_load(const char *config_path, struct buf *err)
     w->router = router_new(web_routes, web_routes_len, err);
     if (!w->router)
         goto fail;
-    /* metrics and cache regions are registered here, in the master, before it forks */
+    /* metrics and cache regions are registered here, in the master, before it forks; so is
+     * the node's near-cache epoch, shared by all its workers */
     catalog_init();
+    if (w->cfg.cache_enabled && w->cfg.cache_near)
+        near_node_init();
     ops_metrics_init(w);
     w->extra_headers = build_headers(&w->cfg);
     w->hooks.error_page = web_error_page;

@@ -44,6 +44,13 @@ const struct cfg_directive webcfg_table[] = {
     {"cache.lease_wait", CFG_MS, F(cache_lease_wait_ms), "200ms", 1, 5000,
      "on a miss, how long a request waits for another request's load of the same entry "
      "before it reads the database itself"},
+    {"cache.near", CFG_BOOL, F(cache_near), "on", 0, 0,
+     "each web thread keeps a near copy of catalog entries (invalidated by every write)"},
+    {"cache.near_peers", CFG_STR, F(cache_near_peers), "", 0, 2000,
+     "every web node's base URL (http://host:port, comma-separated): writes tell each to drop "
+     "its near copies"},
+    {"cache.near_timeout", CFG_MS, F(cache_near_timeout_ms), "1s", 10, 30000,
+     "how long a write waits for the nodes to confirm"},
     {"templates.dir", CFG_STR, F(templates_dir), "templates", 1, 255, "template directory"},
     {"static.manifest", CFG_STR, F(static_manifest), "build/release/static-dist/manifest.txt", 1,
      255, "asset manifest written by the build"},

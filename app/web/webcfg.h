@@ -42,6 +42,9 @@ struct webcfg {
     int64_t cache_connect_timeout_ms;
     int64_t cache_poll_timeout_ms;
     int64_t cache_lease_wait_ms;
+    bool cache_near;
+    char *cache_near_peers;
+    int64_t cache_near_timeout_ms;
     char *templates_dir;
     char *static_manifest;
     char *static_base_url;

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "cache/l2.h"
+#include "cache/near.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
@@ -58,7 +59,14 @@ struct dom {
     struct shop_ctx ctx;
 };
 
+static void dom_open_peers(struct dom *d, int64_t lease_wait_ms, const char *peers);
+
 static void dom_open(struct dom *d, int64_t lease_wait_ms)
+{
+    dom_open_peers(d, lease_wait_ms, CFG.cache_near_peers);
+}
+
+static void dom_open_peers(struct dom *d, int64_t lease_wait_ms, const char *peers)
 {
     db_thread_init();
     struct db_opts o = {CFG.db_host,
@@ -70,9 +78,17 @@ static void dom_open(struct dom *d, int64_t lease_wait_ms)
                         CFG.db_read_timeout_ms,
                         2};
     d->db = db_new(&o);
-    struct cache_opts co = {
-        CFG.cache_servers,         true, CFG.cache_connect_timeout_ms,
-        CFG.cache_poll_timeout_ms, 1,    lease_wait_ms ? lease_wait_ms : CFG.cache_lease_wait_ms};
+    /* as in stampede-admin: no near cache of its own; writes publish to the nodes' */
+    struct cache_opts co = {.servers = CFG.cache_servers,
+                            .enabled = true,
+                            .connect_timeout_ms = CFG.cache_connect_timeout_ms,
+                            .poll_timeout_ms = CFG.cache_poll_timeout_ms,
+                            .retry_timeout_s = 1,
+                            .lease_wait_ms =
+                                lease_wait_ms ? lease_wait_ms : CFG.cache_lease_wait_ms,
+                            .near_peers = peers,
+                            .near_secret = CFG.secret,
+                            .near_timeout_ms = CFG.cache_near_timeout_ms};
     d->cache = cache_new(&co);
     d->a = arena_new(64 * 1024, 64 << 20);
     d->ctx = (struct shop_ctx){d->db, d->cache, d->a};
@@ -162,8 +178,88 @@ static const char *url_at(int base, const char *path)
 
 static const char *const BASES[] = {"nginx1", "nginx2", "haproxy"};
 
+/*
+ * Every web thread keeps near copies (cache/near.h), so one request per node proves little:
+ * SWEEP requests per page and base at once reach most of the stack's 32 threads.
+ */
+#define SWEEP 16
+enum { PG_PAGE, PG_API, PG_LIST, PG_N };
+
+static void sweep_fill(struct hreq *q, int b, int pg)
+{
+    memset(q, 0, sizeof *q);
+    q->method = "GET";
+    char path[200];
+    if (pg == PG_PAGE)
+        snprintf(path, sizeof path, "/products/%s", P_SLUG);
+    else if (pg == PG_API)
+        snprintf(path, sizeof path, "/api/v1/products/%s", P_SLUG);
+    else
+        snprintf(path, sizeof path, "/api/v1/products");
+    snprintf(q->url, sizeof q->url, "%s", url_at(b, path));
+}
+
+/* price_in: the product's price shown by a response of page kind pg; -1 if none. */
+static long long price_in(int pg, const char *body, long long price, long long old)
+{
+    if (!body)
+        return -1;
+    if (pg == PG_PAGE) {
+        char k[32], want[64];
+        krw(price, k, sizeof k);
+        snprintf(want, sizeof want, "\xe2\x82\xa9%s<", k);
+        if (strstr(body, want))
+            return price;
+        krw(old, k, sizeof k);
+        snprintf(want, sizeof want, "\xe2\x82\xa9%s<", k);
+        return strstr(body, want) ? old : -1;
+    }
+    cJSON *j = cJSON_Parse(body);
+    long long got = -1;
+    if (pg == PG_API) {
+        cJSON *p = j ? cJSON_GetObjectItem(j, "price") : NULL;
+        got = cJSON_IsNumber(p) ? (long long)p->valuedouble : -1;
+    } else {
+        cJSON *p, *list = j ? cJSON_GetObjectItem(j, "products") : NULL;
+        cJSON_ArrayForEach(p, list)
+        {
+            cJSON *s = cJSON_GetObjectItem(p, "slug");
+            if (cJSON_IsString(s) && strcmp(s->valuestring, P_SLUG) == 0)
+                got = (long long)cJSON_GetObjectItem(p, "price")->valuedouble;
+        }
+    }
+    cJSON_Delete(j);
+    return got;
+}
+
+/* sweep: SWEEP concurrent requests per page and base; returns how many did not show price. */
+static int sweep(long long price, long long old, bool report)
+{
+    static struct hreq q[3 * PG_N * SWEEP];
+    size_t n = 0;
+    for (int b = 0; b < 3; b++)
+        for (int pg = 0; pg < PG_N; pg++)
+            for (int i = 0; i < SWEEP; i++)
+                sweep_fill(&q[n++], b, pg);
+    http_parallel(q, n, 48);
+    int wrong = 0;
+    for (size_t i = 0; i < n; i++) {
+        int pg = (int)(i / SWEEP) % PG_N;
+        long long got = q[i].status == 200 ? price_in(pg, q[i].out, price, old) : -1;
+        if (got != price) {
+            wrong++;
+            if (report)
+                print_error("%s: status %ld, price %lld, expected %lld\n", q[i].url, q[i].status,
+                            got, price);
+        }
+        hreq_free(&q[i]);
+    }
+    return wrong;
+}
+
 static void expect_price_everywhere(long long price, long long old)
 {
+    assert_int_equal(sweep(price, old, true), 0);
     struct client *c = client_new();
     char want[64], stale[64], path[200];
     char k[32];
@@ -208,6 +304,7 @@ static void expect_price_everywhere(long long price, long long old)
 
 static void warm_everywhere(void)
 {
+    sweep(0, 0, false); /* every thread's near copies, too */
     struct client *c = client_new();
     char path[200];
     for (int round = 0; round < 2; round++) {
@@ -270,6 +367,75 @@ static void test_price_change_through_the_domain_shows_at_once_everywhere(void *
     }
     set_price(P_PRICE);
     expect_price_everywhere(P_PRICE, old);
+}
+
+/*
+ * The near cache's negative control: a write that invalidates memcached but does not publish
+ * to the nodes leaves old prices in the threads' near copies (so the sweep above can see
+ * them, and the near cache is really in use); publishing is what makes the change show
+ * everywhere at once.
+ */
+static void test_a_write_that_does_not_publish_leaves_near_copies_behind(void **state)
+{
+    (void)state;
+    assert_true(CFG.cache_near_peers && CFG.cache_near_peers[0]);
+    warm_everywhere();
+    long long price = P_PRICE + 3000;
+    struct dom d;
+    dom_open_peers(&d, 0, "");
+    assert_int_equal(catalog_set_price(&d.ctx, P_ID, price, STR("test_cache, unpublished")), 0);
+    dom_close(&d);
+    int stale = sweep(price, P_PRICE, false);
+    print_message("without publishing: %d of %d responses still show the old price\n", stale,
+                  3 * PG_N * SWEEP);
+    assert_true(stale > 0);
+    dom_open(&d, 0);
+    assert_int_equal(l2_publish(d.cache), 0);
+    dom_close(&d);
+    expect_price_everywhere(price, P_PRICE);
+    set_price(P_PRICE);
+    expect_price_everywhere(P_PRICE, price);
+}
+
+/* POST /__internal/near-epoch: never through HAProxy, and only when signed. */
+static void test_near_invalidations_are_internal_and_signed(void **state)
+{
+    (void)state;
+    struct client *c = client_new();
+    struct arena *a = arena_new(4096, 1 << 20);
+    char hdr[300];
+    struct str sig = near_sign(a, str_from_cstr(CFG.secret), time(NULL));
+    snprintf(hdr, sizeof hdr, NEAR_SIG_HDR ": %.*s", STR_FMT(sig));
+    const char *signed_hdrs[] = {hdr, NULL};
+    const char *forged[] = {NEAR_SIG_HDR ": t=1790000000,v1=00", NULL};
+    struct resp r;
+    const char *const paths[] = {NEAR_PATH, "/__internal/%6Eear-epoch", "/__INTERNAL/near-epoch"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(
+            client_request(c, "POST", stack_url(&S, paths[i]), "text/plain", "", signed_hdrs, &r),
+            0);
+        assert_int_equal(r.status, 404);
+        resp_free(&r);
+    }
+    for (int node = 0; node < 2; node++) {
+        assert_int_equal(
+            client_request(c, "POST", node_url(&S, node, NEAR_PATH), "text/plain", "", NULL, &r),
+            0);
+        assert_int_equal(r.status, 403);
+        resp_free(&r);
+        assert_int_equal(
+            client_request(c, "POST", node_url(&S, node, NEAR_PATH), "text/plain", "", forged, &r),
+            0);
+        assert_int_equal(r.status, 403);
+        resp_free(&r);
+        assert_int_equal(client_request(c, "POST", node_url(&S, node, NEAR_PATH), "text/plain", "",
+                                        signed_hdrs, &r),
+                         0);
+        assert_int_equal(r.status, 204);
+        resp_free(&r);
+    }
+    arena_destroy(a);
+    client_free(c);
 }
 
 static void csrf_of(const struct resp *r, char *out, size_t len)
@@ -938,6 +1104,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metrics_are_internal),
         cmocka_unit_test(test_price_change_through_the_domain_shows_at_once_everywhere),
+        cmocka_unit_test(test_a_write_that_does_not_publish_leaves_near_copies_behind),
+        cmocka_unit_test(test_near_invalidations_are_internal_and_signed),
         cmocka_unit_test(test_price_change_through_the_admin_page_shows_at_once),
         cmocka_unit_test(test_race_loop_leaves_no_stale_entry),
         cmocka_unit_test(test_catalog_race_loop_leaves_no_stale_product),

@@ -19,7 +19,7 @@ declare -A PAGE_LABEL=([static]="static file (CSS)" [hello]="libfcgi hello (2 KB
     [product]="product page" [home]="home page" [api]="product API (JSON)"
     [hello-off]="libfcgi hello (2 KB), cache-off phase" [product-off]="product page, cache off"
     [home-off]="home page, cache off" [api-off]="product API (JSON), cache off")
-declare -A PHASE_HITS=() PHASE_MISSES=() PHASE_LOADS=()
+declare -A PHASE_HITS=() PHASE_MISSES=() PHASE_LOADS=() PHASE_NEAR=()
 declare -A PAGE_PATH=()
 declare -A PAGE_BYTES=()
 GROUPS_SHOWN=(haproxy nginx stampede-web hello mariadb memcached wrk kernel other)
@@ -106,17 +106,17 @@ pages_check_urls() {
     done
 }
 
-# pages_cache_totals: "hits misses loads" of the catalog's cache regions, summed over both web
+# pages_cache_totals: "hits misses loads near-hits" of the catalog's cache regions, summed over both web
 # nodes' /metrics (scraped on the nginx ports: /metrics is not served through HAProxy).
 pages_cache_totals() {
     local port out
     for port in $((BSTACK_BASE + 1)) $((BSTACK_BASE + 2)); do
         out=$(curl -s -m 5 "http://127.0.0.1:$port/metrics") || b_die "cannot scrape /metrics on :$port"
         printf '%s\n' "$out"
-    done | awk '$1 ~ /^stampede_cache_(hits|misses|loads)_total\{/ {
+    done | awk '$1 ~ /^stampede_cache_(hits|misses|loads|near_hits)_total\{/ {
             split($1, a, "{"); t[a[1]] += $2 }
-        END { printf "%d %d %d\n", t["stampede_cache_hits_total"], t["stampede_cache_misses_total"],
-              t["stampede_cache_loads_total"] }'
+        END { printf "%d %d %d %d\n", t["stampede_cache_hits_total"], t["stampede_cache_misses_total"],
+              t["stampede_cache_loads_total"], t["stampede_cache_near_hits_total"] }'
 }
 
 # pages_restart_cache_off: the same stack, restarted with the web nodes' cache disabled.
@@ -186,13 +186,14 @@ pages_phase() {
         done
     done
     after=$(pages_cache_totals)
-    local h0 m0 l0 h1 m1 l1
-    read -r h0 m0 l0 <<<"$before"
-    read -r h1 m1 l1 <<<"$after"
+    local h0 m0 l0 n0 h1 m1 l1 n1
+    read -r h0 m0 l0 n0 <<<"$before"
+    read -r h1 m1 l1 n1 <<<"$after"
+    PHASE_NEAR[$phase]=$((n1 - n0))
     PHASE_HITS[$phase]=$((h1 - h0))
     PHASE_MISSES[$phase]=$((m1 - m0))
     PHASE_LOADS[$phase]=$((l1 - l0))
-    b_note "cache $phase: lookups $((h1 - h0 + m1 - m0)), hits $((h1 - h0)), misses $((m1 - m0)), database loads $((l1 - l0))"
+    b_note "cache $phase: lookups $((h1 - h0 + m1 - m0)), hits $((h1 - h0)) (near $((n1 - n0))), misses $((m1 - m0)), database loads $((l1 - l0))"
 }
 
 bench_main() {
@@ -321,7 +322,7 @@ pages_report() {
         "$started" "$(b_git)" "$cmd" "$(b_secs $((SECONDS - PAGES_T0)))"
     printf -- '- **Machine:** %s. The load generator (wrk) shares these cores with the servers.\n' "$(b_machine)"
     printf -- '- **Versions:** %s.\n' "$(b_versions)"
-    printf -- '- **Stack** (private, `STAMPEDE_BENCH=1`, all on 127.0.0.1): HAProxy (1 thread) → %d web nodes, each nginx (1 worker) → stampede-web %s processes × %s threads over a unix socket (no `fastcgi_keep_conn`); per node a stampede-hello pool of the same %s × %s behind the same nginx at `/__bench/hello`; MariaDB primary + replica (the app reads the primary; buffer pool %s); %d memcached. Pages read products through the memcached entity cache (see docs/ARCHITECTURE.md, Cache); the rows marked *cache off* come from the same stack restarted with `STAMPEDE_CFG_CACHE_ENABLED=off`, where every page reads MariaDB on every request, with their own hello baseline measured in that phase.\n' \
+    printf -- '- **Stack** (private, `STAMPEDE_BENCH=1`, all on 127.0.0.1): HAProxy (1 thread) → %d web nodes, each nginx (1 worker) → stampede-web %s processes × %s threads over a unix socket (no `fastcgi_keep_conn`); per node a stampede-hello pool of the same %s × %s behind the same nginx at `/__bench/hello`; MariaDB primary + replica (the app reads the primary; buffer pool %s); %d memcached. Pages read products through the entity cache (see docs/ARCHITECTURE.md, Cache): each web thread\x27s near copy, kept exact by invalidations every catalog write sends to every node, in front of memcached; the rows marked *cache off* come from the same stack restarted with `STAMPEDE_CFG_CACHE_ENABLED=off`, where every page reads MariaDB on every request, with their own hello baseline measured in that phase.\n' \
         "$nodes" "$procs" "$threads" "$procs" "$threads" "${STAMPEDE_DB_BUFFER_POOL:-128M}" 2
     printf -- '- **Method:** `wrk -t%s -c%s -d%ss --latency URL` through HAProxy. Each URL is warmed up for %ss, then %s rounds with the URLs interleaved (%s); a cell is the median req/s (min–max) ×runs and the median of wrk'"'"'s p99. A run counts only if processes outside the bench stack and wrk used ≤ %s %% of one core during it (utime+stime from `/proc/<pid>/stat`); before each run the bench waits up to %s s for that, and repeats a noisy run up to %s times.\n\n' \
         "$BENCH_THREADS" "$BENCH_CONNS" "$BENCH_SECONDS" "$BENCH_WARMUP" "$BENCH_REPEAT" \
@@ -345,11 +346,12 @@ pages_report() {
         "$(awk -v a="${med[home]}" -v b="$hello" 'BEGIN { print (a / b >= 0.60 ? "met" : "not met") }')" \
         "$(awk -v a="${med[home]}" -v b="$hello" 'BEGIN { printf "%.2f", a / b }')"
     printf '\nCache counters over each phase (catalog regions, both nodes, from `/metrics`):'
-    local h m l
+    local h m l n
     for phase in on off; do
         h=${PHASE_HITS[$phase]:-0} m=${PHASE_MISSES[$phase]:-0} l=${PHASE_LOADS[$phase]:-0}
-        printf ' cache %s: %s lookups, %s hits, %s misses (hit ratio %s), %s database loads.' "$phase" \
-            "$((h + m))" "$h" "$m" \
+        n=${PHASE_NEAR[$phase]:-0}
+        printf ' cache %s: %s lookups, %s hits (%s of them from the threads\x27 near copies, without a memcached round trip), %s misses (hit ratio %s), %s database loads.' "$phase" \
+            "$((h + m))" "$h" "$n" "$m" \
             "$(awk -v h="$h" -v m="$m" 'BEGIN { if (h + m) printf "%.4f", h / (h + m); else print "n/a" }')" "$l"
     done
     printf '\n'

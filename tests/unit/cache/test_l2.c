@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cache/l2.h"
+#include "cache/near.h"
 #include "core/err.h"
 #include "core/pack.h"
 #include "core/sec.h"
@@ -806,6 +807,122 @@ static void test_no_server_at_all_and_disabled_cache_load_directly(void **state)
     arena_destroy(a);
 }
 
+/* ---------------------------------------------------------------- near cache */
+
+static struct l2_region r_near = {.name = "testnear",
+                                  .version = 1,
+                                  .ttl_ms = 600000,
+                                  .grace_ms = 0,
+                                  .negative_ttl_ms = 60000,
+                                  .decode = decode,
+                                  .near_ttl_ms = 60000};
+
+static struct cache *near_handle(void)
+{
+    near_node_init(); /* this test process plays a web node */
+    struct cache_opts o = {.servers = servers,
+                           .enabled = true,
+                           .connect_timeout_ms = 200,
+                           .poll_timeout_ms = 500,
+                           .retry_timeout_s = 1,
+                           .lease_wait_ms = 500,
+                           .near = true};
+    struct cache *c = cache_new(&o);
+    assert_non_null(cache_near(c));
+    return c;
+}
+
+static uint64_t gets_of(struct cache *c)
+{
+    struct cache_stats st;
+    cache_stats_get(c, &st);
+    return st.gets;
+}
+
+static void test_near_copies_answer_without_a_round_trip_until_the_epoch_moves(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_near);
+    struct cache *n = near_handle();
+    const char *id = uid("near");
+    struct src s = {.value = "v1"};
+    enum l2_source src;
+    const char *v;
+    assert_int_equal(fetch1(n, &r_near, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    uint64_t gets = gets_of(n);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fetch1(n, &r_near, id, &s, &src, &v), 0);
+        assert_int_equal(src, L2_SRC_NEAR);
+        assert_string_equal(v, "v1");
+    }
+    assert_int_equal(gets_of(n), gets); /* no memcached traffic at all */
+    /* a write elsewhere: commit, delete in memcached, then the node's epoch moves */
+    snprintf(s.value, sizeof s.value, "v2");
+    assert_int_equal(l2_invalidate(C2, &r_near, STR_NULL, str_from_cstr(id)), 0);
+    near_bump();
+    assert_int_equal(fetch1(n, &r_near, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_LOADED);
+    assert_string_equal(v, "v2");
+    assert_int_equal(fetch1(n, &r_near, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_NEAR);
+    assert_string_equal(v, "v2");
+    /* regions without near_ttl_ms and handles without `near` never keep copies */
+    assert_int_equal(fetch1(n, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(fetch1(n, &r_long, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    assert_int_equal(fetch1(C1, &r_near, id, &s, &src, &v), 0);
+    assert_int_equal(src, L2_SRC_HIT);
+    /* unknown ids are kept near as such */
+    struct src gone = {.missing = true};
+    const char *id2 = uid("near-gone");
+    assert_int_equal(fetch1(n, &r_near, id2, &gone, &src, &v), ERR_NOTFOUND);
+    assert_int_equal(fetch1(n, &r_near, id2, &gone, &src, &v), ERR_NOTFOUND);
+    assert_int_equal(src, L2_SRC_NEAR);
+    assert_int_equal(atomic_load(&gone.loads), 1);
+    cache_free(n);
+}
+
+/* the write (delete + epoch bump) lands while this reader's loader runs */
+static void write_and_publish(struct src *s)
+{
+    snprintf(s->value, sizeof s->value, "after");
+    assert_int_equal(l2_invalidate(C2, s->region, STR_NULL, str_from_cstr(s->id)), 0);
+    near_bump();
+}
+
+static void test_a_near_copy_read_before_a_write_is_never_served_after_it(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    l2_region_init(&r_near);
+    struct cache *n = near_handle();
+    const char *id = uid("near-race");
+    struct src s = {.value = "before", .during = write_and_publish, .region = &r_near, .id = id};
+    enum l2_source src;
+    const char *v;
+    /* the loader read "before", then the write committed and published: this request may
+     * show what it read, but neither memcached nor the near table may keep it */
+    assert_int_equal(fetch1(n, &r_near, id, &s, &src, &v), 0);
+    assert_string_equal(v, "before");
+    s.during = NULL;
+    assert_int_equal(fetch1(n, &r_near, id, &s, &src, &v), 0);
+    assert_int_not_equal(src, L2_SRC_NEAR);
+    assert_string_equal(v, "after");
+    cache_free(n);
+}
+
+static void test_publish_counts_nodes_that_do_not_confirm(void **state)
+{
+    (void)state;
+    /* nothing listens on the port of a socket we bound and closed */
+    char peers[128];
+    snprintf(peers, sizeof peers, "http://127.0.0.1:%d", free_port());
+    assert_int_equal(near_publish(peers, STR("a-secret-that-is-long-enough-0123456789"), 300), 1);
+    assert_int_equal(near_publish("", STR("x"), 300), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -827,6 +944,9 @@ int main(void)
         cmocka_unit_test(test_one_server_down_affects_only_its_groups),
         cmocka_unit_test(test_memcached_down_falls_back_and_recovers),
         cmocka_unit_test(test_no_server_at_all_and_disabled_cache_load_directly),
+        cmocka_unit_test(test_near_copies_answer_without_a_round_trip_until_the_epoch_moves),
+        cmocka_unit_test(test_a_near_copy_read_before_a_write_is_never_served_after_it),
+        cmocka_unit_test(test_publish_counts_nodes_that_do_not_confirm),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
