@@ -451,10 +451,17 @@ static struct str gen_key(const struct l2_region *r, char *buf, size_t cap)
     return (struct str){buf, n > 0 ? (size_t)n : 0};
 }
 
-/* new_gen: a generation nobody used before: the clock in microseconds. */
+/*
+ * new_gen: a generation nobody used before: the clock in microseconds. Generations grow by one
+ * per bump, and every bump is a round trip (tens of microseconds at least), so a generation
+ * created after another was lost is past every value the lost one reached. (Milliseconds
+ * times 1000 were not: a generation created, bumped, lost and created again within one
+ * millisecond came back to its first value; test_region_bump_invalidates_everything_in_it
+ * caught it.)
+ */
 static struct str new_gen(char *buf, size_t cap)
 {
-    int n = snprintf(buf, cap, "%llu", (unsigned long long)clock_real_ms() * 1000);
+    int n = snprintf(buf, cap, "%llu", (unsigned long long)clock_real_us());
     return (struct str){buf, (size_t)n};
 }
 

@@ -13,6 +13,7 @@
 int64_t clock_mono_ns(void);
 int64_t clock_real_ms(void);
 int64_t clock_real_s(void);
+int64_t clock_real_us(void);
 
 /* clock_iso8601: writes "2026-11-24T17:14:00.123Z" for ms since the epoch; returns length. */
 size_t clock_iso8601(int64_t real_ms, char *out, size_t outlen);
