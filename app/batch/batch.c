@@ -342,8 +342,8 @@ static void finish(struct batch_run *r, const char *status, const struct counts 
                   (long long)r->execution_id);
 }
 
-int batch_run_job(struct shop_ctx *c, const struct batch_job *job, const struct batch_opts *o,
-                  struct buf *log, struct batch_result *out)
+static int run_job_once(struct shop_ctx *c, const struct batch_job *job, const struct batch_opts *o,
+                        struct buf *log, struct batch_result *out)
 {
     memset(out, 0, sizeof *out);
     struct batch_run r = {c, job, o, 0, STR_NULL, log};
@@ -461,5 +461,28 @@ int batch_run_job(struct shop_ctx *c, const struct batch_job *job, const struct 
 release:;
     struct db_val rel[] = {DB_CS(job->name), DB_S(r.holder)};
     db_exec(c->db, &q_lease_release, rel, 2, c->arena, NULL);
+    return rc;
+}
+
+/*
+ * The bookkeeping before a run starts (lease, recovery, the execution row) runs beside the
+ * scheduler's and other hosts' runs and can meet a deadlock or a lock wait timeout. Nothing has
+ * started then (no status, the lease released), so it is tried again after a short random
+ * pause, a bounded number of times, instead of reporting "could not run".
+ */
+#define START_ATTEMPTS 4
+
+int batch_run_job(struct shop_ctx *c, const struct batch_job *job, const struct batch_opts *o,
+                  struct buf *log, struct batch_result *out)
+{
+    int rc = 0;
+    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+        rc = run_job_once(c, job, o, log, out);
+        if (rc == 0 || out->status || !err_is_retryable(rc) || attempt == START_ATTEMPTS)
+            break;
+        log_warn("%s: %s while starting; trying again (%d of %d)", job->name, err_str(rc),
+                 attempt + 1, START_ATTEMPTS);
+        clock_sleep_ms(20 + (int64_t)sec_random_below(100) * attempt);
+    }
     return rc;
 }

@@ -104,7 +104,8 @@ int batch_read_ids(struct batch_run *r, const struct db_stmt *st, const struct d
 int64_t batch_param_i64(const struct batch_run *r, const char *name, int64_t def);
 
 /* batch_run_job: runs job once (see above). Returns 0 when the run COMPLETED or was a NOOP,
- * ERR_INTERNAL when it FAILED (details in out), or a database error before it could start. */
+ * ERR_INTERNAL when it FAILED (details in out), or a database error before it could start
+ * (a deadlock or lock wait timeout there is retried a few times first). */
 int batch_run_job(struct shop_ctx *ctx, const struct batch_job *job, const struct batch_opts *o,
                   struct buf *log, struct batch_result *out);
 

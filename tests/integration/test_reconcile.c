@@ -20,7 +20,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +309,60 @@ static pid_t spawn(const char *chunk, const char *lease)
     return pid;
 }
 
+/* A second connection holds the lease row of audit-stock locked for a while, then lets go. */
+struct lease_lock {
+    pthread_t t;
+    MYSQL *db;
+    atomic_int held;
+};
+
+static void *hold_lease_row(void *arg)
+{
+    struct lease_lock *l = arg;
+    if (db_execf(l->db, "START TRANSACTION") ||
+        db_execf(l->db, "INSERT INTO batch_lease (job_name, holder, expires_at) VALUES "
+                        "('audit-stock', 'test-lock', NOW(6) - INTERVAL 1 SECOND) ON DUPLICATE "
+                        "KEY UPDATE expires_at = NOW(6) - INTERVAL 1 SECOND")) {
+        atomic_store(&l->held, -1);
+        return NULL;
+    }
+    atomic_store(&l->held, 1);
+    sleep(3); /* longer than the batch's lock wait (db.lock_wait, 2 s) */
+    db_execf(l->db, "ROLLBACK");
+    return NULL;
+}
+
+/*
+ * The start of a run (lease, recovery, execution row) can meet a lock wait timeout or a
+ * deadlock beside other hosts' runs: it is tried again instead of failing with "could not
+ * run" (CI once saw audit-payments fail so).
+ */
+static void test_a_run_that_meets_a_lock_at_its_start_tries_again(void **state)
+{
+    (void)state;
+    struct lease_lock l = {.db = stack_db(&S, 0)};
+    atomic_init(&l.held, 0);
+    pthread_create(&l.t, NULL, hold_lease_row, &l);
+    while (atomic_load(&l.held) == 0)
+        usleep(10 * 1000);
+    assert_int_equal(atomic_load(&l.held), 1);
+    long long exec = 0;
+    char out[4096];
+    int rc = stack_batch(&S, "audit-stock", NULL, &exec, out, sizeof out);
+    pthread_join(l.t, NULL);
+    mysql_close(l.db);
+    if (rc != 0)
+        fail_msg("audit-stock behind a locked lease row: exit %d\n%s", rc, out);
+    assert_true(exec > 0);
+    assert_string_equal(
+        db_textf(DB, "SELECT status FROM batch_job_execution WHERE id = %lld", exec), "COMPLETED");
+    /* and it did meet the lock: the retry is in the batch log */
+    assert_int_equal(
+        stack_run(&S, "grep -q 'audit-stock: .* while starting; trying again' '%s/log/batch.log'",
+                  S.data),
+        0);
+}
+
 static void test_two_concurrent_runs_one_acts(void **state)
 {
     (void)state;
@@ -418,6 +474,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup(f, before_each)
     const struct CMUnitTest tests[] = {
         T(test_every_abnormal_payment_is_settled_once),
+        T(test_a_run_that_meets_a_lock_at_its_start_tries_again),
         T(test_two_concurrent_runs_one_acts),
         T(test_killed_mid_run_and_restarted_refunds_each_once),
     };
