@@ -1,0 +1,154 @@
+# shellcheck shell=bash
+# tools/stampede/components.sh — the components of a stack (primary, replica, memcachedN, psp,
+# webN, helloN, nginxN, haproxy, batch) and, per name, its pid file, executable, port, port
+# setting, address and log; whether it runs (comp_pid: through its pid file, never by name);
+# who listens on a port; and the pre-flight port check of `up`.
+
+# ---------------------------------------------------------------------------------------------
+# Components: name -> pid file, executable, address
+# ---------------------------------------------------------------------------------------------
+components() {
+    local i
+    printf '%s\n' primary replica
+    for ((i = 1; i <= N_MC; i++)); do printf 'memcached%d\n' "$i"; done
+    printf 'psp\n'
+    for ((i = 1; i <= N_WEB; i++)); do printf 'web%d\n' "$i"; done
+    # bench baseline pools: in bench mode, or when one still runs (so `down` stops it anyway)
+    for ((i = 1; i <= N_WEB; i++)); do
+        [[ $BENCH == 1 || -e $RUN/hello$i.pid ]] && printf 'hello%d\n' "$i"
+    done
+    for ((i = 1; i <= N_WEB; i++)); do printf 'nginx%d\n' "$i"; done
+    printf 'haproxy\n'
+    printf 'batch\n'
+}
+comp_pidfile() {
+    case $1 in
+    primary | replica) printf '%s/mariadb-%s.pid' "$RUN" "$1" ;;
+    web*) printf '%s/%s-app.pid' "$RUN" "$1" ;;
+    *) printf '%s/%s.pid' "$RUN" "$1" ;;
+    esac
+}
+comp_exe() {
+    case $1 in
+    primary | replica) echo mariadbd ;;
+    memcached*) echo memcached ;;
+    web*) echo stampede-web ;;
+    hello*) echo stampede-hello ;;
+    batch) echo stampede-batch ;;
+    psp) echo stampede-psp ;;
+    nginx*) echo nginx ;;
+    haproxy) echo haproxy ;;
+    esac
+}
+comp_port() { # the TCP port a component listens on (none for web nodes)
+    case $1 in
+    primary) echo "${DB_PORTS[0]}" ;;
+    replica) echo "${DB_PORTS[1]}" ;;
+    memcached*) echo "${MC_PORTS[${1#memcached} - 1]}" ;;
+    nginx*) echo "${NGINX_PORTS[${1#nginx} - 1]}" ;;
+    haproxy) echo "$HTTP_PORT" ;;
+    psp) echo "$PSP_PORT" ;;
+    esac
+}
+comp_setting() {
+    case $1 in
+    primary | replica) echo "STAMPEDE_DB_PORTS" ;;
+    memcached*) echo "STAMPEDE_MC_PORTS" ;;
+    nginx*) echo "STAMPEDE_NGINX_PORTS" ;;
+    haproxy) echo "STAMPEDE_HTTP_PORT" ;;
+    psp) echo "STAMPEDE_PSP_PORT" ;;
+    esac
+}
+comp_address() {
+    case $1 in
+    web* | hello*) printf 'unix:%s/%s.sock' "$RUN" "$1" ;;
+    batch) printf 'scheduler (no port)' ;;
+    *) printf '127.0.0.1:%s' "$(comp_port "$1")" ;;
+    esac
+}
+comp_log() {
+    case $1 in
+    primary | replica) printf '%s/mariadb-%s.log' "$LOG" "$1" ;;
+    web*) printf '%s/%s-app.log' "$LOG" "$1" ;;
+    nginx*) printf '%s/%s-error.log' "$LOG" "$1" ;;
+    *) printf '%s/%s.log' "$LOG" "$1" ;;
+    esac
+}
+
+# pid_alive PID EXE: PID runs (not a zombie) and is an EXE (guards against reused pids).
+pid_alive() {
+    local pid=$1 exe=$2 path stat
+    [[ $pid =~ ^[0-9]+$ ]] && ((pid > 1)) || return 1
+    # not $(<file): a missing file there ends the whole script (stale pid file after a crash)
+    [[ -e /proc/$pid/stat ]] || return 1
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]] || return 1
+    path=$(readlink "/proc/$pid/exe" 2>/dev/null) || path=$(cat "/proc/$pid/comm" 2>/dev/null) ||
+        return 1
+    path=${path% (deleted)}
+    [[ ${path##*/} == "$exe" ]]
+}
+# comp_pid NAME: prints the pid if the component runs (per its pid file), else returns 1.
+comp_pid() {
+    local f pid
+    f=$(comp_pidfile "$1")
+    [[ -r $f ]] || return 1
+    pid=$(head -n 1 "$f" 2>/dev/null | tr -dc 0-9)
+    [[ -n $pid ]] || return 1
+    pid_alive "$pid" "$(comp_exe "$1")" || return 1
+    printf '%s\n' "$pid"
+}
+
+# port_listening PORT: something listens on TCP PORT (any address) in this network namespace.
+port_listening() {
+    local hex
+    printf -v hex '%04X' "$1"
+    awk -v h=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+port_owner() { # "mariadbd pid 123" or "unknown process"
+    local out
+    out=$(ss -Hltnp "( sport = :$1 )" 2>/dev/null | grep -o 'users:(([^)]*' | head -n 1) || true
+    if [[ $out =~ \"([^\"]+)\",pid=([0-9]+) ]]; then
+        printf '%s (pid %s)' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    else
+        printf 'another process'
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Pre-flight: ports
+# ---------------------------------------------------------------------------------------------
+preflight_ports() {
+    step "checking ports"
+    local c port running=() conflicts=() old
+    while read -r c; do
+        if comp_pid "$c" >/dev/null; then
+            running+=("$c")
+            continue
+        fi
+        port=$(comp_port "$c")
+        [[ -n $port ]] || continue
+        if port_listening "$port"; then
+            local setting
+            setting=$(comp_setting "$c")
+            [[ -n ${STAMPEDE_PORT_BASE:-} ]] && setting=STAMPEDE_PORT_BASE
+            conflicts+=("port $port ($c) is in use by $(port_owner "$port"): change $setting")
+        fi
+    done < <(components)
+    if ((${#running[@]})) && [[ -r $ETC/stack.env ]]; then
+        old=$(<"$ETC/stack.env")
+        if [[ $old != "$(stack_env_text)" ]]; then
+            die "the stack in $DATA runs (${running[*]}) with other ports:" \
+                "$(tr '\n' ' ' <<<"$old")" \
+                "run './stampede down' first, or use the same port settings"
+        fi
+    fi
+    if ((${#conflicts[@]})); then
+        die "cannot start: ${#conflicts[@]} port(s) taken by something that is not this stack" \
+            "${conflicts[@]}" \
+            "(another stack? its ./stampede status needs its STAMPEDE_DATA; nothing was started)"
+    fi
+    if ((${#running[@]})); then ok "${#running[@]} component(s) already running"; else ok; fi
+}

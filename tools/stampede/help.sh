@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# tools/stampede/help.sh — `./stampede help`: the commands and the settings (environment).
+
+cmd_help() {
+    cat <<EOF
+usage: ./stampede COMMAND [ARGS]
+
+  up                  install missing packages, build (Release), start everything, wait until
+                      http://127.0.0.1:\$STAMPEDE_HTTP_PORT/ answers; harmless when already up
+  down                stop everything this data folder started (data kept)
+  status              table of components; exit 0 if all are up, 3 otherwise
+  logs [COMPONENT..]  list the logs, or follow some (web1, nginx2, primary, replica,
+                      memcached1, haproxy, build, or groups: web, nginx, mariadb, memcached, all)
+  reset               down, then delete the data folder
+  migrate             apply new sql/migrations/NNN_*.sql to the running primary (+ grants)
+  publish-static [DEST]  copy \$BUILD/static-dist into DEST (default \$DATA/www/static),
+                      keeping older fingerprinted files
+  test [CTEST ARGS]   install test tools, build build/test (clang, sanitizers, fuzzers), ctest
+  batch JOB | history | jobs   run a batch job by hand (expire-holds, reconcile-payments,
+                      audit-stock, audit-payments) and print its summary; \`history\` lists runs
+  bench [NAME]        run a benchmark on its own private stack (tools/bench.sh);
+                      \`bench\` alone lists them (e.g. \`bench pages\`)
+  help                this text
+
+settings (environment):
+  STAMPEDE_DATA=$DATA
+  STAMPEDE_BUILD_DIR=$BUILD
+  STAMPEDE_HTTP_PORT=8080  STAMPEDE_NGINX_PORTS="8081 8082"  STAMPEDE_DB_PORTS="3307 3308"
+  STAMPEDE_MC_PORTS="11211 11212"  STAMPEDE_PSP_PORT=8090 (payment-gateway sandbox)
+  STAMPEDE_PORT_BASE=B     all ports from B: http B, nginx B+1.., mariadb B+10,B+11,
+                           memcached B+20,B+21, psp sandbox B+30; B+31..B+39 reserved
+                           (overrides the above)
+  STAMPEDE_WEB_PROCESSES=2 STAMPEDE_WEB_THREADS=8   per web node
+  STAMPEDE_NO_INSTALL=1    skip the apt step        STAMPEDE_NO_BUILD=1  skip the build
+  STAMPEDE_BENCH=1         bench mode: up also starts stampede-hello pools (/__bench/hello)
+  STAMPEDE_DB_BUFFER_POOL=512M  STAMPEDE_DB_REDO_LOG_SIZE=256M  STAMPEDE_MC_MEMORY=128 (MB)
+  STAMPEDE_RATE_LIMIT=1000 requests per 10 s per client address at HAProxy (0: off)
+  STAMPEDE_RATE_LIMIT_EXEMPT="127.0.0.1 10.0.0.0/8"  addresses never limited (load generators)
+  STAMPEDE_CFG_*           passed to stampede-web (e.g. STAMPEDE_CFG_LOG_LEVEL=debug)
+See docs/OPERATIONS.md.
+EOF
+}

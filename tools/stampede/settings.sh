@@ -1,0 +1,141 @@
+# shellcheck shell=bash disable=SC2034 # the settings are used by the files sourced after this one
+# tools/stampede/settings.sh — sourced by ./stampede after common.sh. Reads every setting from
+# the environment (STAMPEDE_DATA and the paths under it, STAMPEDE_BUILD_DIR, web processes and
+# threads, MariaDB and memcached sizes, the rate limit, the ports or STAMPEDE_PORT_BASE) and
+# changes to the repository directory. This runs when the file is sourced, so a malformed port
+# setting stops ./stampede before any command. Also: validate_settings (the rest of the checks,
+# run by up and migrate) and the ports a stack was started with (etc/stack.env).
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+# ---------------------------------------------------------------------------------------------
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+DATA=$(realpath -m -- "${STAMPEDE_DATA:-$ROOT/var}")
+BUILD=$(realpath -m -- "${STAMPEDE_BUILD_DIR:-$ROOT/build/release}")
+# shellcheck disable=SC2164 # ./stampede runs with set -e and the ERR trap
+cd "$ROOT"
+
+ETC=$DATA/etc
+RUN=$DATA/run
+LOG=$DATA/log
+TMP=$DATA/tmp
+WWW=$DATA/www
+MARKER=$DATA/.stampede-data
+
+WEB_PROCESSES=${STAMPEDE_WEB_PROCESSES:-2}
+WEB_THREADS=${STAMPEDE_WEB_THREADS:-8}
+# Bench mode (tools/bench.sh): each web node also gets a stampede-hello pool, served by nginx at
+# /__bench/hello. Never set for a real stack.
+BENCH=${STAMPEDE_BENCH:-}
+DB_BUFFER_POOL=${STAMPEDE_DB_BUFFER_POOL:-512M}
+DB_REDO_LOG_SIZE=${STAMPEDE_DB_REDO_LOG_SIZE:-256M}
+MC_MEMORY_MB=${STAMPEDE_MC_MEMORY:-128}
+# Per client address at HAProxy: requests per 10 s (0: no limit), and addresses or networks
+# that are never limited (load generators, monitoring), separated by spaces or commas.
+RATE_LIMIT=${STAMPEDE_RATE_LIMIT:-1000}
+RATE_LIMIT_EXEMPT=${STAMPEDE_RATE_LIMIT_EXEMPT:-}
+
+IGNORED_PORT_VARS=()
+parse_ports() { # NAME VALUE ARRAY: the ports of VALUE (spaces or commas) into ARRAY
+    local name=$1 p
+    local -n into=$3
+    local -a list
+    read -ra list <<<"${2//,/ }"
+    into=()
+    for p in "${list[@]}"; do
+        is_uint "$p" && ((10#$p >= 1 && 10#$p <= 65535)) ||
+            die "$name: '$p' is not a TCP port (1-65535)"
+        into+=("$((10#$p))")
+    done
+}
+if [[ -n ${STAMPEDE_PORT_BASE:-} ]]; then
+    b=$STAMPEDE_PORT_BASE
+    is_uint "$b" && ((b >= 1024 && b + 39 <= 65535)) ||
+        die "STAMPEDE_PORT_BASE=$b: must be a number from 1024 to 65496 (it uses base..base+39)"
+    b=$((10#$b))
+    HTTP_PORT=$b
+    NGINX_PORTS=($((b + 1)) $((b + 2)))
+    DB_PORTS=($((b + 10)) $((b + 11)))
+    MC_PORTS=($((b + 20)) $((b + 21)))
+    PSP_PORT=$((b + 30))
+    for v in STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS \
+        STAMPEDE_PSP_PORT; do
+        [[ -n ${!v:-} ]] && IGNORED_PORT_VARS+=("$v")
+    done
+    unset b v
+else
+    HTTP_PORTS=()
+    parse_ports STAMPEDE_HTTP_PORT "${STAMPEDE_HTTP_PORT:-8080}" HTTP_PORTS
+    ((${#HTTP_PORTS[@]} == 1)) || die "STAMPEDE_HTTP_PORT: give exactly one port"
+    HTTP_PORT=${HTTP_PORTS[0]}
+    parse_ports STAMPEDE_NGINX_PORTS "${STAMPEDE_NGINX_PORTS:-8081 8082}" NGINX_PORTS
+    parse_ports STAMPEDE_DB_PORTS "${STAMPEDE_DB_PORTS:-3307 3308}" DB_PORTS
+    parse_ports STAMPEDE_MC_PORTS "${STAMPEDE_MC_PORTS:-11211 11212}" MC_PORTS
+    PSP_PORTS=()
+    parse_ports STAMPEDE_PSP_PORT "${STAMPEDE_PSP_PORT:-8090}" PSP_PORTS
+    ((${#PSP_PORTS[@]} == 1)) || die "STAMPEDE_PSP_PORT: give exactly one port"
+    PSP_PORT=${PSP_PORTS[0]}
+fi
+
+validate_settings() {
+    ((${#NGINX_PORTS[@]} >= 1 && ${#NGINX_PORTS[@]} <= 9)) ||
+        die "STAMPEDE_NGINX_PORTS: give 1 to 9 ports (one web node each), got '${NGINX_PORTS[*]}'"
+    ((${#DB_PORTS[@]} == 2)) ||
+        die "STAMPEDE_DB_PORTS: give exactly two ports (primary replica), got '${DB_PORTS[*]}'"
+    ((${#MC_PORTS[@]} >= 1)) || die "STAMPEDE_MC_PORTS: give at least one port"
+    local all dup
+    all=$(printf '%s\n' "$HTTP_PORT" "${NGINX_PORTS[@]}" "${DB_PORTS[@]}" "${MC_PORTS[@]}" \
+        "$PSP_PORT")
+    dup=$(sort -n <<<"$all" | uniq -d | tr '\n' ' ')
+    [[ -z $dup ]] || die "port(s) ${dup% } used twice in the port settings"
+    is_uint "$WEB_PROCESSES" && ((WEB_PROCESSES >= 1 && WEB_PROCESSES <= 64)) ||
+        die "STAMPEDE_WEB_PROCESSES=$WEB_PROCESSES: must be 1..64"
+    is_uint "$WEB_THREADS" && ((WEB_THREADS >= 1 && WEB_THREADS <= 256)) ||
+        die "STAMPEDE_WEB_THREADS=$WEB_THREADS: must be 1..256"
+    [[ -z $BENCH || $BENCH == [01] ]] || die "STAMPEDE_BENCH=$BENCH: must be 1 or unset"
+    is_uint "$MC_MEMORY_MB" || die "STAMPEDE_MC_MEMORY=$MC_MEMORY_MB: megabytes, a number"
+    is_uint "$RATE_LIMIT" || die "STAMPEDE_RATE_LIMIT=$RATE_LIMIT: requests per 10 s, a number (0: off)"
+    local a
+    for a in ${RATE_LIMIT_EXEMPT//,/ }; do
+        [[ $a =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?$ ]] ||
+            die "STAMPEDE_RATE_LIMIT_EXEMPT: '$a' is not an IPv4 address or network"
+    done
+    [[ $DB_BUFFER_POOL =~ ^[0-9]+[KMG]?$ ]] || die "STAMPEDE_DB_BUFFER_POOL=$DB_BUFFER_POOL: e.g. 512M"
+    [[ $DB_REDO_LOG_SIZE =~ ^[0-9]+[KMG]?$ ]] ||
+        die "STAMPEDE_DB_REDO_LOG_SIZE=$DB_REDO_LOG_SIZE: e.g. 256M"
+    local s
+    for s in "$RUN/mariadb-primary.sock" "$RUN/haproxy.sock" "$RUN/web${#NGINX_PORTS[@]}.sock"; do
+        ((${#s} < 108)) ||
+            die "STAMPEDE_DATA is too deep: unix socket path $s is ${#s} bytes (limit 107)" \
+                "choose a shorter STAMPEDE_DATA"
+    done
+}
+
+IS_ROOT=
+[[ $EUID -eq 0 ]] && IS_ROOT=1
+DB_ADMIN=$(id -un) # the OS account mariadb-install-db gives a unix_socket login (root as root)
+
+N_WEB=${#NGINX_PORTS[@]}
+N_MC=${#MC_PORTS[@]}
+
+# The ports a running stack was started with (so status works without the same env).
+load_stack_env() {
+    local f=$ETC/stack.env k v
+    [[ -r $f ]] || return 0
+    while IFS='=' read -r k v; do
+        case $k in
+        HTTP_PORT) HTTP_PORT=$v ;;
+        NGINX_PORTS) read -ra NGINX_PORTS <<<"$v" ;;
+        DB_PORTS) read -ra DB_PORTS <<<"$v" ;;
+        MC_PORTS) read -ra MC_PORTS <<<"$v" ;;
+        PSP_PORT) PSP_PORT=$v ;;
+        esac
+    done <"$f"
+    N_WEB=${#NGINX_PORTS[@]}
+    N_MC=${#MC_PORTS[@]}
+}
+stack_env_text() {
+    printf 'HTTP_PORT=%s\nNGINX_PORTS=%s\nDB_PORTS=%s\nMC_PORTS=%s\nPSP_PORT=%s\n' \
+        "$HTTP_PORT" "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT"
+}

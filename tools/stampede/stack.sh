@@ -1,0 +1,238 @@
+# shellcheck shell=bash
+# tools/stampede/stack.sh — the commands on a whole stack: up (every step in order, then waits
+# until HAProxy serves), down (stops in reverse order), reset, status, logs, and batch (one
+# batch job by hand against the running database).
+
+# ---------------------------------------------------------------------------------------------
+# Waiting for the stack, stopping all of it
+# ---------------------------------------------------------------------------------------------
+wait_stack_ready() {
+    step "waiting until haproxy sees every web node UP"
+    if ! wait_for 30 haproxy_all_up; then
+        close_step
+        haproxy_stat | cut -d, -f1,2,18,37 | grep '^be_web' >&2 || true
+        die "not every web node is UP in haproxy after 30 s (check_status is the last column)"
+    fi
+    ok
+    step "checking http://127.0.0.1:$HTTP_PORT/readyz and /"
+    local code path
+    for path in /readyz /; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$HTTP_PORT$path") || true
+        [[ $code == 200 ]] || die "GET $path through haproxy answered $code, not 200"
+    done
+    ok
+}
+
+do_down() {
+    local c webs=() nginxs=() mcs=() hellos=()
+    STOP_FAILED=()
+    while read -r c; do
+        case $c in
+        web*) webs+=("$c") ;;
+        hello*) hellos+=("$c") ;;
+        nginx*) nginxs+=("$c") ;;
+        memcached*) mcs+=("$c") ;;
+        esac
+    done < <(components)
+    stop_group TERM 30 batch # finishes its current chunk, then exits
+    stop_group TERM 30 haproxy
+    stop_group QUIT 30 "${nginxs[@]}"
+    stop_group TERM 30 "${webs[@]}" # each drains for web.drain, then finishes in-flight requests
+    stop_group TERM 30 psp           # after the shop: confirms in flight get their answers
+    # stampede-hello has no graceful stop (libfcgi's TERM handler ends one thread's accept only)
+    ((${#hellos[@]} == 0)) || stop_group KILL 10 "${hellos[@]}"
+    stop_group TERM 30 "${mcs[@]}"
+    if comp_pid replica >/dev/null; then db replica -e 'STOP SLAVE' >/dev/null 2>&1 || true; fi
+    stop_group TERM 120 replica
+    stop_group TERM 120 primary
+    if ((${#STOP_FAILED[@]})); then
+        die "some processes did not stop: ${STOP_FAILED[*]}" \
+            "look at ./stampede logs <component>; stop them by pid (kill <pid>), not by name"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands: up, down, reset, status, logs, batch
+# ---------------------------------------------------------------------------------------------
+cmd_up() {
+    local t0
+    t0=$(now_us)
+    validate_settings
+    printf '==> Stampede stack: data %s, build %s\n' "$DATA" "$BUILD"
+    printf '    ports: http %s, nginx %s, mariadb %s, memcached %s, psp sandbox %s\n' "$HTTP_PORT" \
+        "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT"
+    ((${#IGNORED_PORT_VARS[@]} == 0)) ||
+        warn "STAMPEDE_PORT_BASE is set, so ${IGNORED_PORT_VARS[*]} is ignored"
+    ensure_packages "${RUNTIME_PACKAGES[@]}" "${BUILD_PACKAGES[@]}"
+    take_lock
+    preflight_ports
+    prepare_data
+    do_build
+    [[ -x $BUILD/stampede-web ]] ||
+        die "$BUILD/stampede-web does not exist; the build did not produce it" \
+            "(is app/bin/stampede-web.c written? with STAMPEDE_NO_BUILD=1, build it first)"
+    publish_static
+    stack_env_text >"$ETC/stack.env"
+
+    write_db_cnf primary
+    write_db_cnf replica
+    init_db
+    start_db primary
+    start_db replica
+    bootstrap_db
+    setup_replication
+    migrate
+    seed
+    wait_replica
+
+    local i
+    for ((i = 1; i <= N_MC; i++)); do start_memcached "memcached$i"; done
+    write_web_conf
+    write_psp_conf
+    start_psp
+    ensure_admin
+    for ((i = 1; i <= N_WEB; i++)); do start_web "web$i"; done
+    if [[ $BENCH == 1 ]]; then
+        for ((i = 1; i <= N_WEB; i++)); do start_hello "hello$i"; done
+    fi
+    for ((i = 1; i <= N_WEB; i++)); do start_nginx "nginx$i"; done
+    start_haproxy
+    start_batch
+    wait_stack_ready
+    printf 'Stampede is up: http://127.0.0.1:%s/   (%s; ./stampede status, ./stampede down)\n' \
+        "$HTTP_PORT" "$(fmt_secs $(($(now_us) - t0)))"
+    printf '    admin: http://127.0.0.1:%s/admin/stock as %s (password: STAMPEDE_ADMIN_PASSWORD in %s)\n' \
+        "$HTTP_PORT" "$ADMIN_EMAIL" "$ETC/secrets.env"
+}
+
+cmd_down() {
+    if [[ ! -d $DATA ]]; then
+        say "==> nothing to stop: $DATA does not exist"
+        return 0
+    fi
+    local t0
+    t0=$(now_us)
+    take_lock
+    do_down
+    printf '==> stopped (%s); data kept in %s\n' "$(fmt_secs $(($(now_us) - t0)))" "$DATA"
+}
+
+cmd_reset() {
+    case $DATA in
+    / | "$HOME" | "$ROOT" | "$ROOT"/app* | "$ROOT"/sql* | /usr* | /etc* | /var | /tmp)
+        die "refusing to delete $DATA" ;;
+    esac
+    if [[ "$ROOT/" == "$DATA/"* ]]; then die "refusing to delete $DATA: it contains the repository"; fi
+    if [[ ! -e $DATA ]]; then
+        say "==> nothing to reset: $DATA does not exist"
+        return 0
+    fi
+    if [[ ! -e $MARKER ]] && [[ -n $(ls -A "$DATA" | grep -v '^\.lock$') ]]; then
+        die "refusing to delete $DATA: it is not a Stampede data folder (no .stampede-data)"
+    fi
+    take_lock
+    do_down
+    say "==> deleting $DATA:"
+    (cd "$DATA" && du -sh -- * .[!.]* 2>/dev/null | sed 's/^/      /') || true
+    rm -rf -- "$DATA"
+    say "==> reset done"
+}
+
+status_detail() { # component -> short extra information
+    local c=$1 s
+    case $c in
+    primary)
+        s=$(dbq primary 'SELECT @@gtid_binlog_pos' 2>/dev/null) && printf 'gtid %s' "${s:-none}"
+        ;;
+    replica)
+        s=$(db replica -e 'SHOW SLAVE STATUS\G' 2>/dev/null) || return 0
+        [[ -n $s ]] || {
+            printf 'replication not configured'
+            return 0
+        }
+        printf 'io=%s sql=%s behind=%ss' "$(sed -n 's/^ *Slave_IO_Running: //p' <<<"$s")" \
+            "$(sed -n 's/^ *Slave_SQL_Running: //p' <<<"$s")" \
+            "$(sed -n 's/^ *Seconds_Behind_Master: //p' <<<"$s")"
+        ;;
+    nginx*)
+        s=$(curl -s -o /dev/null -w '%{http_code}' -m 1 "http://127.0.0.1:$(comp_port "$c")/readyz") || true
+        printf '/readyz %s' "${s:-none}"
+        ;;
+    psp)
+        s=$(curl -s -o /dev/null -w '%{http_code}' -m 1 "http://127.0.0.1:$PSP_PORT/healthz") || true
+        printf 'SANDBOX /healthz %s' "${s:-none}"
+        ;;
+    haproxy)
+        s=$(haproxy_stat | awk -F, '$1 == "be_web" && $2 != "BACKEND" { printf "%s%s %s", sep, $2, $18; sep = ", " }') || true
+        printf '%s' "$s"
+        ;;
+    esac
+}
+cmd_status() {
+    load_stack_env
+    local c pid state addr all=0
+    printf '%-11s %-5s %-8s %-46s %s\n' COMPONENT STATE PID ADDRESS DETAIL
+    while read -r c; do
+        if pid=$(comp_pid "$c"); then
+            state=up
+        else
+            state=down pid=-
+            all=3
+        fi
+        addr=$(comp_address "$c")
+        [[ $c == haproxy ]] && addr+=" (api: run/haproxy.sock)"
+        local detail=
+        [[ $state == up ]] && detail=$(status_detail "$c" || true)
+        printf '%-11s %-5s %-8s %-46s %s\n' "$c" "$state" "$pid" "$addr" "$detail"
+    done < <(components)
+    printf 'data: %s\n' "$DATA"
+    return $all
+}
+
+cmd_logs() {
+    load_stack_env
+    [[ -d $LOG ]] || die "no logs: $LOG does not exist"
+    if (($# == 0)); then
+        printf 'Logs in %s (./stampede logs COMPONENT follows one):\n' "$LOG"
+        local f
+        for f in "$LOG"/*; do
+            [[ -f $f ]] || continue
+            printf '  %-28s %8s  %s\n' "${f##*/}" "$(du -h -- "$f" | cut -f1)" \
+                "$(date -r "$f" '+%F %T')"
+        done
+        printf "components: %s, build, all\n" "$(components | paste -sd, - | sed "s/,/, /g")"
+        printf 'haproxy logs only its start-up (no syslog); use ./stampede status for its view.\n'
+        return 0
+    fi
+    local -a files=()
+    local a c
+    for a in "$@"; do
+        case $a in
+        all) mapfile -t files < <(find "$LOG" -maxdepth 1 -type f -name '*.log' | sort) ;;
+        web | nginx | memcached)
+            while read -r c; do [[ $c == "$a"[0-9]* ]] && files+=("$(comp_log "$c")"); done < <(components) ;;
+        mariadb | db) files+=("$(comp_log primary)" "$(comp_log replica)") ;;
+        mc[0-9]*) files+=("$(comp_log "memcached${a#mc}")") ;;
+        build) files+=("$LOG/build.log") ;;
+        *)
+            components | grep -qx -- "$a" ||
+                die "unknown component '$a'; one of: $(components | tr '\n' ' ')build all"
+            files+=("$(comp_log "$a")")
+            ;;
+        esac
+    done
+    exec tail -n 100 -F -- "${files[@]}"
+}
+
+cmd_batch() {
+    # One job by hand, against this data folder's running database; prints its summary.
+    [[ -r $ETC/stampede.conf ]] || die "no $ETC/stampede.conf: run ./stampede up first"
+    [[ -x $BUILD/stampede-batch ]] || die "$BUILD/stampede-batch does not exist: run ./stampede up"
+    if (($# == 0)); then
+        printf 'usage: ./stampede batch JOB [--param K=V ...] | history [JOB] | jobs\n\njobs:\n'
+        "$BUILD/stampede-batch" --config "$ETC/stampede.conf" jobs | sed 's/^/  /'
+        return 2
+    fi
+    STAMPEDE_CFG_LOG_FILE=${STAMPEDE_CFG_LOG_FILE:-$LOG/batch.log} \
+        exec "$BUILD/stampede-batch" --config "$ETC/stampede.conf" "$@"
+}
