@@ -1,86 +1,57 @@
-/* admin/payments — payment anomalies, reconciliation runs and the payment log (admins only). */
-#include "web/app.h"
+/* payments — payment anomalies, reconciliation runs and the payment log (admins only). */
+#include "admin/admin.h"
 
-#include "core/err.h"
 #include "shop/payment.h"
-
-#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%d %H:%i:%s')"
-
-static const struct db_stmt q_anomalies = {
-    "admin_anomalies",
-    "SELECT id, kind, order_id, payment_key, amount, detail, " ISO(
-        "created_at") ", COALESCE(resolution, ''), COALESCE(resolved_by, ''),"
-                      " resolved_at IS NULL FROM payment_anomalies"
-                      " ORDER BY resolved_at IS NULL DESC, id DESC LIMIT 200",
-    DB_IDEMPOTENT};
-
-static const struct db_stmt q_open = {
-    "admin_anomalies_open", "SELECT COUNT(*) FROM payment_anomalies WHERE resolved_at IS NULL",
-    DB_IDEMPOTENT};
-
-static const struct db_stmt q_runs = {
-    "admin_reconcile_runs",
-    "SELECT id, status, " ISO("started_at") ", read_count, processed_count, skip_count,"
-                                            " exit_message FROM batch_job_execution"
-                                            " WHERE job_name = 'reconcile-payments'"
-                                            " AND status <> 'NOOP' ORDER BY id DESC LIMIT 20",
-    DB_IDEMPOTENT};
-
-static const struct db_stmt q_events = {
-    "admin_payment_log",
-    "SELECT " ISO("created_at") ", COALESCE(order_id, 0), COALESCE(payment_key, ''), event,"
-                                " COALESCE(amount, 0), source, detail FROM payment_log"
-                                " ORDER BY id DESC LIMIT 50",
-    DB_IDEMPOTENT};
+#include "shop/report.h"
 
 static void render(struct http_ex *x, int status, struct str notice, struct str error)
 {
-    struct shop_ctx s = web_shop(x);
-    struct db_result a, open, runs, ev;
-    int rc;
-    if ((rc = db_exec(s.db, &q_anomalies, NULL, 0, x->arena, &a)) ||
-        (rc = db_exec(s.db, &q_open, NULL, 0, x->arena, &open)) ||
-        (rc = db_exec(s.db, &q_runs, NULL, 0, x->arena, &runs)) ||
-        (rc = db_exec(s.db, &q_events, NULL, 0, x->arena, &ev))) {
-        web_fail(x, rc);
+    struct shop_ctx s = front_shop(x);
+    struct report_payments rp;
+    int rc = report_payments(&s, &rp);
+    if (rc) {
+        front_fail(x, rc);
         return;
     }
     struct view_admin_payments *v = arena_calloc(x->arena, 1, sizeof *v);
-    struct view_anomaly *an = arena_calloc(x->arena, a.nrows + 1, sizeof *an);
-    for (size_t i = 0; i < a.nrows; i++) {
+    struct view_anomaly *an = arena_calloc(x->arena, rp.nanomalies + 1, sizeof *an);
+    for (size_t i = 0; i < rp.nanomalies; i++) {
+        const struct report_anomaly *a = &rp.anomalies[i];
         an[i] = (struct view_anomaly){
-            .id = db_int(&a, i, 0),
-            .kind = db_text(&a, i, 1),
-            .order_id = db_int(&a, i, 2),
-            .payment_key = db_text(&a, i, 3),
-            .amount = db_int(&a, i, 4),
-            .detail = db_text(&a, i, 5),
-            .created_at = db_text(&a, i, 6),
-            .resolution = db_text(&a, i, 7),
-            .resolved_by = db_text(&a, i, 8),
-            .open = db_int(&a, i, 9) != 0,
+            .id = a->id,
+            .kind = a->kind,
+            .order_id = a->order_id,
+            .payment_key = a->payment_key,
+            .amount = a->amount,
+            .detail = a->detail,
+            .created_at = a->created_at,
+            .resolution = a->resolution,
+            .resolved_by = a->resolved_by,
+            .open = a->open,
+            .can_mark_refunded = a->open && str_eq_cstr(a->kind, "paid_without_capture"),
         };
-        an[i].can_mark_refunded = an[i].open && str_eq_cstr(an[i].kind, "paid_without_capture");
     }
-    struct view_job_run *jr = arena_calloc(x->arena, runs.nrows + 1, sizeof *jr);
-    for (size_t i = 0; i < runs.nrows; i++)
-        jr[i] = (struct view_job_run){
-            db_int(&runs, i, 0), db_text(&runs, i, 1), db_text(&runs, i, 2), db_int(&runs, i, 3),
-            db_int(&runs, i, 4), db_int(&runs, i, 5),  db_text(&runs, i, 6)};
-    struct view_payment_event *pe = arena_calloc(x->arena, ev.nrows + 1, sizeof *pe);
-    for (size_t i = 0; i < ev.nrows; i++)
-        pe[i] = (struct view_payment_event){
-            db_text(&ev, i, 0), db_int(&ev, i, 1),  db_text(&ev, i, 2), db_text(&ev, i, 3),
-            db_int(&ev, i, 4),  db_text(&ev, i, 5), db_text(&ev, i, 6)};
-    v->anomalies = (struct tpl_list){an, a.nrows, sizeof *an};
-    v->open_count = db_int(&open, 0, 0);
-    v->runs = (struct tpl_list){jr, runs.nrows, sizeof *jr};
-    v->events = (struct tpl_list){pe, ev.nrows, sizeof *pe};
+    struct view_job_run *jr = arena_calloc(x->arena, rp.nruns + 1, sizeof *jr);
+    for (size_t i = 0; i < rp.nruns; i++) {
+        const struct report_run *r = &rp.runs[i];
+        jr[i] = (struct view_job_run){r->id,        r->status,  r->started_at, r->read,
+                                      r->processed, r->skipped, r->message};
+    }
+    struct view_payment_event *pe = arena_calloc(x->arena, rp.nevents + 1, sizeof *pe);
+    for (size_t i = 0; i < rp.nevents; i++) {
+        const struct report_payment_event *e = &rp.events[i];
+        pe[i] = (struct view_payment_event){e->at,     e->order_id, e->payment_key, e->event,
+                                            e->amount, e->source,   e->detail};
+    }
+    v->anomalies = (struct tpl_list){an, rp.nanomalies, sizeof *an};
+    v->open_count = rp.open_count;
+    v->runs = (struct tpl_list){jr, rp.nruns, sizeof *jr};
+    v->events = (struct tpl_list){pe, rp.nevents, sizeof *pe};
     v->notice = notice;
     v->error = error;
-    v->layout = web_layout(x, STR("Payments"));
+    v->layout = front_layout(x, STR("Payments"));
     x->resp.status = status;
-    web_render(x, x->app->web->t_admin_payments, v);
+    front_render(x, "admin/payments.html", v);
 }
 
 void admin_payments(struct http_ex *x)
@@ -95,8 +66,8 @@ void admin_payments(struct http_ex *x)
 
 void admin_anomaly_resolve(struct http_ex *x)
 {
-    struct shop_ctx s = web_shop(x);
-    struct str admin = web_req(x)->session.email;
+    struct shop_ctx s = front_shop(x);
+    struct str admin = front_req(x)->session.email;
     int64_t id = http_param_i64(x, "id", 0);
     struct str action = http_param_str(x, "action");
     int rc;
@@ -105,28 +76,17 @@ void admin_anomaly_resolve(struct http_ex *x)
     else if (str_eq_cstr(action, "dismiss"))
         rc = payment_dismiss(&s, id, admin);
     else
-        rc = ERR_INVAL;
-    switch (rc) {
-    case 0:
+        rc = SHOP_INVALID_ACTION;
+    if (rc == SHOP_OK) {
         http_resp_redirect(x, 303,
                            str_eq_cstr(action, "refunded") ? STR("/admin/payments?done=refunded")
                                                            : STR("/admin/payments?done=dismissed"));
-        return;
-    case ERR_NOTFOUND:
-        http_resp_error(x, 404, "anomaly_not_found", "No such open anomaly.");
-        return;
-    case ERR_INVAL:
-        http_resp_error(x, 400, "invalid_action", "Mark refunded or dismiss.");
-        return;
-    case ERR_CONFLICT:
-        render(x, 409, STR_NULL,
-               STR("The gateway still holds money for this payment: the order was not "
-                   "refunded. Refund it at the gateway first, or dismiss the anomaly."));
-        return;
-    case ERR_UNAVAILABLE:
-        render(x, 503, STR_NULL, STR("The gateway cannot be asked right now; try again."));
-        return;
-    default:
-        web_fail(x, rc);
+    } else if (rc == SHOP_STILL_CAPTURED || rc == SHOP_GATEWAY_DOWN) {
+        /* back on the page, which shows the anomaly and why nothing changed */
+        const struct front_outcome *o = front_outcome(rc);
+        x->error_code = o->code;
+        render(x, o->status, STR_NULL, str_from_cstr(o->message));
+    } else {
+        front_answer(x, rc, NULL);
     }
 }

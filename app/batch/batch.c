@@ -1,10 +1,12 @@
 /* batch — job runner with leases, heartbeats, chunks and restarts; see batch.h. */
 #include "batch.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
+#include "db/retry.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -164,19 +166,38 @@ static int run_items(struct batch_run *r, const struct batch_step *st, int64_t s
     return db_commit(c->db);
 }
 
-/* with_retries: runs items up to 4 times while the error is retryable */
+/* A chunk meets checkouts and payments on the same rows: a few retries with a longer pause
+ * than a request's, since a batch is in no hurry. */
+static const struct db_retry chunk_retry = {"batch chunk", 4, 10, 100, NULL};
+
+struct chunk_call {
+    struct batch_run *r;
+    const struct batch_step *st;
+    int64_t step_id;
+    const struct batch_item *items;
+    size_t n;
+    int64_t *rollbacks;
+    struct counts *d;
+    int calls;
+};
+
+static int chunk_call(void *arg)
+{
+    struct chunk_call *q = arg;
+    if (q->calls++)
+        (*q->rollbacks)++;
+    return run_items(q->r, q->st, q->step_id, q->items, q->n, false, *q->rollbacks, q->d);
+}
+
+/* with_retries: runs items again while the error is retryable (chunk_retry) */
 static int with_retries(struct batch_run *r, const struct batch_step *st, int64_t step_id,
                         const struct batch_item *items, size_t n, int64_t *rollbacks,
                         struct counts *d)
 {
-    int rc = 0;
-    for (int attempt = 0; attempt < 4; attempt++) {
-        rc = run_items(r, st, step_id, items, n, false, *rollbacks, d);
-        if (!err_is_retryable(rc))
-            return rc;
+    struct chunk_call q = {r, st, step_id, items, n, rollbacks, d, 0};
+    int rc = db_retry(&chunk_retry, chunk_call, &q);
+    if (err_is_retryable(rc))
         (*rollbacks)++;
-        clock_sleep_ms(5 + (int64_t)sec_random_below(20) * (attempt + 1));
-    }
     return rc;
 }
 
@@ -308,8 +329,6 @@ int64_t batch_param_i64(const struct batch_run *r, const char *name, int64_t def
     return def;
 }
 
-void batch_set_stop_flag(volatile int *flag);
-
 void batch_set_stop_flag(volatile int *flag)
 {
     stop_flag = flag;
@@ -342,6 +361,138 @@ static void finish(struct batch_run *r, const char *status, const struct counts 
                   (long long)r->execution_id);
 }
 
+/* record_noop: someone else holds the lease: record that this run did nothing */
+static int record_noop(struct batch_run *r, struct str holder, struct batch_result *out)
+{
+    struct shop_ctx *c = r->ctx;
+    const struct batch_opts *o = r->opts;
+    struct db_result ins;
+    struct db_val v[] = {DB_CS(r->job->name), DB_CS(o->params ? o->params : ""),
+                         DB_CS("NOOP"),       DB_CS(o->host),
+                         DB_I(getpid()),      DB_NULLV};
+    int rc = db_exec(c->db, &q_exec_insert, v, 6, c->arena, &ins);
+    if (rc)
+        return rc;
+    r->execution_id = ins.insert_id;
+    struct counts none = {0, 0, 0};
+    char msg[300];
+    snprintf(msg, sizeof msg, "lease held by %.*s", STR_FMT(holder));
+    finish(r, "NOOP", &none, "LEASE_HELD", msg);
+    out->execution_id = r->execution_id;
+    out->status = "NOOP";
+    snprintf(out->message, sizeof out->message, "%s", msg);
+    return 0;
+}
+
+/* recover_dead: with the lease held, any STARTED execution without a recent heartbeat is dead */
+static int recover_dead(struct batch_run *r, struct batch_result *out)
+{
+    struct shop_ctx *c = r->ctx;
+    struct db_result rec;
+    struct db_val rv[] = {DB_CS(r->job->name), DB_I(r->opts->lease_ttl_s)};
+    int rc;
+    if ((rc = db_exec(c->db, &q_recover_steps, rv, 2, c->arena, NULL)) ||
+        (rc = db_exec(c->db, &q_recover_jobs, rv, 2, c->arena, &rec)))
+        return rc;
+    out->recovered = rec.affected;
+    if (rec.affected)
+        buf_printf(r->log, "marked %lld dead execution(s) of %s as FAILED\n",
+                   (long long)rec.affected, r->job->name);
+    return 0;
+}
+
+/* find_restart: the latest execution if it failed and nobody restarted it yet (0: none) */
+static int find_restart(struct batch_run *r, int64_t *restart_of)
+{
+    struct shop_ctx *c = r->ctx;
+    *restart_of = 0;
+    struct db_result last;
+    struct db_val lv[] = {DB_CS(r->job->name)};
+    int rc = db_exec(c->db, &q_last_failed, lv, 1, c->arena, &last);
+    if (rc || last.nrows == 0)
+        return rc;
+    int64_t id = db_int(&last, 0, 0);
+    struct db_result st, again;
+    struct db_val iv[] = {DB_I(id)};
+    if ((rc = db_exec(c->db, &q_status_of, iv, 1, c->arena, &st)) ||
+        (rc = db_exec(c->db, &q_already_restarted, iv, 1, c->arena, &again)))
+        return rc;
+    if (str_eq_cstr(db_text(&st, 0, 0), "FAILED") && db_int(&again, 0, 0) == 0)
+        *restart_of = id;
+    return 0;
+}
+
+/* start_execution: the STARTED execution row of this run */
+static int start_execution(struct batch_run *r, int64_t restart_of)
+{
+    struct shop_ctx *c = r->ctx;
+    const struct batch_opts *o = r->opts;
+    struct db_result ins;
+    struct db_val ev[] = {DB_CS(r->job->name), DB_CS(o->params ? o->params : ""),
+                          DB_CS("STARTED"),    DB_CS(o->host),
+                          DB_I(getpid()),      restart_of ? DB_I(restart_of) : DB_NULLV};
+    int rc = db_exec(c->db, &q_exec_insert, ev, 6, c->arena, &ins);
+    if (rc)
+        return rc;
+    r->execution_id = ins.insert_id;
+    if (restart_of)
+        buf_printf(r->log, "restarting failed execution %lld\n", (long long)restart_of);
+    return 0;
+}
+
+/*
+ * step_checkpoint: where a step of a restarted run begins: *skip when it completed in the
+ * failed run, else its checkpoint there ("" = from the start)
+ */
+static int step_checkpoint(struct batch_run *r, const struct batch_step *st, int64_t restart_of,
+                           struct str *checkpoint, bool *skip)
+{
+    struct shop_ctx *c = r->ctx;
+    *checkpoint = STR("");
+    *skip = false;
+    if (!restart_of)
+        return 0;
+    struct db_result prev;
+    struct db_val pv[] = {DB_I(restart_of), DB_CS(st->name)};
+    int rc = db_exec(c->db, &q_step_prev, pv, 2, c->arena, &prev);
+    if (rc || prev.nrows == 0)
+        return rc;
+    *skip = str_eq_cstr(db_text(&prev, 0, 0), "COMPLETED");
+    *checkpoint = db_text(&prev, 0, 1);
+    return 0;
+}
+
+/* run_steps: every step of the job in order, each recorded as a step execution */
+static int run_steps(struct batch_run *r, int64_t restart_of, struct counts *total, struct buf *msg)
+{
+    struct shop_ctx *c = r->ctx;
+    int rc = 0;
+    for (size_t i = 0; i < r->job->nsteps && rc == 0; i++) {
+        const struct batch_step *st = &r->job->steps[i];
+        struct str checkpoint;
+        bool skip;
+        if ((rc = step_checkpoint(r, st, restart_of, &checkpoint, &skip)))
+            break;
+        if (skip) {
+            buf_printf(r->log, "step %s: completed before, skipped\n", st->name);
+            continue;
+        }
+        struct db_result si;
+        struct db_val sv[] = {DB_I(r->execution_id), DB_CS(st->name), DB_S(checkpoint)};
+        if ((rc = db_exec(c->db, &q_step_insert, sv, 3, c->arena, &si)))
+            break;
+        if (checkpoint.len)
+            buf_printf(r->log, "step %s: resuming after %.*s\n", st->name, STR_FMT(checkpoint));
+        rc = run_step(r, st, si.insert_id, checkpoint, total, msg);
+        struct db_val end[] = {DB_CS(rc ? "FAILED" : "COMPLETED"), DB_S(buf_str(msg)),
+                               DB_I(si.insert_id)};
+        if (db_exec(c->db, &q_step_end, end, 3, c->arena, NULL))
+            log_error("%s: cannot record the end of step %s", r->job->name, st->name);
+    }
+    return rc;
+}
+
+/* run_job_once: lease (or a NOOP record), recovery, restart detection, the steps, the end */
 static int run_job_once(struct shop_ctx *c, const struct batch_job *job, const struct batch_opts *o,
                         struct buf *log, struct batch_result *out)
 {
@@ -353,105 +504,23 @@ static int run_job_once(struct shop_ctx *c, const struct batch_job *job, const s
     int rc = take_lease(&r, &current);
     if (rc < 0)
         return rc;
-    if (rc == 0) {
-        /* someone else is running it: record that we did nothing */
-        struct db_result ins;
-        struct db_val v[] = {DB_CS(job->name), DB_CS(o->params ? o->params : ""),
-                             DB_CS("NOOP"),    DB_CS(o->host),
-                             DB_I(getpid()),   DB_NULLV};
-        if ((rc = db_exec(c->db, &q_exec_insert, v, 6, c->arena, &ins)))
-            return rc;
-        r.execution_id = ins.insert_id;
-        struct counts none = {0, 0, 0};
-        char msg[300];
-        snprintf(msg, sizeof msg, "lease held by %.*s", STR_FMT(current));
-        finish(&r, "NOOP", &none, "LEASE_HELD", msg);
-        out->execution_id = r.execution_id;
-        out->status = "NOOP";
-        snprintf(out->message, sizeof out->message, "%s", msg);
-        return 0;
-    }
-
-    /* we hold the lease, so any STARTED execution without a recent heartbeat is dead */
-    struct db_result rec;
-    struct db_val rv[] = {DB_CS(job->name), DB_I(o->lease_ttl_s)};
-    if ((rc = db_exec(c->db, &q_recover_steps, rv, 2, c->arena, NULL)) ||
-        (rc = db_exec(c->db, &q_recover_jobs, rv, 2, c->arena, &rec)))
-        goto release;
-    out->recovered = rec.affected;
-    if (rec.affected)
-        buf_printf(log, "marked %lld dead execution(s) of %s as FAILED\n", (long long)rec.affected,
-                   job->name);
-
-    /* restart the latest execution if it failed and nobody restarted it yet */
-    struct db_result last;
-    struct db_val lv[] = {DB_CS(job->name)};
-    if ((rc = db_exec(c->db, &q_last_failed, lv, 1, c->arena, &last)))
-        goto release;
+    if (rc == 0)
+        return record_noop(&r, current, out);
     int64_t restart_of = 0;
-    if (last.nrows) {
-        int64_t id = db_int(&last, 0, 0);
-        struct db_result st, again;
-        struct db_val iv[] = {DB_I(id)};
-        if ((rc = db_exec(c->db, &q_status_of, iv, 1, c->arena, &st)) ||
-            (rc = db_exec(c->db, &q_already_restarted, iv, 1, c->arena, &again)))
-            goto release;
-        if (str_eq_cstr(db_text(&st, 0, 0), "FAILED") && db_int(&again, 0, 0) == 0)
-            restart_of = id;
-    }
-    out->restart_of = restart_of;
-
-    struct db_result ins;
-    struct db_val ev[] = {DB_CS(job->name), DB_CS(o->params ? o->params : ""),
-                          DB_CS("STARTED"), DB_CS(o->host),
-                          DB_I(getpid()),   restart_of ? DB_I(restart_of) : DB_NULLV};
-    if ((rc = db_exec(c->db, &q_exec_insert, ev, 6, c->arena, &ins)))
+    if ((rc = recover_dead(&r, out)) || (rc = find_restart(&r, &restart_of)) ||
+        (rc = start_execution(&r, restart_of)))
         goto release;
-    r.execution_id = out->execution_id = ins.insert_id;
-    if (restart_of)
-        buf_printf(log, "restarting failed execution %lld\n", (long long)restart_of);
+    out->restart_of = restart_of;
+    out->execution_id = r.execution_id;
 
     struct counts total = {0, 0, 0};
     struct buf msg;
     buf_init(&msg, 1024);
-    const char *status = "COMPLETED";
-    for (size_t i = 0; i < job->nsteps; i++) {
-        const struct batch_step *st = &job->steps[i];
-        struct str checkpoint = STR("");
-        if (restart_of) {
-            struct db_result prev;
-            struct db_val pv[] = {DB_I(restart_of), DB_CS(st->name)};
-            if ((rc = db_exec(c->db, &q_step_prev, pv, 2, c->arena, &prev)))
-                break;
-            if (prev.nrows && str_eq_cstr(db_text(&prev, 0, 0), "COMPLETED")) {
-                buf_printf(log, "step %s: completed before, skipped\n", st->name);
-                continue;
-            }
-            if (prev.nrows)
-                checkpoint = db_text(&prev, 0, 1);
-        }
-        struct db_result si;
-        struct db_val sv[] = {DB_I(r.execution_id), DB_CS(st->name), DB_S(checkpoint)};
-        if ((rc = db_exec(c->db, &q_step_insert, sv, 3, c->arena, &si)))
-            break;
-        int64_t step_id = si.insert_id;
-        if (checkpoint.len)
-            buf_printf(log, "step %s: resuming after %.*s\n", st->name, STR_FMT(checkpoint));
-        rc = run_step(&r, st, step_id, checkpoint, &total, &msg);
-        struct db_val end[] = {DB_CS(rc ? "FAILED" : "COMPLETED"), DB_S(buf_str(&msg)),
-                               DB_I(step_id)};
-        if (db_exec(c->db, &q_step_end, end, 3, c->arena, NULL))
-            log_error("%s: cannot record the end of step %s", job->name, st->name);
-        if (rc)
-            break;
-    }
-    if (rc) {
-        status = "FAILED";
-        if (msg.len == 0)
-            buf_printf(&msg, "%s", err_str(rc));
-    }
-    finish(&r, status, &total, rc ? err_str(rc) : "OK", buf_cstr(&msg));
-    out->status = status;
+    rc = run_steps(&r, restart_of, &total, &msg);
+    if (rc && msg.len == 0)
+        buf_printf(&msg, "%s", err_str(rc));
+    out->status = rc ? "FAILED" : "COMPLETED";
+    finish(&r, out->status, &total, rc ? err_str(rc) : "OK", buf_cstr(&msg));
     out->read = total.read;
     out->processed = total.processed;
     out->skipped = total.skipped;
@@ -470,19 +539,30 @@ release:;
  * started then (no status, the lease released), so it is tried again after a short random
  * pause, a bounded number of times, instead of reporting "could not run".
  */
-#define START_ATTEMPTS 4
+static const struct db_retry start_retry = {"batch start", 4, 20, 400, NULL};
+
+struct start_call {
+    struct shop_ctx *c;
+    const struct batch_job *job;
+    const struct batch_opts *o;
+    struct buf *log;
+    struct batch_result *out;
+};
+
+static int start_call(void *arg)
+{
+    struct start_call *q = arg;
+    int rc = run_job_once(q->c, q->job, q->o, q->log, q->out);
+    if (rc && !q->out->status && err_is_retryable(rc))
+        log_warn("%s: %s while starting; trying again", q->job->name, err_str(rc));
+    return rc;
+}
 
 int batch_run_job(struct shop_ctx *c, const struct batch_job *job, const struct batch_opts *o,
                   struct buf *log, struct batch_result *out)
 {
-    int rc = 0;
-    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-        rc = run_job_once(c, job, o, log, out);
-        if (rc == 0 || out->status || !err_is_retryable(rc) || attempt == START_ATTEMPTS)
-            break;
-        log_warn("%s: %s while starting; trying again (%d of %d)", job->name, err_str(rc),
-                 attempt + 1, START_ATTEMPTS);
-        clock_sleep_ms(20 + (int64_t)sec_random_below(100) * attempt);
-    }
-    return rc;
+    /* a run that got as far as a status ends COMPLETED, NOOP (0) or FAILED (ERR_INTERNAL, not
+     * retryable): only a failure before that is started again */
+    struct start_call q = {c, job, o, log, out};
+    return db_retry(&start_retry, start_call, &q);
 }

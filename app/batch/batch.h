@@ -27,6 +27,7 @@
 #ifndef STAMPEDE_BATCH_BATCH_H
 #define STAMPEDE_BATCH_BATCH_H
 
+#include "core/buf.h"
 #include "core/str.h"
 #include "shop/shop.h"
 
@@ -108,6 +109,9 @@ int64_t batch_param_i64(const struct batch_run *r, const char *name, int64_t def
  * (a deadlock or lock wait timeout there is retried a few times first). */
 int batch_run_job(struct shop_ctx *ctx, const struct batch_job *job, const struct batch_opts *o,
                   struct buf *log, struct batch_result *out);
+
+/* batch_set_stop_flag: a run stops after its current chunk once *flag is set (signals). */
+void batch_set_stop_flag(volatile int *flag);
 
 /* The jobs of stampede-batch (jobs.c). */
 extern const struct batch_job batch_jobs[];

@@ -1,6 +1,7 @@
 /* jobs — the jobs stampede-batch knows. */
 #include "batch.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "shop/inventory.h"
 #include "shop/order.h"

@@ -27,6 +27,7 @@
  */
 #include "batch.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "shop/payment.h"

@@ -16,55 +16,42 @@
  * (weak password, bad e-mail, unknown product, bad price), 2 usage, 3 configuration, database
  * or cache error.
  */
+#include "conf/appcfg.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
-#include "http/router.h"
 #include "shop/account.h"
 #include "shop/catalog.h"
-#include "web/webcfg.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct db_stmt q_upsert_admin = {
-    "admin_upsert",
-    "INSERT INTO accounts (email, name, password_hash, role) VALUES (?, ?, ?, 'admin')"
-    " ON DUPLICATE KEY UPDATE role = 'admin', name = VALUES(name),"
-    " password_hash = VALUES(password_hash)",
-    0};
-
 static const char usage[] = "usage: stampede-admin [--config FILE] create-admin EMAIL NAME\n"
                             "       stampede-admin [--config FILE] set-price SLUG PRICE\n"
                             "       stampede-admin [--config FILE] cache-bump\n";
 
-static struct db *open_db(const struct webcfg *cfg)
+static struct db *open_db(const struct appcfg *cfg)
 {
     db_library_init();
-    struct db_opts o = {cfg->db_host,
-                        (int)cfg->db_port,
-                        cfg->db_user,
-                        cfg->db_password,
-                        cfg->db_name,
-                        cfg->db_connect_timeout_ms,
-                        cfg->db_read_timeout_ms,
-                        0};
+    struct db_opts o = appcfg_db_opts(cfg);
+    o.lock_wait_s = 0; /* the server's default: an operator's command may wait */
     return db_new(&o);
 }
 
 /* catalog_cmd: set-price SLUG PRICE, or cache-bump (args after the command name). */
 static int catalog_cmd(const char *config, const char *cmd, char **args)
 {
-    struct webcfg cfg;
+    struct appcfg cfg;
     struct buf err;
     buf_init(&err, 4096);
     int rc = 0;
     struct db *db = NULL;
     struct cache *cache = NULL;
     struct arena *a = arena_new(64 * 1024, 16 << 20);
-    if (webcfg_load(&cfg, config, &err)) {
+    if (appcfg_load(&cfg, config, &err)) {
         fprintf(stderr, "stampede-admin: %s\n", buf_cstr(&err));
         rc = 3;
         goto out;
@@ -73,18 +60,10 @@ static int catalog_cmd(const char *config, const char *cmd, char **args)
     sec_init();
     catalog_init();
     db = open_db(&cfg);
-    struct cache_opts co = {.servers = cfg.cache_servers,
-                            .enabled = cfg.cache_enabled,
-                            .connect_timeout_ms = cfg.cache_connect_timeout_ms,
-                            .poll_timeout_ms = cfg.cache_poll_timeout_ms,
-                            .retry_timeout_s = 2,
-                            .lease_wait_ms = cfg.cache_lease_wait_ms,
-                            /* no near cache here; its writes reach the nodes' near caches */
-                            .near_peers = cfg.cache_near_peers,
-                            .near_secret = cfg.secret,
-                            .near_timeout_ms = cfg.cache_near_timeout_ms};
+    /* no near cache here; its writes reach the nodes' near caches */
+    struct cache_opts co = appcfg_cache_opts(&cfg, false);
     cache = cache_new(&co);
-    struct shop_ctx ctx = {db, cache, a};
+    struct shop_ctx ctx = {db, cache, a, NULL, NULL};
     if (strcmp(cmd, "cache-bump") == 0) {
         if (catalog_cache_bump(&ctx)) {
             fputs("stampede-admin: memcached could not be reached for every region\n", stderr);
@@ -102,13 +81,14 @@ static int catalog_cmd(const char *config, const char *cmd, char **args)
         goto out;
     }
     rc = catalog_product_by_slug(&ctx, str_from_cstr(args[0]), &p);
-    if (rc == 0)
+    if (rc == SHOP_OK)
         rc = catalog_set_price(&ctx, p.id, price, STR("stampede-admin"));
-    if (rc == ERR_NOTFOUND) {
+    if (rc == SHOP_PRODUCT_NOT_FOUND) {
         fprintf(stderr, "stampede-admin: no active product %s\n", args[0]);
         rc = 1;
     } else if (rc) {
-        fprintf(stderr, "stampede-admin: cannot set the price: %s\n", err_str(rc));
+        fprintf(stderr, "stampede-admin: cannot set the price: %s\n",
+                rc < 0 ? err_str(rc) : shop_outcome_name(rc));
         rc = 3;
     } else {
         printf("price of %s is now %lld KRW\n", args[0], (long long)price);
@@ -118,7 +98,69 @@ out:
         db_free(db);
     cache_free(cache);
     arena_destroy(a);
-    webcfg_free(&cfg);
+    appcfg_free(&cfg);
+    buf_free(&err);
+    return rc;
+}
+
+/* create_admin: EMAIL NAME, the password from the environment or standard input */
+static int create_admin(const char *config, struct str email, struct str name)
+{
+    char pw[1100] = "";
+    const char *envpw = getenv("STAMPEDE_ADMIN_PASSWORD");
+    if (envpw) {
+        snprintf(pw, sizeof pw, "%s", envpw);
+    } else if (!fgets(pw, sizeof pw, stdin)) {
+        fputs("stampede-admin: no password on standard input\n", stderr);
+        return 1;
+    }
+    pw[strcspn(pw, "\r\n")] = '\0';
+
+    int rc = 0;
+    struct db *db = NULL;
+    struct arena *a = NULL;
+    struct appcfg cfg;
+    struct buf err;
+    buf_init(&err, 4096);
+    if (appcfg_load(&cfg, config, &err)) {
+        fprintf(stderr, "stampede-admin: %s\n", buf_cstr(&err));
+        rc = 3;
+        goto out;
+    }
+    log_init("stampede-admin", "admin", "-", LOG_WARN);
+    if (sec_init()) {
+        fputs("stampede-admin: libsodium failed to initialise\n", stderr);
+        rc = 3;
+        goto out;
+    }
+    a = arena_new(4096, 1 << 20);
+    db = open_db(&cfg);
+    struct shop_ctx ctx = {db, NULL, a, NULL, NULL};
+    struct account_policy policy = {.pw_opslimit = cfg.pw_opslimit,
+                                    .pw_memlimit = cfg.pw_memlimit,
+                                    .password_min_bits = cfg.password_min_bits};
+    struct shop_problem problem;
+    rc = account_make_admin(&ctx, &policy, email, name, str_from_cstr(pw), &problem);
+    if (rc == SHOP_WEAK_PASSWORD) {
+        fprintf(stderr, "stampede-admin: password refused: %s\n", problem.why);
+        rc = 1;
+    } else if (rc > 0) {
+        fputs("stampede-admin: give a valid e-mail address and a name (1..100 characters)\n",
+              stderr);
+        rc = 1;
+    } else if (rc < 0) {
+        fprintf(stderr, "stampede-admin: cannot store the account: %s\n", err_str(rc));
+        rc = 3;
+    } else {
+        printf("admin account %.*s ready\n", STR_FMT(account_normalize_email(a, email)));
+    }
+out:
+    sodium_memzero(pw, sizeof pw);
+    if (db)
+        db_free(db);
+    if (a)
+        arena_destroy(a);
+    appcfg_free(&cfg);
     buf_free(&err);
     return rc;
 }
@@ -141,72 +183,5 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    struct str email = str_from_cstr(argv[i + 1]), name = str_from_cstr(argv[i + 2]);
-    static const struct http_param email_rule = {"email", HTTP_SRC_BODY, HTTP_K_EMAIL, 0, 0, true};
-    if (http_validate(&email_rule, email) || name.len == 0 || name.len > 100) {
-        fputs("stampede-admin: give a valid e-mail address and a name (1..100 characters)\n",
-              stderr);
-        return 1;
-    }
-    char pw[1100] = "";
-    const char *envpw = getenv("STAMPEDE_ADMIN_PASSWORD");
-    if (envpw) {
-        snprintf(pw, sizeof pw, "%s", envpw);
-    } else if (!fgets(pw, sizeof pw, stdin)) {
-        fputs("stampede-admin: no password on standard input\n", stderr);
-        return 1;
-    }
-    pw[strcspn(pw, "\r\n")] = '\0';
-
-    int rc = 0;
-    struct db *db = NULL;
-    struct arena *a = NULL;
-    struct webcfg cfg;
-    struct buf err;
-    buf_init(&err, 4096);
-    if (webcfg_load(&cfg, config, &err)) {
-        fprintf(stderr, "stampede-admin: %s\n", buf_cstr(&err));
-        rc = 3;
-        goto out;
-    }
-    log_init("stampede-admin", "admin", "-", LOG_WARN);
-    if (sec_init()) {
-        fputs("stampede-admin: libsodium failed to initialise\n", stderr);
-        rc = 3;
-        goto out;
-    }
-    a = arena_new(4096, 1 << 20);
-    email = account_normalize_email(a, email);
-    const char *why = account_password_problem(str_from_cstr(pw), email);
-    if (why) {
-        fprintf(stderr, "stampede-admin: password refused: %s\n", why);
-        rc = 1;
-        goto out;
-    }
-    char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(hash, pw, strlen(pw), (unsigned long long)cfg.pw_opslimit,
-                              (size_t)cfg.pw_memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-        fputs("stampede-admin: hashing failed (out of memory?)\n", stderr);
-        rc = 3;
-        goto out;
-    }
-    sodium_memzero(pw, sizeof pw);
-    db = open_db(&cfg);
-    struct db_val v[] = {DB_S(email), DB_S(name), DB_CS(hash)};
-    rc = db_exec(db, &q_upsert_admin, v, 3, a, NULL);
-    if (rc) {
-        fprintf(stderr, "stampede-admin: cannot store the account: %s\n", err_str(rc));
-        rc = 3;
-        goto out;
-    }
-    printf("admin account %.*s ready\n", STR_FMT(email));
-out:
-    sodium_memzero(pw, sizeof pw);
-    if (db)
-        db_free(db);
-    if (a)
-        arena_destroy(a);
-    webcfg_free(&cfg);
-    buf_free(&err);
-    return rc;
+    return create_admin(config, str_from_cstr(argv[i + 1]), str_from_cstr(argv[i + 2]));
 }

@@ -8,6 +8,7 @@
  * Exit status: 0 after a clean stop, 1 when it cannot start, 2 usage.
  */
 #include "core/err.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/sec.h"
 #include "psp/psp.h"

@@ -5,11 +5,12 @@
  *   stampede-web --config FILE --check    validate configuration and templates, then exit
  *   stampede-web --config FILE --print-config
  *
- * Configuration: FILE plus STAMPEDE_CFG_* environment overrides (see web/webcfg.c).
+ * Configuration: FILE plus STAMPEDE_CFG_* environment overrides (see conf/appcfg.c).
  */
 #include "core/log.h"
+#include "core/buf.h"
 #include "core/mem.h"
-#include "web/app.h"
+#include "site/site.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,35 +47,36 @@ int main(int argc, char **argv)
 
     struct buf err;
     buf_init(&err, 4096);
-    struct webcfg cfg;
-    if (webcfg_load(&cfg, config, &err)) {
+    struct appcfg cfg;
+    if (appcfg_load(&cfg, config, &err)) {
         fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
-        webcfg_free(&cfg);
+        appcfg_free(&cfg);
         buf_free(&err);
         return 1;
     }
     if (print) {
         struct buf out;
         buf_init(&out, 1 << 16);
-        config_print(webcfg_table, webcfg_table_len, &cfg, &out);
+        config_print(appcfg_table, appcfg_table_len, &cfg, &out);
         fputs(buf_cstr(&out), stdout);
         buf_free(&out);
-        webcfg_free(&cfg);
+        appcfg_free(&cfg);
         buf_free(&err);
         return 0;
     }
     if (check) {
-        struct web_ctx *w = web_ctx_load(config, &err);
-        if (!w) {
+        struct http_service *svc = site_load((void *)config, &err);
+        if (!svc) {
             fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
-            webcfg_free(&cfg);
+            appcfg_free(&cfg);
             buf_free(&err);
             return 1;
         }
+        const struct front *f = site_front(svc);
         printf("stampede-web: configuration ok: %zu routes, %zu assets, templates in %s\n",
-               router_count(w->router), assets_count(w->assets), w->cfg.templates_dir);
-        web_ctx_free(w);
-        webcfg_free(&cfg);
+               router_count(f->router), assets_count(f->assets), f->cfg.templates_dir);
+        site_unload(svc);
+        appcfg_free(&cfg);
         buf_free(&err);
         return 0;
     }
@@ -83,12 +85,13 @@ int main(int argc, char **argv)
     if (log_init("stampede-web", cfg.node_name, cfg.log_file,
                  level < 0 ? LOG_INFO : (enum log_level)level)) {
         fprintf(stderr, "stampede-web: cannot open log file %s\n", cfg.log_file);
-        webcfg_free(&cfg);
+        appcfg_free(&cfg);
         buf_free(&err);
         return 1;
     }
     struct http_server_opts o = {
         .listen = cfg.listen,
+        .ops_listen = *cfg.ops_listen ? cfg.ops_listen : NULL,
         .socket_owner = cfg.listen_owner,
         .pid_file = *cfg.pid_file ? cfg.pid_file : NULL,
         .node = cfg.node_name,
@@ -102,9 +105,9 @@ int main(int argc, char **argv)
         .arena_first = 64 * 1024,
         .arena_cap = 64 << 20,
     };
-    struct http_service_ops ops = {web_service_load, web_service_unload, (void *)config};
+    struct http_service_ops ops = {site_load, site_unload, (void *)config};
     int rc = http_server_run(&o, &ops);
-    webcfg_free(&cfg);
+    appcfg_free(&cfg);
     buf_free(&err);
     return rc;
 }

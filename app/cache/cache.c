@@ -291,14 +291,26 @@ int cache_incr(struct cache *c, struct str group, struct str key, uint64_t delta
     return fail(c, r, "incr");
 }
 
-static memcached_return_t count_version(const memcached_st *mc, const memcached_instance_st *s,
-                                        void *ctx)
+/*
+ * server_answers: server i answers a get right now. A get of a key that does not exist, routed
+ * to that server by its group, costs one round trip; a dead server fails it (at once while
+ * libmemcached has it marked dead). Unlike a server's remembered version, this sees a server
+ * that died after this handle last used it.
+ */
+static bool server_answers(struct cache *c, int i)
 {
-    (void)mc;
-    int *up = ctx;
-    if (memcached_server_major_version(s) != UINT8_MAX)
-        (*up)++;
-    return MEMCACHED_SUCCESS;
+    struct str g = cache_server_group(c, i);
+    const char *keys[1] = {"st1:probe"};
+    size_t lens[1] = {9};
+    memcached_return_t r = memcached_mget_by_key(c->mc, g.p, g.len, keys, lens, 1);
+    if (r != MEMCACHED_SUCCESS)
+        return false;
+    memcached_result_st result;
+    memcached_result_create(c->mc, &result);
+    while (memcached_fetch_result(c->mc, &result, &r) != NULL)
+        ;
+    memcached_result_free(&result);
+    return r == MEMCACHED_END || r == MEMCACHED_NOTFOUND || r == MEMCACHED_SUCCESS;
 }
 
 enum cache_health cache_check(struct cache *c, int *servers_up, int *servers_total)
@@ -307,9 +319,8 @@ enum cache_health cache_check(struct cache *c, int *servers_up, int *servers_tot
     *servers_total = c->nservers;
     if (!c->enabled)
         return CACHE_DISABLED;
-    memcached_version(c->mc);
-    memcached_server_fn fns[1] = {count_version};
-    memcached_server_cursor(c->mc, fns, servers_up, 1);
+    for (int i = 0; i < c->nservers; i++)
+        *servers_up += server_answers(c, i);
     return *servers_up == c->nservers ? CACHE_UP : CACHE_DEGRADED;
 }
 

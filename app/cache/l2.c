@@ -1,6 +1,7 @@
 /* l2 — second-level entity cache with leases; see l2.h. */
 #include "l2.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"

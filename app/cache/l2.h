@@ -53,6 +53,7 @@
 #define STAMPEDE_CACHE_L2_H
 
 #include "cache/cache.h"
+#include "core/buf.h"
 #include "core/metrics.h"
 
 #define L2_KEY_MAX   250 /* memcached's limit */

@@ -1,6 +1,7 @@
 /* config — table-driven configuration; see config.h. */
 #include "config.h"
 
+#include "buf.h"
 #include "err.h"
 #include "mem.h"
 

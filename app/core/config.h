@@ -17,6 +17,7 @@
 #ifndef STAMPEDE_CORE_CONFIG_H
 #define STAMPEDE_CORE_CONFIG_H
 
+#include "buf.h"
 #include "str.h"
 
 #include <stddef.h>

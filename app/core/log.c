@@ -1,6 +1,7 @@
 /* log — logfmt lines with one write(2) each; see log.h. */
 #include "log.h"
 
+#include "buf.h"
 #include "clock.h"
 #include "err.h"
 #include "mem.h"

@@ -13,6 +13,7 @@
 #ifndef STAMPEDE_CORE_LOG_H
 #define STAMPEDE_CORE_LOG_H
 
+#include "buf.h"
 #include "str.h"
 
 #include <stdbool.h>

@@ -1,6 +1,7 @@
 /* metrics — shared counters and histograms; see metrics.h. */
 #include "metrics.h"
 
+#include "buf.h"
 #include "log.h"
 
 #include <pthread.h>

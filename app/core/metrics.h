@@ -24,6 +24,7 @@
 #ifndef STAMPEDE_CORE_METRICS_H
 #define STAMPEDE_CORE_METRICS_H
 
+#include "buf.h"
 #include "str.h"
 
 #include <stddef.h>

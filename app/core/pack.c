@@ -1,5 +1,6 @@
 /* pack — binary records; see pack.h. */
 #include "pack.h"
+#include "buf.h"
 
 void pack_put_i64(char out[8], int64_t v)
 {

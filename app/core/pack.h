@@ -16,6 +16,7 @@
 #ifndef STAMPEDE_CORE_PACK_H
 #define STAMPEDE_CORE_PACK_H
 
+#include "buf.h"
 #include "str.h"
 
 #include <stdbool.h>

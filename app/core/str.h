@@ -1,18 +1,14 @@
 /*
- * str — byte slices and capped growable buffers.
+ * str — byte slices.
  *
  * struct str is a {ptr, len} view; it never owns memory and is never assumed NUL-terminated
- * (request data arrives as slices). struct buf owns a heap block obtained through the mem seam
- * and grows up to a hard cap: an append that would pass the cap sets the sticky `overflow`
- * flag and drops the data, so a renderer can append freely and check once at the end instead
- * of testing every call.
+ * (request data arrives as slices). Growable buffers are in buf.h.
  *
- * Thread safety: none; a buf belongs to one thread (usually a worker's response buffer).
+ * Thread safety: slices are values; what they point to belongs to whoever made them.
  */
 #ifndef STAMPEDE_CORE_STR_H
 #define STAMPEDE_CORE_STR_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,45 +39,10 @@ bool str_to_i64(struct str s, int64_t *out);
 /* str_utf8_valid: s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool str_utf8_valid(struct str s);
 
-struct buf {
-    char *p;
-    size_t len;
-    size_t cap;
-    size_t max; /* hard cap on len */
-    bool overflow;
-};
-
-/* buf_init: empty buffer that may grow to max bytes; no allocation until the first append. */
-void buf_init(struct buf *b, size_t max);
-void buf_free(struct buf *b);
-/* buf_reset: len = 0 and overflow cleared; keeps the allocation for reuse. */
-void buf_reset(struct buf *b);
-
 /*
- * Appends. On success the data is in the buffer; if the cap would be passed or memory cannot
- * be obtained, nothing is appended and b->overflow is set (and stays set until buf_reset).
- * Each returns 0 or ERR_NOMEM for callers that want to stop early.
+ * str_is_email: local@domain.tld as shops accept it: 3..254 bytes of UTF-8, one '@' with text
+ * on both sides, a dot inside the domain, no spaces, controls or <>",;\ .
  */
-int buf_append(struct buf *b, const void *p, size_t n);
-int buf_append_str(struct buf *b, struct str s);
-int buf_append_cstr(struct buf *b, const char *s);
-int buf_append_char(struct buf *b, char c);
-int buf_append_i64(struct buf *b, int64_t v);
-int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
-
-/* buf_append_html: appends s with & < > " ' escaped, safe in text and quoted attributes. */
-int buf_append_html(struct buf *b, struct str s);
-
-/* buf_append_urlenc: appends s percent-encoded for a URL path segment or query value. */
-int buf_append_urlenc(struct buf *b, struct str s);
-
-/* buf_append_krw: appends an amount in won with thousands separators: 129000 -> "129,000". */
-int buf_append_krw(struct buf *b, int64_t won);
-
-/* buf_str: the buffer's contents as a slice (valid until the next append or free). */
-struct str buf_str(const struct buf *b);
-/* buf_cstr: NUL-terminates (without counting it in len) and returns p; "" when empty. */
-const char *buf_cstr(struct buf *b);
+bool str_is_email(struct str s);
 
 #endif

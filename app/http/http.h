@@ -19,6 +19,7 @@
 #define STAMPEDE_HTTP_HTTP_H
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/str.h"
 #include "http/parse.h"
 

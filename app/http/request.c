@@ -1,10 +1,12 @@
 /* request — parsing one request from FastCGI parameters; see http.h. */
 #include "http.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct str http_env(char *const *envp, const char *name)
@@ -58,6 +60,86 @@ enum http_method http_method_parse(struct str m)
 static void json_cleanup(void *p)
 {
     cJSON_Delete(p);
+}
+
+/*
+ * json_lexical_problem: what cJSON would let through but a strict reader must refuse: a NUL
+ * written as \u0000 inside a string (cJSON ends the string there, so "a@x.com\u0000@evil.com"
+ * would be read as "a@x.com") and raw control characters inside strings (RFC 8259 requires them
+ * escaped). NULL when there are none.
+ */
+static const char *json_lexical_problem(struct str b)
+{
+    bool in = false;
+    for (size_t i = 0; i < b.len; i++) {
+        unsigned char c = (unsigned char)b.p[i];
+        if (!in) {
+            in = c == '"';
+            continue;
+        }
+        if (c == '"') {
+            in = false;
+        } else if (c < 0x20) {
+            return "The JSON body has a control character inside a string.";
+        } else if (c == '\\' && i + 1 < b.len) {
+            if (b.p[i + 1] == 'u' && i + 5 < b.len && memcmp(b.p + i + 2, "0000", 4) == 0)
+                return "The JSON body has a NUL character (\\u0000) inside a string.";
+            i++; /* the escaped character cannot end the string */
+        }
+    }
+    return NULL;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* json_duplicates: an object anywhere in j with a member name twice (readers disagree on
+ * which one counts, so neither does) */
+static bool json_duplicates(struct arena *a, const cJSON *j)
+{
+    if (cJSON_IsObject(j)) {
+        size_t n = 0;
+        for (const cJSON *c = j->child; c; c = c->next)
+            n++;
+        if (n > 1) {
+            const char **names = arena_calloc(a, n, sizeof *names);
+            size_t k = 0;
+            for (const cJSON *c = j->child; c; c = c->next)
+                names[k++] = c->string ? c->string : "";
+            qsort(names, n, sizeof *names, name_cmp);
+            for (size_t i = 1; i < n; i++)
+                if (strcmp(names[i - 1], names[i]) == 0)
+                    return true;
+        }
+    }
+    for (const cJSON *c = j->child; c; c = c->next)
+        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && json_duplicates(a, c))
+            return true;
+    return false;
+}
+
+/* parse_json: the body as one JSON object and nothing else, strictly; NULL with *why set */
+static cJSON *parse_json(struct arena *a, struct str body, const char **why)
+{
+    if (!str_utf8_valid(body))
+        return (*why = "The JSON body is not valid UTF-8."), NULL;
+    if ((*why = json_lexical_problem(body)))
+        return NULL;
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(body.p, body.len, &end, false);
+    if (!j)
+        return (*why = "The JSON body is malformed."), NULL;
+    arena_on_reset(a, json_cleanup, j);
+    for (const char *p = end; p && p < body.p + body.len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            return (*why = "The JSON body has more after its end (one value only)."), NULL;
+    if (!cJSON_IsObject(j))
+        return (*why = "The JSON body must be an object."), NULL;
+    if (json_duplicates(a, j))
+        return (*why = "The JSON body names a member twice."), NULL;
+    return j;
 }
 
 /* client_ip: the last X-Forwarded-For hop (added by our HAProxy) when present. */
@@ -148,14 +230,9 @@ int http_ex_begin(struct http_ex *x, char *const *envp, struct str body,
             if (rc)
                 return fail(x, 400, "bad_request", why);
         } else if (str_case_eq_cstr(ct, "application/json")) {
-            if (!str_utf8_valid(body))
-                return fail(x, 400, "bad_json", "The JSON body is not valid UTF-8.");
-            r->json = cJSON_ParseWithLength(body.p, body.len);
+            r->json = parse_json(a, body, &why);
             if (!r->json)
-                return fail(x, 400, "bad_json", "The JSON body is malformed.");
-            arena_on_reset(a, json_cleanup, r->json);
-            if (!cJSON_IsObject(r->json))
-                return fail(x, 400, "bad_json", "The JSON body must be an object.");
+                return fail(x, 400, "bad_json", why);
         } else {
             return fail(x, 415, "unsupported_media_type",
                         "Send application/json or application/x-www-form-urlencoded.");

@@ -1,6 +1,7 @@
 /* response — building and serializing a response; see http.h. */
 #include "http.h"
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
 

@@ -1,6 +1,7 @@
 /* router — route table, matching and parameter validation; see router.h. */
 #include "router.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -187,25 +188,8 @@ const char *http_validate(const struct http_param *p, struct str v)
                 return "contains characters that are not allowed";
         }
         return NULL;
-    case HTTP_K_EMAIL: {
-        if (v.len < 3 || v.len > 254)
-            return "is not a valid e-mail address";
-        const char *at = memchr(v.p, '@', v.len);
-        if (!at || at == v.p || at == v.p + v.len - 1 ||
-            memchr(at + 1, '@', (size_t)(v.p + v.len - at - 1)))
-            return "is not a valid e-mail address";
-        struct str dom = {at + 1, (size_t)(v.p + v.len - at - 1)};
-        const char *dot = memchr(dom.p, '.', dom.len);
-        if (!dot || dot == dom.p || dom.p[dom.len - 1] == '.')
-            return "is not a valid e-mail address";
-        for (size_t i = 0; i < v.len; i++) {
-            unsigned char c = (unsigned char)v.p[i];
-            if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"' || c == ',' || c == ';' ||
-                c == '\\')
-                return "is not a valid e-mail address";
-        }
-        return str_utf8_valid(v) ? NULL : "is not a valid e-mail address";
-    }
+    case HTTP_K_EMAIL:
+        return str_is_email(v) ? NULL : "is not a valid e-mail address";
     case HTTP_K_TEXT:
     case HTTP_K_SECRET:
         minlen = p->min > 0 ? (size_t)p->min : 0;
@@ -289,16 +273,25 @@ static bool bind_params(struct compiled *c, struct http_ex *x, const struct str 
         case HTTP_SRC_BODY:
             v = body_value(x, p->name, &count, &bad);
             break;
+        case HTTP_SRC_HEADER:
+            v = str_trim(http_header(x, p->name));
+            count = v.len > 0;
+            break;
         }
+        const char *code = p->invalid_code;
         if (!bad && count > 1)
             bad = "was given more than once";
-        if (!bad && count == 0 && p->required)
+        if (!bad && count == 0 && p->required) {
             bad = "is required";
+            code = p->missing_code;
+        }
         if (!bad && count == 1)
             bad = http_validate(p, v);
         if (bad) {
-            char *msg = arena_sprintf(x->arena, "Parameter '%s' %s.", p->name, bad);
-            http_resp_error(x, 400, "invalid_parameter", msg);
+            char *msg =
+                arena_sprintf(x->arena, "%s '%s' %s.",
+                              p->src == HTTP_SRC_HEADER ? "Header" : "Parameter", p->name, bad);
+            http_resp_error(x, 400, code ? code : "invalid_parameter", msg);
             return false;
         }
         x->params[k] = count ? v : STR_NULL;

@@ -3,9 +3,9 @@
  * (Kore style).
  *
  * A route declares every parameter its handler may read: where it comes from (a path
- * segment, the query string, the body as a form or JSON object), its kind, its range and
- * whether it is required. The router validates them before the handler runs and stores the
- * values in x->params; a handler reads them with http_param_*, and asking for a name the
+ * segment, the query string, the body as a form or JSON object, a request header), its kind,
+ * its range and whether it is required. The router validates them before the handler runs and
+ * stores the values in x->params; a handler reads them with http_param_*, and asking for a name the
  * route did not declare is an assertion failure. Parameters the route does not declare never
  * reach a handler (they stay in the raw request but no accessor returns them).
  *
@@ -19,12 +19,14 @@
 #ifndef STAMPEDE_HTTP_ROUTER_H
 #define STAMPEDE_HTTP_ROUTER_H
 
+#include "core/buf.h"
 #include "http/http.h"
 
 enum http_src {
     HTTP_SRC_PATH = 1,
     HTTP_SRC_QUERY,
-    HTTP_SRC_BODY, /* urlencoded form field or top-level JSON member */
+    HTTP_SRC_BODY,   /* urlencoded form field or top-level JSON member */
+    HTTP_SRC_HEADER, /* a request header by its HTTP name ("Idempotency-Key"), trimmed */
 };
 
 enum http_kind {
@@ -45,6 +47,9 @@ struct http_param {
     int64_t min;
     int64_t max;
     bool required;
+    const char *missing_code; /* error code when a required one is absent (NULL:
+                                 invalid_parameter) */
+    const char *invalid_code; /* error code when it fails validation (NULL: invalid_parameter) */
 };
 
 typedef void (*http_handler)(struct http_ex *x);

@@ -1,6 +1,7 @@
 /* server — FastCGI master/worker server; see server.h. */
 #include "server.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -196,7 +197,7 @@ static void on_usr1(int sig)
 
 /* worker_main: runs in a forked worker process; never returns. */
 static _Noreturn void worker_main(const struct http_server_opts *o, const struct http_service *svc,
-                                  int listen_fd)
+                                  int listen_fd, int ops_fd)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -209,11 +210,13 @@ static _Noreturn void worker_main(const struct http_server_opts *o, const struct
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
 
-    int n = o->threads;
+    /* the worker threads, and one more on the health socket when there is one: it answers
+     * /readyz even while every worker thread is busy */
+    int n = o->threads + (ops_fd >= 0);
     struct worker_thread *ts = mem_calloc((size_t)n, sizeof *ts);
     for (int i = 0; i < n; i++) {
         ts[i].index = i;
-        ts[i].listen_fd = listen_fd;
+        ts[i].listen_fd = i < o->threads ? listen_fd : ops_fd;
         ts[i].opts = o;
         ts[i].svc = svc;
         if (pthread_create(&ts[i].tid, NULL, thread_main, &ts[i]) != 0) {
@@ -271,38 +274,38 @@ static _Noreturn void worker_main(const struct http_server_opts *o, const struct
 
 /* ---------------------------------------------------------------- master */
 
-static int open_listener(const struct http_server_opts *o, struct buf *err)
+static int open_listener(const char *path, const struct http_server_opts *o, struct buf *err)
 {
     struct sockaddr_un sun;
-    if (strlen(o->listen) >= sizeof sun.sun_path) {
-        buf_printf(err, "listen path too long: %s", o->listen);
+    if (strlen(path) >= sizeof sun.sun_path) {
+        buf_printf(err, "listen path too long: %s", path);
         return -1;
     }
     struct stat st;
-    if (stat(o->listen, &st) == 0) {
+    if (stat(path, &st) == 0) {
         int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         memset(&sun, 0, sizeof sun);
         sun.sun_family = AF_UNIX;
-        memcpy(sun.sun_path, o->listen, strlen(o->listen) + 1);
+        memcpy(sun.sun_path, path, strlen(path) + 1);
         int live = connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0;
         close(probe);
         if (live) {
-            buf_printf(err, "socket %s is in use by another server", o->listen);
+            buf_printf(err, "socket %s is in use by another server", path);
             return -1;
         }
-        unlink(o->listen);
+        unlink(path);
     }
     mode_t old = umask(0177);
-    int fd = FCGX_OpenSocket(o->listen, o->backlog);
+    int fd = FCGX_OpenSocket(path, o->backlog);
     umask(old);
     if (fd < 0) {
-        buf_printf(err, "cannot listen on %s: %s", o->listen, strerror(errno));
+        buf_printf(err, "cannot listen on %s: %s", path, strerror(errno));
         return -1;
     }
     if (geteuid() == 0 && o->socket_owner && *o->socket_owner) {
         struct passwd *pw = getpwnam(o->socket_owner);
-        if (!pw || chown(o->listen, pw->pw_uid, pw->pw_gid) != 0) {
-            buf_printf(err, "cannot give %s to user %s", o->listen, o->socket_owner);
+        if (!pw || chown(path, pw->pw_uid, pw->pw_gid) != 0) {
+            buf_printf(err, "cannot give %s to user %s", path, o->socket_owner);
             close(fd);
             return -1;
         }
@@ -318,46 +321,56 @@ struct slot {
     int64_t restart_at_ns; /* 0: none pending */
 };
 
-static pid_t spawn(const struct http_server_opts *o, const struct http_service *svc, int fd)
+/* The master's state: the sockets, the worker slots of the current generation and, during a
+ * reload, the retiring one. */
+struct master {
+    const struct http_server_opts *o;
+    const struct http_service_ops *ops;
+    struct http_service *svc, *retired;
+    int fd, ops_fd;
+    struct slot *slots;
+    int max; /* slots: two generations' worth */
+    int gen;
+    bool stop;
+    int64_t stop_deadline;
+    struct buf err;
+};
+
+static pid_t spawn(struct master *m, const struct http_service *svc)
 {
     pid_t pid = fork();
     if (pid == 0)
-        worker_main(o, svc, fd);
+        worker_main(m->o, svc, m->fd, m->ops_fd);
     if (pid < 0)
         log_error("fork failed: %s", strerror(errno));
     return pid;
 }
 
-static void signal_generation(struct slot *slots, int n, int gen, int sig)
+static void signal_generation(struct master *m, int gen, int sig)
 {
-    for (int i = 0; i < n; i++)
-        if (slots[i].pid > 0 && slots[i].generation == gen)
-            kill(slots[i].pid, sig);
+    for (int i = 0; i < m->max; i++)
+        if (m->slots[i].pid > 0 && m->slots[i].generation == gen)
+            kill(m->slots[i].pid, sig);
 }
 
-int http_server_run(const struct http_server_opts *o, const struct http_service_ops *ops)
+/* start: service, sockets, pid file; false when start-up failed (reason logged and printed) */
+static bool start(struct master *m)
 {
-    struct buf err;
-    buf_init(&err, 4096);
-    http_init_json();
-    if (FCGX_Init() != 0) {
-        fprintf(stderr, "stampede-web: FCGX_Init failed\n");
-        return 1;
-    }
-    struct http_service *svc = ops->load(ops->arg, &err);
-    if (!svc) {
-        log_error("start-up failed: %s", buf_cstr(&err));
-        fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
-        buf_free(&err);
-        return 1;
-    }
-    int fd = open_listener(o, &err);
-    if (fd < 0) {
-        log_error("start-up failed: %s", buf_cstr(&err));
-        fprintf(stderr, "stampede-web: %s\n", buf_cstr(&err));
-        ops->unload(svc);
-        buf_free(&err);
-        return 1;
+    const struct http_server_opts *o = m->o;
+    m->fd = m->ops_fd = -1;
+    m->svc = m->ops->load(m->ops->arg, &m->err);
+    if (m->svc)
+        m->fd = open_listener(o->listen, o, &m->err);
+    if (m->svc && m->fd >= 0 && o->ops_listen)
+        m->ops_fd = open_listener(o->ops_listen, o, &m->err);
+    if (!m->svc || m->fd < 0 || (o->ops_listen && m->ops_fd < 0)) {
+        log_error("start-up failed: %s", buf_cstr(&m->err));
+        fprintf(stderr, "stampede-web: %s\n", buf_cstr(&m->err));
+        if (m->fd >= 0)
+            close(m->fd);
+        if (m->svc)
+            m->ops->unload(m->svc);
+        return false;
     }
     if (o->pid_file) {
         FILE *f = fopen(o->pid_file, "w");
@@ -366,7 +379,160 @@ int http_server_run(const struct http_server_opts *o, const struct http_service_
             fclose(f);
         }
     }
+    m->max = o->processes * 2;
+    m->slots = mem_calloc((size_t)m->max, sizeof *m->slots);
+    m->gen = 1;
+    for (int i = 0; i < o->processes; i++) {
+        m->slots[i].generation = m->gen;
+        m->slots[i].started_ns = clock_mono_ns();
+        m->slots[i].pid = spawn(m, m->svc);
+    }
+    log_info("master started: %d processes x %d threads on %s%s%s", o->processes, o->threads,
+             o->listen, o->ops_listen ? ", health on " : "", o->ops_listen ? o->ops_listen : "");
+    return true;
+}
 
+static void begin_stop(struct master *m, int64_t now)
+{
+    m->stop = true;
+    m->stop_deadline = now + (m->o->drain_ms + m->o->stop_timeout_ms + 5000) * 1000000;
+    log_info("stopping: draining %d worker processes", m->o->processes);
+    for (int i = 0; i < m->max; i++)
+        if (m->slots[i].pid > 0)
+            kill(m->slots[i].pid, SIGTERM);
+}
+
+/* reload: a new generation of workers on a freshly loaded service; the old one retires */
+static void reload(struct master *m, int64_t now)
+{
+    log_reopen();
+    buf_reset(&m->err);
+    struct http_service *fresh = m->ops->load(m->ops->arg, &m->err);
+    if (!fresh) {
+        log_error("reload failed, keeping the running workers: %s", buf_cstr(&m->err));
+        return;
+    }
+    if (m->retired) {
+        log_warn("reload ignored: the previous reload is still retiring workers");
+        m->ops->unload(fresh);
+        return;
+    }
+    int old = m->gen++;
+    int placed = 0;
+    for (int i = 0; i < m->max && placed < m->o->processes; i++) {
+        if (m->slots[i].pid > 0)
+            continue;
+        m->slots[i] = (struct slot){0, m->gen, now, 0, 0};
+        m->slots[i].pid = spawn(m, fresh);
+        placed++;
+    }
+    signal_generation(m, old, SIGUSR2);
+    m->retired = m->svc;
+    m->svc = fresh;
+    log_info("reloaded: generation %d started, generation %d retiring", m->gen, old);
+}
+
+/* reap: notes dead workers; a current-generation worker is restarted, with back-off when it
+ * keeps dying quickly */
+static void reap(struct master *m, int64_t now)
+{
+    pid_t pid;
+    int status;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < m->max; i++) {
+            struct slot *sl = &m->slots[i];
+            if (sl->pid != pid)
+                continue;
+            sl->pid = 0;
+            if (sl->generation != m->gen || m->stop)
+                break;
+            bool quick = now - sl->started_ns < 1000000000LL;
+            sl->quick_deaths = quick ? sl->quick_deaths + 1 : 0;
+            int64_t delay_ms = quick ? 100LL << (sl->quick_deaths < 6 ? sl->quick_deaths : 6) : 0;
+            if (delay_ms > 5000)
+                delay_ms = 5000;
+            sl->restart_at_ns = now + delay_ms * 1000000;
+            if (WIFSIGNALED(status))
+                log_error("worker %d killed by signal %d; restarting in %lldms", (int)pid,
+                          WTERMSIG(status), (long long)delay_ms);
+            else
+                log_error("worker %d exited with status %d; restarting in %lldms", (int)pid,
+                          WEXITSTATUS(status), (long long)delay_ms);
+            break;
+        }
+    }
+    for (int i = 0; i < m->max && !m->stop; i++) {
+        struct slot *sl = &m->slots[i];
+        if (sl->pid == 0 && sl->generation == m->gen && sl->restart_at_ns &&
+            now >= sl->restart_at_ns) {
+            sl->restart_at_ns = 0;
+            sl->started_ns = now;
+            sl->pid = spawn(m, m->svc);
+        }
+    }
+}
+
+/* retire: a retired generation is gone once none of its workers remain */
+static void retire(struct master *m)
+{
+    if (!m->retired)
+        return;
+    for (int i = 0; i < m->max; i++)
+        if (m->slots[i].pid > 0 && m->slots[i].generation != m->gen)
+            return;
+    m->ops->unload(m->retired);
+    m->retired = NULL;
+    for (int i = 0; i < m->max; i++)
+        if (m->slots[i].generation != m->gen)
+            m->slots[i] = (struct slot){0};
+}
+
+/* stopped: during a stop, true once every worker is gone (killed after the deadline) */
+static bool stopped(struct master *m, int64_t now)
+{
+    bool any = false;
+    for (int i = 0; i < m->max; i++)
+        any |= m->slots[i].pid > 0;
+    if (!any)
+        return true;
+    if (now > m->stop_deadline) {
+        log_warn("workers did not stop in time; killing them");
+        for (int i = 0; i < m->max; i++)
+            if (m->slots[i].pid > 0)
+                kill(m->slots[i].pid, SIGKILL);
+        m->stop_deadline = now + 2000000000LL;
+    }
+    return false;
+}
+
+static void finish_master(struct master *m)
+{
+    const struct http_server_opts *o = m->o;
+    close(m->fd);
+    unlink(o->listen);
+    if (m->ops_fd >= 0) {
+        close(m->ops_fd);
+        unlink(o->ops_listen);
+    }
+    if (o->pid_file)
+        unlink(o->pid_file);
+    if (m->retired)
+        m->ops->unload(m->retired);
+    m->ops->unload(m->svc);
+    mem_free(m->slots);
+    log_info("master stopped");
+}
+
+int http_server_run(const struct http_server_opts *o, const struct http_service_ops *ops)
+{
+    struct master m = {.o = o, .ops = ops};
+    buf_init(&m.err, 4096);
+    http_init_json();
+    if (FCGX_Init() != 0) {
+        fprintf(stderr, "stampede-web: FCGX_Init failed\n");
+        buf_free(&m.err);
+        return 1;
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -375,131 +541,25 @@ int http_server_run(const struct http_server_opts *o, const struct http_service_
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-
-    /* slots: current generation and, during a reload, the retiring one */
-    int max = o->processes * 2;
-    struct slot *slots = mem_calloc((size_t)max, sizeof *slots);
-    int gen = 1;
-    for (int i = 0; i < o->processes; i++) {
-        slots[i].generation = gen;
-        slots[i].started_ns = clock_mono_ns();
-        slots[i].pid = spawn(o, svc, fd);
+    if (!start(&m)) {
+        buf_free(&m.err);
+        return 1;
     }
-    log_info("master started: %d processes x %d threads on %s", o->processes, o->threads,
-             o->listen);
-
-    struct http_service *retired = NULL;
-    bool stop = false;
-    int64_t stop_deadline = 0;
     for (;;) {
         struct timespec tick = {0, 200 * 1000 * 1000};
         siginfo_t si;
         int sig = sigtimedwait(&set, &si, &tick);
         int64_t now = clock_mono_ns();
-        if ((sig == SIGTERM || sig == SIGINT) && !stop) {
-            stop = true;
-            stop_deadline = now + (o->drain_ms + o->stop_timeout_ms + 5000) * 1000000;
-            log_info("stopping: draining %d worker processes", o->processes);
-            for (int i = 0; i < max; i++)
-                if (slots[i].pid > 0)
-                    kill(slots[i].pid, SIGTERM);
-        } else if (sig == SIGHUP && !stop) {
-            log_reopen();
-            buf_reset(&err);
-            struct http_service *fresh = ops->load(ops->arg, &err);
-            if (!fresh) {
-                log_error("reload failed, keeping the running workers: %s", buf_cstr(&err));
-            } else if (retired) {
-                log_warn("reload ignored: the previous reload is still retiring workers");
-                ops->unload(fresh);
-            } else {
-                int old = gen++;
-                int placed = 0;
-                for (int i = 0; i < max && placed < o->processes; i++) {
-                    if (slots[i].pid > 0)
-                        continue;
-                    slots[i] = (struct slot){0, gen, now, 0, 0};
-                    slots[i].pid = spawn(o, fresh, fd);
-                    placed++;
-                }
-                signal_generation(slots, max, old, SIGUSR2);
-                retired = svc;
-                svc = fresh;
-                log_info("reloaded: generation %d started, generation %d retiring", gen, old);
-            }
-        }
-        /* reap */
-        pid_t pid;
-        int status;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            for (int i = 0; i < max; i++) {
-                if (slots[i].pid != pid)
-                    continue;
-                slots[i].pid = 0;
-                if (slots[i].generation != gen || stop)
-                    break;
-                bool quick = now - slots[i].started_ns < 1000000000LL;
-                slots[i].quick_deaths = quick ? slots[i].quick_deaths + 1 : 0;
-                int64_t delay_ms =
-                    quick ? 100LL << (slots[i].quick_deaths < 6 ? slots[i].quick_deaths : 6) : 0;
-                if (delay_ms > 5000)
-                    delay_ms = 5000;
-                slots[i].restart_at_ns = now + delay_ms * 1000000;
-                if (WIFSIGNALED(status))
-                    log_error("worker %d killed by signal %d; restarting in %lldms", (int)pid,
-                              WTERMSIG(status), (long long)delay_ms);
-                else
-                    log_error("worker %d exited with status %d; restarting in %lldms", (int)pid,
-                              WEXITSTATUS(status), (long long)delay_ms);
-                break;
-            }
-        }
-        /* pending restarts */
-        for (int i = 0; i < max && !stop; i++) {
-            if (slots[i].pid == 0 && slots[i].generation == gen && slots[i].restart_at_ns &&
-                now >= slots[i].restart_at_ns) {
-                slots[i].restart_at_ns = 0;
-                slots[i].started_ns = now;
-                slots[i].pid = spawn(o, svc, fd);
-            }
-        }
-        /* a retired generation is gone once none of its workers remain */
-        if (retired) {
-            bool any = false;
-            for (int i = 0; i < max; i++)
-                any |= slots[i].pid > 0 && slots[i].generation != gen;
-            if (!any) {
-                ops->unload(retired);
-                retired = NULL;
-                for (int i = 0; i < max; i++)
-                    if (slots[i].generation != gen)
-                        slots[i] = (struct slot){0};
-            }
-        }
-        if (stop) {
-            bool any = false;
-            for (int i = 0; i < max; i++)
-                any |= slots[i].pid > 0;
-            if (!any)
-                break;
-            if (now > stop_deadline) {
-                log_warn("workers did not stop in time; killing them");
-                for (int i = 0; i < max; i++)
-                    if (slots[i].pid > 0)
-                        kill(slots[i].pid, SIGKILL);
-                stop_deadline = now + 2000000000LL;
-            }
-        }
+        if ((sig == SIGTERM || sig == SIGINT) && !m.stop)
+            begin_stop(&m, now);
+        else if (sig == SIGHUP && !m.stop)
+            reload(&m, now);
+        reap(&m, now);
+        retire(&m);
+        if (m.stop && stopped(&m, now))
+            break;
     }
-    close(fd);
-    unlink(o->listen);
-    if (o->pid_file)
-        unlink(o->pid_file);
-    if (retired)
-        ops->unload(retired);
-    ops->unload(svc);
-    mem_free(slots);
-    buf_free(&err);
-    log_info("master stopped");
+    finish_master(&m);
+    buf_free(&m.err);
     return 0;
 }

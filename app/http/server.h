@@ -8,7 +8,9 @@
  *            workers; restarts a worker that dies (with back-off); owns signals.
  *   worker   `threads` threads; each has its own application state (database and cache
  *            connections) from service->thread_start, an arena reset after every response
- *            and reusable buffers.
+ *            and reusable buffers. With ops_listen, one more thread accepts on that socket
+ *            only (nginx sends it /healthz and /readyz): a bulkhead, so readiness is answered
+ *            even when every worker thread is busy with slow work.
  *
  * Signals (to the master; it relays them):
  *   SIGTERM/SIGINT  graceful stop: workers report draining at once (/readyz answers 503) and
@@ -26,6 +28,7 @@
 #ifndef STAMPEDE_HTTP_SERVER_H
 #define STAMPEDE_HTTP_SERVER_H
 
+#include "core/buf.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -33,6 +36,9 @@
 
 struct http_server_opts {
     const char *listen;       /* unix socket path */
+    const char *ops_listen;   /* a second socket, served by one more thread per worker, for
+                                 health checks that must never queue behind busy workers;
+                                 NULL: none */
     const char *socket_owner; /* when running as root: chown the socket to this user */
     const char *pid_file;     /* master's pid; NULL: none */
     const char *node;         /* node name for the log */

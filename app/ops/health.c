@@ -8,7 +8,7 @@
  * falls back to the database. Results are reused for readyz.interval per thread so frequent
  * health checks stay cheap; draining is never cached.
  */
-#include "web/app.h"
+#include "ops/ops.h"
 
 #include "core/clock.h"
 
@@ -18,7 +18,7 @@ void ops_healthz(struct http_ex *x)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "alive");
-    cJSON_AddStringToObject(o, "node", x->app->web->cfg.node_name);
+    cJSON_AddStringToObject(o, "node", x->app->front->cfg.node_name);
     http_resp_json(x, 200, o);
 }
 
@@ -27,7 +27,7 @@ void ops_readyz(struct http_ex *x)
     struct http_app *app = x->app;
     int64_t now = clock_mono_ns();
     if (app->ready_at_ns == 0 ||
-        now - app->ready_at_ns >= app->web->cfg.readyz_interval_ms * 1000000) {
+        now - app->ready_at_ns >= app->front->cfg.readyz_interval_ms * 1000000) {
         app->ready_db = db_ping(app->db) == 0;
         app->ready_cache = cache_check(app->cache, &app->ready_cache_up, &app->ready_cache_total);
         app->ready_at_ns = now;
@@ -36,7 +36,7 @@ void ops_readyz(struct http_ex *x)
     bool ready = app->ready_db && !draining;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", ready ? "ready" : "not_ready");
-    cJSON_AddStringToObject(o, "node", app->web->cfg.node_name);
+    cJSON_AddStringToObject(o, "node", app->front->cfg.node_name);
     cJSON_AddStringToObject(o, "database", app->ready_db ? "up" : "down");
     cJSON *c = cJSON_AddObjectToObject(o, "cache");
     cJSON_AddStringToObject(c, "status", cache_health_name(app->ready_cache));

@@ -1,63 +1,18 @@
 /*
- * metrics — GET /metrics (Prometheus text format) and the request metrics behind it.
- *
- * Per route (the route table's stable names; "unmatched" for 404/405 without a route):
- *   stampede_http_requests_total{route,code="2xx"|"3xx"|"4xx"|"5xx"}
- *   stampede_http_request_duration_seconds{route} (histogram, from accept to response sent)
- * plus whatever other modules registered (the cache regions: cache/l2.h). The counters live
- * in core/metrics' shared mapping, registered by the master before it forks, so a scrape of
- * any worker of a node returns the sums over all its processes and threads.
+ * metrics — GET /metrics: the node's metrics in Prometheus text format (request metrics per
+ * route: app/front/metrics.c; cache regions: cache/l2.h; the password gate: here). The
+ * counters live in core/metrics' shared mapping, so a scrape of any worker of a node returns
+ * the sums over all its processes and threads.
  *
  * /metrics is internal: HAProxy's public frontend answers 404 for it and nginx refuses it for
  * anything that came through HAProxy (see nginx/nginx.conf.in); scrapers use each node's
  * nginx port on loopback.
  */
-#include "web/app.h"
+#include "ops/ops.h"
 
 #include "cache/near.h"
 #include "core/clock.h"
-#include "core/mem.h"
-#include "core/metrics.h"
-
-#include <stdio.h>
-
-static void route_metrics(struct route_metrics *m, const char *name)
-{
-    char labels[128];
-    static const char *const codes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-    for (int i = 0; i < 5; i++) {
-        snprintf(labels, sizeof labels, "route=\"%s\",code=\"%s\"", name, codes[i]);
-        m->by_code[i] = metrics_counter("stampede_http_requests_total", labels,
-                                        "HTTP requests by route and status class.");
-    }
-    snprintf(labels, sizeof labels, "route=\"%s\"", name);
-    m->latency = metrics_histogram("stampede_http_request_duration_seconds", labels,
-                                   "Time from accepting a request to sending its response.",
-                                   metrics_latency_bounds, metrics_latency_nbounds);
-}
-
-void ops_metrics_init(struct web_ctx *w)
-{
-    w->route_metrics = mem_calloc(web_routes_len + 1, sizeof *w->route_metrics);
-    for (size_t i = 0; i < web_routes_len; i++)
-        route_metrics(&w->route_metrics[i], web_routes[i].name);
-    route_metrics(&w->route_metrics[web_routes_len], "unmatched");
-}
-
-void ops_metrics_after(struct http_ex *x, int64_t dur_ns)
-{
-    const struct web_ctx *w = x->app ? x->app->web : NULL;
-    if (!w || !w->route_metrics)
-        return;
-    size_t i = web_routes_len;
-    if (x->route >= web_routes && x->route < web_routes + web_routes_len)
-        i = (size_t)(x->route - web_routes);
-    const struct route_metrics *m = &w->route_metrics[i];
-    int cls = x->resp.status / 100;
-    if (cls >= 1 && cls <= 5)
-        metric_inc(m->by_code[cls - 1]);
-    metric_observe_ns(m->latency, dur_ns);
-}
+#include "core/gate.h"
 
 /*
  * POST /__internal/near-epoch: a catalog write on some node or tool asks this node to drop
@@ -68,7 +23,7 @@ void ops_metrics_after(struct http_ex *x, int64_t dur_ns)
 void ops_near_epoch(struct http_ex *x)
 {
     struct str sig = http_header(x, NEAR_SIG_HDR);
-    if (!near_verify(x->arena, str_from_cstr(x->app->web->cfg.secret), sig, clock_real_s())) {
+    if (!near_verify(x->arena, str_from_cstr(front_cfg(x)->secret), sig, clock_real_s())) {
         http_resp_error(x, 403, "bad_signature", "The invalidation is not signed correctly.");
         return;
     }
@@ -77,10 +32,38 @@ void ops_near_epoch(struct http_ex *x)
     x->resp.status = 204;
 }
 
+/* gate: the password gate's state, read at scrape time (gauges and counters) */
+static void gate_metrics(struct buf *b, const struct gate *g)
+{
+    struct gate_stats s;
+    gate_stats_get(g, &s);
+    buf_printf(b,
+               "# HELP stampede_auth_hash_slots Password hashes allowed at once on this node.\n"
+               "# TYPE stampede_auth_hash_slots gauge\nstampede_auth_hash_slots %d\n"
+               "# HELP stampede_auth_hash_running Password hashes running now.\n"
+               "# TYPE stampede_auth_hash_running gauge\nstampede_auth_hash_running %d\n"
+               "# HELP stampede_auth_hash_waiting Sign-ins and sign-ups waiting for a hash.\n"
+               "# TYPE stampede_auth_hash_waiting gauge\nstampede_auth_hash_waiting %d\n"
+               "# HELP stampede_auth_hash_total Password hashes by what the gate did.\n"
+               "# TYPE stampede_auth_hash_total counter\n"
+               "stampede_auth_hash_total{result=\"entered\"} %llu\n"
+               "stampede_auth_hash_total{result=\"refused\"} %llu\n"
+               "stampede_auth_hash_total{result=\"timed_out\"} %llu\n"
+               "# HELP stampede_auth_hash_hold_seconds Moving average of a hash's time in the "
+               "gate.\n"
+               "# TYPE stampede_auth_hash_hold_seconds gauge\nstampede_auth_hash_hold_seconds "
+               "%.6f\n",
+               s.limit, s.holders, s.waiting, (unsigned long long)s.entered,
+               (unsigned long long)s.refused, (unsigned long long)s.timed_out,
+               (double)s.avg_hold_us / 1e6);
+}
+
 void ops_metrics(struct http_ex *x)
 {
     buf_reset(x->resp.body);
     x->resp.status = 200;
     x->resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
     metrics_render(x->resp.body);
+    if (x->app->front->hash_gate)
+        gate_metrics(x->resp.body, x->app->front->hash_gate);
 }

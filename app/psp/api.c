@@ -16,6 +16,7 @@
  */
 #include "psp.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"

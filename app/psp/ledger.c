@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
+#include "db/retry.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>
@@ -285,35 +286,45 @@ static int event(struct http_app *w, struct str payment_key)
     return db_exec(w->db, &q_event, v, 7, w->arena, NULL);
 }
 
+struct create_tx {
+    struct http_app *w;
+    const struct psp_new_payment *in;
+    struct psp_payment *out;
+    struct str key;
+    bool decline;
+};
+
+static int create_tx(void *arg)
+{
+    struct create_tx *q = arg;
+    struct http_app *w = q->w;
+    const struct psp_new_payment *in = q->in;
+    struct db_val v[] = {DB_S(q->key),
+                         DB_S(in->order_id),
+                         DB_S(in->order_name),
+                         DB_I(in->amount),
+                         DB_CS(q->decline ? "ABORTED" : "READY"),
+                         DB_S(in->card_number),
+                         DB_CS(in->card_kind),
+                         q->decline ? DB_CS("REJECT_CARD_COMPANY") : DB_NULLV};
+    struct psp_payment p = {.payment_key = q->key, .order_id = in->order_id};
+    int rc;
+    if ((rc = db_exec(w->db, &q_insert, v, 8, w->arena, NULL)) ||
+        (rc = ledger(w, &p, q->decline ? "decline" : "authorize", in->amount, STR_NULL, STR(""))) ||
+        (rc = q->decline ? event(w, q->key) : 0))
+        return rc;
+    return get_one(w, &q_get, q->key, q->out);
+}
+
+static const struct db_retry sandbox_retry = {"sandbox", 5, 1, 10, NULL};
+
 int psp_payment_create(struct http_app *w, const struct psp_new_payment *in,
                        struct psp_payment *out)
 {
-    bool decline = strcmp(in->card_kind, "decline") == 0;
-    struct str key = str_from_cstr(arena_sprintf(w->arena, "psp_%s", sec_token(w->arena, 18).p));
-    int rc = 0;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        if ((rc = db_begin(w->db)))
-            return rc;
-        struct db_val v[] = {DB_S(key),
-                             DB_S(in->order_id),
-                             DB_S(in->order_name),
-                             DB_I(in->amount),
-                             DB_CS(decline ? "ABORTED" : "READY"),
-                             DB_S(in->card_number),
-                             DB_CS(in->card_kind),
-                             decline ? DB_CS("REJECT_CARD_COMPANY") : DB_NULLV};
-        struct psp_payment p = {.payment_key = key, .order_id = in->order_id};
-        if (!(rc = db_exec(w->db, &q_insert, v, 8, w->arena, NULL)) &&
-            !(rc = ledger(w, &p, decline ? "decline" : "authorize", in->amount, STR_NULL,
-                          STR(""))) &&
-            !(rc = decline ? event(w, key) : 0) && !(rc = get_one(w, &q_get, key, out)))
-            rc = db_commit(w->db);
-        else
-            db_rollback(w->db);
-        if (!err_is_retryable(rc))
-            break;
-    }
-    return rc;
+    struct create_tx q = {
+        w, in, out, str_from_cstr(arena_sprintf(w->arena, "psp_%s", sec_token(w->arena, 18).p)),
+        strcmp(in->card_kind, "decline") == 0};
+    return db_tx(w->db, &sandbox_retry, create_tx, &q);
 }
 
 /* ---------------------------------------------------------------- confirm and cancel */
@@ -455,59 +466,94 @@ static int do_cancel(struct http_app *w, const void *arg, struct str idem_key,
 typedef int (*work_fn)(struct http_app *w, const void *arg, struct str idem_key,
                        struct psp_answer *out);
 
+/* A key that a concurrent request inserted and then rolled back: the attempt goes again. */
+#define KEY_VANISHED ERR_NOTFOUND
+
+static bool vanished(int rc)
+{
+    return rc == KEY_VANISHED;
+}
+
+static const struct db_retry vanished_retry = {"sandbox idempotency key", 5, 0, 0, vanished};
+
+struct idem_tx {
+    struct http_app *w;
+    struct str key, hash;
+    const char *op;
+    work_fn fn;
+    const void *arg;
+    struct psp_answer *out;
+    bool *replayed;
+    bool taken; /* the key's row exists: replay it after the rollback */
+};
+
+static int idem_tx(void *arg)
+{
+    struct idem_tx *q = arg;
+    struct http_app *w = q->w;
+    q->taken = false;
+    int rc = 0;
+    if (q->key.len) {
+        struct db_val v[] = {DB_S(q->key), DB_CS(q->op), DB_S(q->hash)};
+        rc = db_exec(w->db, &q_idem_insert, v, 3, w->arena, NULL);
+        if (rc == ERR_EXISTS) {
+            q->taken = true;
+            return rc; /* rolled back; replayed outside the transaction */
+        }
+    }
+    if (rc == 0)
+        rc = q->fn(w, q->arg, q->key, q->out);
+    if (rc == 0 && q->key.len) {
+        struct db_val v[] = {DB_I(q->out->status), DB_S(q->out->body), DB_S(q->key)};
+        rc = db_exec(w->db, &q_idem_store, v, 3, w->arena, NULL);
+    }
+    return rc;
+}
+
+/* replay: the stored answer of a key used before (KEY_VANISHED when its first use rolled back) */
+static int replay(struct idem_tx *q)
+{
+    struct http_app *w = q->w;
+    struct db_result r;
+    struct db_val k[] = {DB_S(q->key)};
+    int rc = db_exec(w->db, &q_idem_get, k, 1, w->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return KEY_VANISHED;
+    if (!str_eq_cstr(db_text(&r, 0, 0), q->op) || !sec_equal(db_text(&r, 0, 1), q->hash)) {
+        answer_error(w, q->out, 422, "IDEMPOTENCY_KEY_REUSED",
+                     "This Idempotency-Key was used with another request.");
+        return 0;
+    }
+    q->out->status = (int)db_int(&r, 0, 2);
+    q->out->body = db_text(&r, 0, 3);
+    *q->replayed = true;
+    return 0;
+}
+
+static int idem_call(void *arg)
+{
+    struct idem_tx *q = arg;
+    int rc = db_tx(q->w->db, &sandbox_retry, idem_tx, q);
+    return rc == ERR_EXISTS && q->taken ? replay(q) : rc;
+}
+
 /*
  * idempotent: runs fn in one transaction; with a key, the key's row is inserted first (a
  * concurrent request with the key waits on it, then finds it) and the answer is stored with
- * it before the commit.
+ * it before the commit. A key found taken is replayed; one that vanished (its first request
+ * rolled back meanwhile) is tried again.
  */
 static int idempotent(struct http_app *w, struct str key, const char *op, struct str request,
                       work_fn fn, const void *arg, struct psp_answer *out, bool *replayed)
 {
     uint8_t hash[SEC_SHA256_LEN];
     sec_sha256(hash, request.p, request.len);
-    struct str h = {(const char *)hash, sizeof hash};
     *replayed = false;
-    int rc = 0;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        if ((rc = db_begin(w->db)))
-            return rc;
-        if (key.len) {
-            struct db_val v[] = {DB_S(key), DB_CS(op), DB_S(h)};
-            rc = db_exec(w->db, &q_idem_insert, v, 3, w->arena, NULL);
-            if (rc == ERR_EXISTS) {
-                db_rollback(w->db);
-                struct db_result r;
-                struct db_val k[] = {DB_S(key)};
-                if ((rc = db_exec(w->db, &q_idem_get, k, 1, w->arena, &r)))
-                    return rc;
-                if (r.nrows == 0) /* the first request rolled back meanwhile: go again */
-                    continue;
-                if (!str_eq_cstr(db_text(&r, 0, 0), op) || !sec_equal(db_text(&r, 0, 1), h)) {
-                    answer_error(w, out, 422, "IDEMPOTENCY_KEY_REUSED",
-                                 "This Idempotency-Key was used with another request.");
-                    return 0;
-                }
-                out->status = (int)db_int(&r, 0, 2);
-                out->body = db_text(&r, 0, 3);
-                *replayed = true;
-                return 0;
-            }
-        }
-        if (rc == 0)
-            rc = fn(w, arg, key, out);
-        if (rc == 0 && key.len) {
-            struct db_val v[] = {DB_I(out->status), DB_S(out->body), DB_S(key)};
-            rc = db_exec(w->db, &q_idem_store, v, 3, w->arena, NULL);
-        }
-        if (rc == 0)
-            rc = db_commit(w->db);
-        else
-            db_rollback(w->db);
-        if (!err_is_retryable(rc))
-            break;
-        clock_sleep_ms(1 + (int64_t)sec_random_below(10));
-    }
-    return rc;
+    struct idem_tx q = {w,        key,  {(const char *)hash, sizeof hash}, op, fn, arg, out,
+                        replayed, false};
+    return db_retry(&vanished_retry, idem_call, &q);
 }
 
 int psp_confirm(struct http_app *w, struct str idem_key, struct str payment_key,

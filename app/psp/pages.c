@@ -18,6 +18,7 @@
  */
 #include "psp.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -137,8 +138,6 @@ static void message(struct http_ex *x, int status, const char *title, const char
 }
 
 /* psp_error_page: the error hook: JSON under /v1, a SANDBOX page elsewhere */
-void psp_error_page(struct http_ex *x, int status, const char *code, const char *text);
-
 void psp_error_page(struct http_ex *x, int status, const char *code, const char *text)
 {
     if (str_starts_with(x->req.path, STR("/v1/"))) {

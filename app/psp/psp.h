@@ -27,6 +27,7 @@
 #define STAMPEDE_PSP_PSP_H
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "db/db.h"
 #include "http/router.h"
@@ -204,6 +205,9 @@ struct psp_new_payment {
 
 /* psp_payment_create: a READY (authorized) or ABORTED (declined) payment with its ledger row
  * and, for a decline, a webhook event; out is the new payment. */
+/* psp_error_page: the http error hook: JSON under /v1, a SANDBOX page elsewhere (pages.c). */
+void psp_error_page(struct http_ex *x, int status, const char *code, const char *text);
+
 int psp_payment_create(struct http_app *w, const struct psp_new_payment *in,
                        struct psp_payment *out);
 

@@ -1,5 +1,6 @@
 /* pspcfg — stampede-psp configuration directives; see psp.h. */
 #include "psp.h"
+#include "core/buf.h"
 
 #include <stddef.h>
 #include <string.h>

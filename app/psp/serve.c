@@ -9,6 +9,7 @@
  */
 #include "psp.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -28,8 +29,6 @@
 
 extern const struct tpl_binding psp_view_bindings[];
 extern const size_t psp_view_bindings_len;
-void psp_error_page(struct http_ex *x, int status, const char *code, const char *text);
-
 enum { PSP_AUTH = HTTP_ROUTE_APP(0) };
 
 #define END                     \

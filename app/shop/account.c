@@ -1,16 +1,17 @@
-/* account — accounts, passwords, sessions, throttling; see account.h. */
+/* account — sign-up and sign-in; see account.h. */
 #include "account.h"
 
 #include "core/err.h"
+#include "core/gate.h"
 #include "core/log.h"
-#include "core/mem.h"
+#include "core/offload.h"
 #include "core/sec.h"
+#include "db/retry.h"
+#include "shop/password.h"
+#include "shop/session.h"
 
 #include <sodium.h>
 #include <string.h>
-
-/* from common_passwords.c */
-bool common_password(struct str lowercased);
 
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
@@ -36,263 +37,249 @@ struct str account_normalize_email(struct arena *a, struct str email)
     return (struct str){d, email.len};
 }
 
-static size_t utf8_chars(struct str s)
+bool account_email_ok(struct str email)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < s.len; i++)
-        n += ((unsigned char)s.p[i] & 0xC0) != 0x80;
-    return n;
+    return str_is_email(email);
 }
 
-/* trivial: one repeated character, or a straight ascending/descending run. */
-static bool trivial(struct str s)
+/* name_ok: 1..100 characters of text, not only blanks */
+static bool name_ok(struct str name)
 {
-    bool same = true, up = true, down = true;
-    for (size_t i = 1; i < s.len; i++) {
-        same &= s.p[i] == s.p[0];
-        up &= s.p[i] == s.p[i - 1] + 1;
-        down &= s.p[i] == s.p[i - 1] - 1;
-    }
-    return same || up || down;
+    size_t chars = 0;
+    for (size_t i = 0; i < name.len; i++)
+        chars += ((unsigned char)name.p[i] & 0xC0) != 0x80;
+    return str_utf8_valid(name) && str_trim(name).len > 0 && chars <= 100 &&
+           !memchr(name.p, '\0', name.len);
 }
-
-const char *account_password_problem(struct str pw, struct str email)
-{
-    size_t chars = utf8_chars(pw);
-    if (chars < 10)
-        return "Use at least 10 characters.";
-    if (chars > 128)
-        return "Use at most 128 characters.";
-    char lower[600];
-    if (pw.len >= sizeof lower)
-        return "Use at most 128 characters.";
-    for (size_t i = 0; i < pw.len; i++) {
-        char ch = pw.p[i];
-        lower[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-    }
-    struct str low = {lower, pw.len};
-    if (trivial(low))
-        return "That password is too easy to guess.";
-    if (common_password(low))
-        return "That password is one of the most common ones; choose another.";
-    if (email.len &&
-        (str_eq(low, email) ||
-         (memchr(email.p, '@', email.len) &&
-          str_eq(low, (struct str){email.p, (size_t)((const char *)memchr(email.p, '@', email.len) -
-                                                     email.p)}))))
-        return "Do not use your e-mail address as the password.";
-    return NULL;
-}
-
-static const struct db_stmt q_insert_account = {
-    "account_insert", "INSERT INTO accounts (email, name, password_hash) VALUES (?, ?, ?)", 0};
-
-int account_signup(struct shop_ctx *c, const struct account_policy *p, struct str email,
-                   struct str name, struct str password, struct account *out, const char **why)
-{
-    email = account_normalize_email(c->arena, email);
-    *why = account_password_problem(password, email);
-    if (*why)
-        return ERR_INVAL;
-    char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(hash, password.p, password.len, (unsigned long long)p->pw_opslimit,
-                              (size_t)p->pw_memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-        log_error("argon2id hashing failed (out of memory?)");
-        return ERR_INTERNAL;
-    }
-    struct db_val v[] = {DB_S(email), DB_S(name), DB_CS(hash)};
-    struct db_result r;
-    int rc = db_exec(c->db, &q_insert_account, v, 3, c->arena, &r);
-    if (rc == ERR_EXISTS) {
-        *why = "An account with this e-mail address already exists.";
-        return ERR_EXISTS;
-    }
-    if (rc)
-        return rc;
-    out->id = r.insert_id;
-    out->email = email;
-    out->name = name;
-    out->role = STR("shopper");
-    return 0;
-}
-
-static const struct db_stmt q_throttle_get = {
-    "throttle_get",
-    "SELECT throttle_key, GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, NOW(6), locked_until)"
-    " / 1000000)) FROM login_throttle WHERE throttle_key IN (?, ?) AND locked_until > NOW(6)",
-    DB_IDEMPOTENT};
 
 /*
- * One failure, atomically (MariaDB evaluates these assignments left to right, each seeing the
- * values set before it): a new window when the last one is over; at the limit, lock and start
- * counting from zero, so one failure after the lock ends does not lock again at once.
+ * hash_gate: enters the node's password gate (if any). SHOP_OK, or SHOP_AUTH_BUSY with the
+ * Retry-After in *problem.
  */
-static const struct db_stmt q_throttle_fail = {
-    "throttle_fail",
-    "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until)"
-    " VALUES (?, 1, NOW(6), NULL)"
-    " ON DUPLICATE KEY UPDATE"
-    "  failures = IF(window_start < NOW(6) - INTERVAL ? SECOND, 1, failures + 1),"
-    "  window_start = IF(failures = 1, NOW(6), window_start),"
-    "  locked_until = IF(failures >= ?, NOW(6) + INTERVAL ? SECOND, locked_until),"
-    "  failures = IF(failures >= ?, 0, failures)",
-    0};
-
-static const struct db_stmt q_throttle_clear = {
-    "throttle_clear", "DELETE FROM login_throttle WHERE throttle_key = ?", 0};
-
-static const struct db_stmt q_account_by_email = {
-    "account_by_email", "SELECT id, email, name, role, password_hash FROM accounts WHERE email = ?",
-    DB_IDEMPOTENT};
-
-static int throttle_fail(struct shop_ctx *c, struct str key, int64_t window, int64_t limit,
-                         int64_t lock)
+static int hash_gate(const struct account_policy *p, struct shop_problem *problem)
 {
-    struct db_val v[] = {DB_S(key), DB_I(window), DB_I(limit), DB_I(lock), DB_I(limit)};
-    return db_exec(c->db, &q_throttle_fail, v, 5, c->arena, NULL);
+    if (!p->hash_gate)
+        return SHOP_OK;
+    if (gate_enter(p->hash_gate, p->hash_wait_ms) == 0)
+        return SHOP_OK;
+    problem->retry_after_s = gate_retry_after_s(p->hash_gate);
+    return SHOP_AUTH_BUSY;
 }
 
-int account_signin(struct shop_ctx *c, const struct account_policy *p, struct str email,
-                   struct str password, struct str ip, int64_t trusted_account_id,
-                   struct account *out, int64_t *retry_after_s)
+/* hash_busy: the gate is full right now: refuse before any database work (a storm's refusals
+ * must cost next to nothing) */
+static bool hash_busy(const struct account_policy *p, struct shop_problem *problem)
 {
-    email = account_normalize_email(c->arena, email);
-    struct str ip_key = str_from_cstr(arena_sprintf(c->arena, "ip:%.*s", STR_FMT(ip)));
-    struct str acct_key = str_from_cstr(arena_sprintf(c->arena, "acct:%.*s", STR_FMT(email)));
-    *retry_after_s = 0;
-
-    struct db_result acct;
-    struct db_val ev[] = {DB_S(email)};
-    int rc = db_exec(c->db, &q_account_by_email, ev, 1, c->arena, &acct);
-    if (rc)
-        return rc;
-    int64_t account_id = acct.nrows ? db_int(&acct, 0, 0) : 0;
-
-    struct db_result t;
-    struct db_val tv[] = {DB_S(ip_key), DB_S(acct_key)};
-    if ((rc = db_exec(c->db, &q_throttle_get, tv, 2, c->arena, &t)))
-        return rc;
-    for (size_t i = 0; i < t.nrows; i++) {
-        bool is_acct = str_eq(db_text(&t, i, 0), acct_key);
-        if (is_acct && account_id && account_id == trusted_account_id)
-            continue; /* this browser signed in to this account before */
-        int64_t wait = db_int(&t, i, 1);
-        if (wait > *retry_after_s)
-            *retry_after_s = wait > 0 ? wait : 1;
-    }
-    if (*retry_after_s)
-        return ERR_LIMIT;
-
-    /* verify even for unknown e-mails, against a dummy hash, to keep timing flat */
-    const char *hash = acct.nrows ? db_text(&acct, 0, 4).p : dummy_hash;
-    char *pw = arena_strndup(c->arena, password.p, password.len);
-    bool ok = crypto_pwhash_str_verify(hash, pw, password.len) == 0 && acct.nrows;
-    sodium_memzero(pw, password.len);
-    if (!ok) {
-        if ((rc = throttle_fail(c, ip_key, p->window_s, p->ip_limit, p->window_s)) ||
-            (rc = throttle_fail(c, acct_key, p->window_s, p->acct_limit, p->acct_lock_s)))
-            return rc;
-        return ERR_UNAUTH;
-    }
-    struct db_val cv[] = {DB_S(acct_key)};
-    if ((rc = db_exec(c->db, &q_throttle_clear, cv, 1, c->arena, NULL)))
-        return rc;
-    out->id = account_id;
-    out->email = db_text(&acct, 0, 1);
-    out->name = db_text(&acct, 0, 2);
-    out->role = db_text(&acct, 0, 3);
-    return 0;
-}
-
-/* ---------------------------------------------------------------- sessions */
-
-static const struct db_stmt q_session_insert = {
-    "session_insert",
-    "INSERT INTO sessions (id_hash, account_id, expires_at, ip, user_agent)"
-    " VALUES (?, ?, NOW(6) + INTERVAL ? SECOND, ?, ?)",
-    0};
-
-static const struct db_stmt q_session_load = {
-    "session_load",
-    "SELECT s.account_id, a.email, a.name, a.role,"
-    "       TIMESTAMPDIFF(SECOND, s.last_seen_at, NOW(6))"
-    "  FROM sessions s JOIN accounts a ON a.id = s.account_id"
-    " WHERE s.id_hash = ? AND s.expires_at > NOW(6)"
-    "   AND s.last_seen_at > NOW(6) - INTERVAL ? SECOND",
-    DB_IDEMPOTENT};
-
-static const struct db_stmt q_session_touch = {
-    "session_touch", "UPDATE sessions SET last_seen_at = NOW(6) WHERE id_hash = ?", 0};
-
-static const struct db_stmt q_session_delete = {"session_delete",
-                                                "DELETE FROM sessions WHERE id_hash = ?", 0};
-
-/* token_hash: SHA-256 of the decoded token; false for a malformed token. */
-static bool token_hash(struct str token, uint8_t out[SEC_SHA256_LEN])
-{
-    uint8_t raw[48];
-    if (token.len != 43)
+    if (!p->hash_gate || !gate_full(p->hash_gate))
         return false;
-    long n = sec_b64url_decode(token, raw, sizeof raw);
-    if (n != 32)
-        return false;
-    sec_sha256(out, raw, 32);
+    problem->retry_after_s = gate_retry_after_s(p->hash_gate);
+    gate_refuse(p->hash_gate);
     return true;
 }
 
-int session_create(struct shop_ctx *c, int64_t account_id, struct str ip, struct str user_agent,
-                   int64_t absolute_s, struct session *out)
+static void hash_leave(const struct account_policy *p)
 {
-    uint8_t raw[32], h[SEC_SHA256_LEN];
-    sec_random(raw, sizeof raw);
-    sec_sha256(h, raw, sizeof raw);
-    if (user_agent.len > 200)
-        user_agent.len = 200;
-    while (user_agent.len && ((unsigned char)user_agent.p[user_agent.len - 1] & 0xC0) == 0x80)
-        user_agent.len--; /* never cut a UTF-8 sequence in half */
-    if (ip.len > 45)
-        ip.len = 45;
-    struct db_val v[] = {DB_S(((struct str){(const char *)h, sizeof h})), DB_I(account_id),
-                         DB_I(absolute_s), DB_S(ip), DB_S(user_agent)};
-    int rc = db_exec(c->db, &q_session_insert, v, 5, c->arena, NULL);
-    if (rc)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->account_id = account_id;
-    out->token = sec_b64url(c->arena, raw, sizeof raw);
-    return 0;
+    if (p->hash_gate)
+        gate_leave(p->hash_gate);
 }
 
-int session_load(struct shop_ctx *c, struct str token, int64_t idle_s, struct session *out)
+/* The hash and the verification run on the process's low-priority threads (core/offload.h)
+ * when the policy has a gate, so a sign-in storm yields the cores to page requests. */
+struct pwjob {
+    const struct account_policy *p;
+    const char *pw;
+    size_t len;
+    const char *stored; /* verify: the stored hash */
+    char *out;          /* hash: crypto_pwhash_STRBYTES */
+    int rc;
+};
+
+static void do_hash(void *arg)
 {
-    uint8_t h[SEC_SHA256_LEN];
-    if (!token_hash(token, h))
-        return ERR_NOTFOUND;
-    struct str hs = {(const char *)h, sizeof h};
-    struct db_val v[] = {DB_S(hs), DB_I(idle_s)};
+    struct pwjob *j = arg;
+    j->rc = crypto_pwhash_str_alg(j->out, j->pw, j->len, (unsigned long long)j->p->pw_opslimit,
+                                  (size_t)j->p->pw_memlimit, crypto_pwhash_ALG_ARGON2ID13);
+}
+
+static void do_verify(void *arg)
+{
+    struct pwjob *j = arg;
+    j->rc = crypto_pwhash_str_verify(j->stored, j->pw, j->len);
+}
+
+static int hash(const struct account_policy *p, struct str pw, char out[crypto_pwhash_STRBYTES])
+{
+    struct pwjob j = {p, pw.p, pw.len, NULL, out, -1};
+    offload_run(p->hash_gate ? p->hash_threads : 0, do_hash, &j);
+    return j.rc;
+}
+
+static bool verify(const struct account_policy *p, const char *stored, const char *pw, size_t len)
+{
+    struct pwjob j = {p, pw, len, stored, NULL, -1};
+    offload_run(p->hash_gate ? p->hash_threads : 0, do_verify, &j);
+    return j.rc == 0;
+}
+
+/* ---------------------------------------------------------------- sign-up */
+
+static const struct db_stmt q_insert = {
+    "account_insert", "INSERT INTO accounts (email, name, password_hash) VALUES (?, ?, ?)", 0};
+
+struct signup_tx {
+    struct shop_ctx *c;
+    const struct account_policy *p;
+    const struct account_client *cl;
+    struct account_session *out;
+    const char *hash;
+};
+
+static int signup_tx(void *arg)
+{
+    struct signup_tx *q = arg;
+    struct account *a = &q->out->account;
+    struct db_val v[] = {DB_S(a->email), DB_S(a->name), DB_CS(q->hash)};
     struct db_result r;
-    int rc = db_exec(c->db, &q_session_load, v, 2, c->arena, &r);
+    int rc = db_exec(q->c->db, &q_insert, v, 3, q->c->arena, &r);
+    if (rc == ERR_EXISTS)
+        return SHOP_EMAIL_TAKEN;
     if (rc)
         return rc;
-    if (r.nrows == 0)
-        return ERR_NOTFOUND;
-    memset(out, 0, sizeof *out);
-    out->account_id = db_int(&r, 0, 0);
-    out->email = db_text(&r, 0, 1);
-    out->name = db_text(&r, 0, 2);
-    out->role = db_text(&r, 0, 3);
-    if (db_int(&r, 0, 4) >= 60) {
-        struct db_val t[] = {DB_S(hs)};
-        db_exec(c->db, &q_session_touch, t, 1, c->arena, NULL); /* best effort */
-    }
-    return 0;
+    a->id = r.insert_id;
+    return session_create(q->c, a->id, q->cl->ip, q->cl->user_agent, q->p->session_absolute_s,
+                          &q->out->token);
 }
 
-int session_delete(struct shop_ctx *c, struct str token)
+int account_signup(struct shop_ctx *c, const struct account_policy *p, struct str email,
+                   struct str name, struct str password, const struct account_client *cl,
+                   struct account_session *out)
 {
-    uint8_t h[SEC_SHA256_LEN];
-    if (!token_hash(token, h))
-        return 0;
-    struct db_val v[] = {DB_S(((struct str){(const char *)h, sizeof h}))};
-    return db_exec(c->db, &q_session_delete, v, 1, c->arena, NULL);
+    memset(out, 0, sizeof *out);
+    email = account_normalize_email(c->arena, email);
+    name = str_trim(name);
+    if (!account_email_ok(email))
+        return SHOP_INVALID_EMAIL;
+    if (!name_ok(name))
+        return SHOP_INVALID_NAME;
+    out->problem.why = password_problem(password, email, name, p->password_min_bits);
+    if (out->problem.why)
+        return SHOP_WEAK_PASSWORD;
+    if (hash_busy(p, &out->problem))
+        return SHOP_AUTH_BUSY;
+    int rc = hash_gate(p, &out->problem);
+    if (rc)
+        return rc;
+    char hashed[crypto_pwhash_STRBYTES];
+    int hrc = hash(p, password, hashed);
+    hash_leave(p);
+    if (hrc != 0) {
+        log_error("argon2id hashing failed (out of memory?)");
+        return ERR_INTERNAL;
+    }
+    out->account = (struct account){0, email, arena_str_dup(c->arena, name), STR("shopper")};
+    struct signup_tx q = {c, p, cl, out, hashed};
+    rc = db_tx(c->db, &db_retry_default, signup_tx, &q);
+    if (rc == SHOP_EMAIL_TAKEN)
+        out->problem.why = "An account with this e-mail address already exists.";
+    return rc;
+}
+
+/* ---------------------------------------------------------------- sign-in */
+
+static const struct db_stmt q_by_email = {
+    "account_by_email", "SELECT id, email, name, role, password_hash FROM accounts WHERE email = ?",
+    DB_IDEMPOTENT};
+
+struct signin_tx {
+    struct shop_ctx *c;
+    const struct account_policy *p;
+    const struct account_client *cl;
+    struct account_session *out;
+};
+
+static int signin_tx(void *arg)
+{
+    struct signin_tx *q = arg;
+    int rc = 0;
+    if (q->cl->old_session.len && (rc = session_delete(q->c, q->cl->old_session)))
+        return rc;
+    return session_create(q->c, q->out->account.id, q->cl->ip, q->cl->user_agent,
+                          q->p->session_absolute_s, &q->out->token);
+}
+
+int account_signin(struct shop_ctx *c, const struct account_policy *p, struct str email,
+                   struct str password, const struct account_client *cl,
+                   struct account_session *out)
+{
+    memset(out, 0, sizeof *out);
+    if (hash_busy(p, &out->problem))
+        return SHOP_AUTH_BUSY;
+    email = account_normalize_email(c->arena, email);
+    struct db_result acct;
+    struct db_val ev[] = {DB_S(email)};
+    int rc = db_exec(c->db, &q_by_email, ev, 1, c->arena, &acct);
+    if (rc)
+        return rc;
+    int64_t id = acct.nrows ? db_int(&acct, 0, 0) : 0;
+    bool trusted = id && cl->device_account == id && cl->device_id.len;
+    struct throttle_keys keys;
+    throttle_keys_for(c->arena, email, cl->ip, trusted ? cl->device_id : STR_NULL, &keys);
+    if ((rc = throttle_wait(c, &keys, &out->problem.retry_after_s)))
+        return rc;
+    if (out->problem.retry_after_s)
+        return SHOP_TOO_MANY_ATTEMPTS;
+
+    /* verify even for unknown e-mails, against a dummy hash, to keep timing flat */
+    if ((rc = hash_gate(p, &out->problem)))
+        return rc;
+    const char *stored = acct.nrows ? db_text(&acct, 0, 4).p : dummy_hash;
+    char *pw = arena_strndup(c->arena, password.p, password.len);
+    bool ok = verify(p, stored, pw, password.len) && acct.nrows;
+    hash_leave(p);
+    sodium_memzero(pw, password.len);
+    if (!ok) {
+        if ((rc = throttle_failed(c, &p->throttle, &keys, &out->problem.retry_after_s)))
+            return rc;
+        return SHOP_INVALID_CREDENTIALS;
+    }
+    out->account =
+        (struct account){id, db_text(&acct, 0, 1), db_text(&acct, 0, 2), db_text(&acct, 0, 3)};
+    struct signin_tx q = {c, p, cl, out};
+    if ((rc = db_tx(c->db, &db_retry_default, signin_tx, &q)))
+        return rc;
+    throttle_succeeded(c, &keys); /* best effort: the pair's count expires anyway */
+    return SHOP_OK;
+}
+
+int account_signout(struct shop_ctx *c, struct str token)
+{
+    return session_delete(c, token);
+}
+
+/* ---------------------------------------------------------------- admins */
+
+static const struct db_stmt q_upsert_admin = {
+    "admin_upsert",
+    "INSERT INTO accounts (email, name, password_hash, role) VALUES (?, ?, ?, 'admin')"
+    " ON DUPLICATE KEY UPDATE role = 'admin', name = VALUES(name),"
+    " password_hash = VALUES(password_hash)",
+    0};
+
+int account_make_admin(struct shop_ctx *c, const struct account_policy *p, struct str email,
+                       struct str name, struct str password, struct shop_problem *problem)
+{
+    memset(problem, 0, sizeof *problem);
+    email = account_normalize_email(c->arena, email);
+    if (!account_email_ok(email))
+        return SHOP_INVALID_EMAIL;
+    if (!name_ok(name))
+        return SHOP_INVALID_NAME;
+    problem->why = password_problem(password, email, name, p->password_min_bits);
+    if (problem->why)
+        return SHOP_WEAK_PASSWORD;
+    char hashed[crypto_pwhash_STRBYTES];
+    if (hash(p, password, hashed) != 0)
+        return ERR_INTERNAL;
+    struct db_val v[] = {DB_S(email), DB_S(name), DB_CS(hashed)};
+    return db_exec(c->db, &q_upsert_admin, v, 3, c->arena, NULL);
 }

@@ -2,6 +2,7 @@
 #include "cart.h"
 
 #include "core/err.h"
+#include "db/retry.h"
 
 #include <string.h>
 
@@ -101,60 +102,64 @@ int cart_purchased(struct shop_ctx *c, int64_t account_id, int64_t product_id, i
     return rc;
 }
 
-int cart_set(struct shop_ctx *c, int64_t account_id, int64_t sku_id, int64_t quantity,
-             int64_t max_line, struct cart_problem *problem)
+struct cart_tx {
+    struct shop_ctx *c;
+    int64_t account_id, sku_id, quantity;
+    struct shop_problem *problem;
+};
+
+static int cart_tx(void *arg)
 {
-    memset(problem, 0, sizeof *problem);
-    if (quantity < 0 || quantity > max_line)
-        return ERR_INVAL;
-    int rc = db_begin(c->db);
+    struct cart_tx *q = arg;
+    struct shop_ctx *c = q->c;
+    int64_t max_line = q->problem->max_line;
+    memset(q->problem, 0, sizeof *q->problem);
+    q->problem->max_line = max_line;
+    /* the account row serializes this shopper's cart changes and checkouts */
+    struct db_val a[] = {DB_I(q->account_id)};
+    int rc = db_exec(c->db, &q_lock_account, a, 1, c->arena, NULL);
     if (rc)
         return rc;
-    /* the account row serializes this shopper's cart changes and checkouts */
-    struct db_val a[] = {DB_I(account_id)};
-    if ((rc = db_exec(c->db, &q_lock_account, a, 1, c->arena, NULL)))
-        goto fail;
-    if (quantity == 0) {
-        struct db_val v[] = {DB_I(account_id), DB_I(sku_id)};
-        if ((rc = db_exec(c->db, &q_remove, v, 2, c->arena, NULL)))
-            goto fail;
-        return db_commit(c->db);
+    if (q->quantity == 0) {
+        struct db_val v[] = {DB_I(q->account_id), DB_I(q->sku_id)};
+        return db_exec(c->db, &q_remove, v, 2, c->arena, NULL);
     }
     struct db_result info;
-    struct db_val iv[] = {DB_I(account_id), DB_I(sku_id)};
+    struct db_val iv[] = {DB_I(q->account_id), DB_I(q->sku_id)};
     if ((rc = db_exec(c->db, &q_sku_info, iv, 2, c->arena, &info)))
-        goto fail;
-    if (info.nrows == 0) {
-        rc = ERR_NOTFOUND;
-        goto fail;
-    }
+        return rc;
+    if (info.nrows == 0)
+        return SHOP_SKU_NOT_FOUND;
     int64_t product = db_int(&info, 0, 0), limit = db_int(&info, 0, 1);
-    problem->product = db_text(&info, 0, 2);
+    q->problem->product = db_text(&info, 0, 2);
     int64_t available = db_int(&info, 0, 3);
     bool in_cart = !db_is_null(&info, 0, 4);
-    if (available == 0 && !in_cart) {
-        rc = ERR_CONFLICT;
-        goto fail;
-    }
+    if (available == 0 && !in_cart)
+        return SHOP_SOLD_OUT;
     if (limit > 0) {
         struct db_result o;
-        struct db_val ov[] = {DB_I(account_id), DB_I(product), DB_I(sku_id)};
+        struct db_val ov[] = {DB_I(q->account_id), DB_I(product), DB_I(q->sku_id)};
         int64_t bought = 0;
         if ((rc = db_exec(c->db, &q_other_lines, ov, 3, c->arena, &o)) ||
-            (rc = cart_purchased(c, account_id, product, &bought)))
-            goto fail;
-        if (db_int(&o, 0, 0) + bought + quantity > limit) {
-            problem->limit = limit;
-            problem->already = bought;
-            rc = ERR_LIMIT;
-            goto fail;
+            (rc = cart_purchased(c, q->account_id, product, &bought)))
+            return rc;
+        if (db_int(&o, 0, 0) + bought + q->quantity > limit) {
+            q->problem->limit = limit;
+            q->problem->already = bought;
+            return SHOP_LIMIT_EXCEEDED;
         }
     }
-    struct db_val u[] = {DB_I(account_id), DB_I(sku_id), DB_I(quantity)};
-    if ((rc = db_exec(c->db, &q_upsert, u, 3, c->arena, NULL)))
-        goto fail;
-    return db_commit(c->db);
-fail:
-    db_rollback(c->db);
-    return rc;
+    struct db_val u[] = {DB_I(q->account_id), DB_I(q->sku_id), DB_I(q->quantity)};
+    return db_exec(c->db, &q_upsert, u, 3, c->arena, NULL);
+}
+
+int cart_set(struct shop_ctx *c, int64_t account_id, int64_t sku_id, int64_t quantity,
+             struct shop_problem *problem)
+{
+    memset(problem, 0, sizeof *problem);
+    problem->max_line = shop_rules(c)->cart_max_line;
+    if (quantity < 0 || quantity > problem->max_line)
+        return SHOP_INVALID_QUANTITY;
+    struct cart_tx q = {c, account_id, sku_id, quantity, problem};
+    return db_tx(c->db, &db_retry_default, cart_tx, &q);
 }

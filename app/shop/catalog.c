@@ -2,7 +2,10 @@
 #include "catalog.h"
 
 #include "cache/l2.h"
+#include "core/buf.h"
 #include "core/err.h"
+#include "db/retry.h"
+#include "shop/outcome.h"
 #include "core/log.h"
 #include "core/pack.h"
 
@@ -308,7 +311,8 @@ int catalog_list(struct shop_ctx *ctx, struct catalog_list *out)
     return 0;
 }
 
-int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_product *out)
+/* product_by_id: the product, ERR_NOTFOUND when unknown or inactive */
+static int product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_product *out)
 {
     if (id <= 0)
         return ERR_NOTFOUND;
@@ -339,14 +343,20 @@ int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_produ
     return 0;
 }
 
-int catalog_product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalog_product *out)
+int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_product *out)
+{
+    int rc = product_by_id(ctx, id, out);
+    return rc == ERR_NOTFOUND ? SHOP_PRODUCT_NOT_FOUND : rc;
+}
+
+static int product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalog_product *out)
 {
     if (slug.len == 0 || slug.len > L2_ID_MAX)
         return ERR_NOTFOUND;
     /* the thread usually knows the id: one round trip, checked against the product's slug */
     int64_t id;
     if (l2_memo_get(ctx->cache, &r_slug, slug, &id)) {
-        int rc = catalog_product_by_id(ctx, id, out);
+        int rc = product_by_id(ctx, id, out);
         if (rc == 0 && str_eq(out->slug, slug))
             return 0;
         if (rc && rc != ERR_NOTFOUND)
@@ -362,7 +372,13 @@ int catalog_product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalo
         return rc;
     id = ((const struct id_box *)g.obj)->id;
     l2_memo_put(ctx->cache, &r_slug, slug, id);
-    return catalog_product_by_id(ctx, id, out);
+    return product_by_id(ctx, id, out);
+}
+
+int catalog_product_by_slug(struct shop_ctx *ctx, struct str slug, struct catalog_product *out)
+{
+    int rc = product_by_slug(ctx, slug, out);
+    return rc == ERR_NOTFOUND ? SHOP_PRODUCT_NOT_FOUND : rc;
 }
 
 /* ---------------------------------------------------------------- writes */
@@ -376,29 +392,43 @@ static const struct db_stmt q_set_price = {"catalog_set_price",
 static const struct db_stmt q_product_of_sku = {
     "catalog_product_of_sku", "SELECT product_id FROM skus WHERE id = ?", DB_IDEMPOTENT};
 
+struct price_tx {
+    struct shop_ctx *ctx;
+    int64_t product_id, price, old;
+    struct str slug;
+};
+
+static int price_tx(void *arg)
+{
+    struct price_tx *q = arg;
+    struct db_result r;
+    struct db_val p[] = {DB_I(q->product_id)};
+    int rc = db_exec(q->ctx->db, &q_lock_product, p, 1, q->ctx->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return SHOP_PRODUCT_NOT_FOUND;
+    q->slug = db_text(&r, 0, 0);
+    q->old = db_int(&r, 0, 1);
+    struct db_val u[] = {DB_I(q->price), DB_I(q->product_id)};
+    return db_exec(q->ctx->db, &q_set_price, u, 2, q->ctx->arena, NULL);
+}
+
+/* An admin's change meets checkouts reading the product: a few retries, then "try again". */
+static const struct db_retry price_retry = {"set-price", 3, 5, 50, NULL};
+
 int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, struct str actor)
 {
     if (price < 1 || price > CATALOG_PRICE_MAX)
         return ERR_INVAL;
-    int rc = db_begin(ctx->db);
+    struct price_tx q = {ctx, product_id, price, 0, STR_NULL};
+    int rc = db_tx(ctx->db, &price_retry, price_tx, &q);
+    if (err_is_retryable(rc))
+        return SHOP_ROW_BUSY;
     if (rc)
         return rc;
-    struct db_result r;
-    struct db_val p[] = {DB_I(product_id)};
-    if ((rc = db_exec(ctx->db, &q_lock_product, p, 1, ctx->arena, &r)))
-        goto fail;
-    if (r.nrows == 0) {
-        rc = ERR_NOTFOUND;
-        goto fail;
-    }
-    int64_t old = db_int(&r, 0, 1);
-    struct db_val u[] = {DB_I(price), DB_I(product_id)};
-    if ((rc = db_exec(ctx->db, &q_set_price, u, 2, ctx->arena, NULL)))
-        goto fail;
-    if ((rc = db_commit(ctx->db)))
-        return rc;
     log_info("catalog: price of product %lld (%.*s) changed from %lld to %lld KRW by %.*s",
-             (long long)product_id, STR_FMT(db_text(&r, 0, 0)), (long long)old, (long long)price,
+             (long long)product_id, STR_FMT(q.slug), (long long)q.old, (long long)price,
              STR_FMT(actor));
     /* after the commit, never before: a reader must not reload the old row into the cache */
     l2_invalidate(ctx->cache, &r_product, product_group(ctx->arena, product_id),
@@ -406,9 +436,6 @@ int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, s
     l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
     l2_publish(ctx->cache); /* every node's near copies, before this returns */
     return 0;
-fail:
-    db_rollback(ctx->db);
-    return rc;
 }
 
 int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id)

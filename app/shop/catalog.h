@@ -21,13 +21,14 @@
  * a change made behind the application's back (SQL by hand, a bulk import) is followed by
  * catalog_cache_bump (`stampede-admin cache-bump`).
  *
- * Memory: results are allocated in ctx->arena. Errors: ERR_NOTFOUND for an unknown or
- * inactive product; ERR_INVAL for a bad argument; database errors as db.h. Cache failures
- * never reach callers (see l2.h).
+ * Memory: results are allocated in ctx->arena. Answers: SHOP_PRODUCT_NOT_FOUND for an unknown
+ * or inactive product (shop/outcome.h); ERR_INVAL for a bad argument; database errors as db.h.
+ * Cache failures never reach callers (see l2.h).
  */
 #ifndef STAMPEDE_SHOP_CATALOG_H
 #define STAMPEDE_SHOP_CATALOG_H
 
+#include "shop/outcome.h"
 #include "shop/shop.h"
 
 #define CATALOG_PRICE_MAX 100000000 /* KRW; a sanity bound for admin input */
@@ -90,8 +91,9 @@ int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_produ
  * catalog_set_price: sets a product's price (1..CATALOG_PRICE_MAX KRW) in its own
  * transaction on the primary, logs who did it, and after the commit invalidates the product
  * and the listing, so every node shows the new price on its next request. 0 once committed
- * (a cache that cannot be reached is logged and counted, see l2_invalidate); ERR_NOTFOUND
- * for an unknown product; ERR_INVAL for a price out of range. Checkout reads prices from the
+ * (a cache that cannot be reached is logged and counted, see l2_invalidate);
+ * SHOP_PRODUCT_NOT_FOUND for an unknown product; SHOP_ROW_BUSY when the row stayed locked
+ * through the retries; ERR_INVAL for a price out of range. Checkout reads prices from the
  * primary, never from here.
  */
 int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, struct str actor);

@@ -1,10 +1,11 @@
 /* checkout — cart to order with held stock; see checkout.h. */
 #include "checkout.h"
 
-#include "core/clock.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
+#include "db/retry.h"
 #include "shop/cart.h"
 #include "shop/inventory.h"
 
@@ -76,138 +77,198 @@ static void fingerprint(const struct line *l, size_t n, uint8_t out[SEC_SHA256_L
     buf_free(&b);
 }
 
-static int attempt(struct shop_ctx *c, int64_t account_id, struct str key,
-                   const struct checkout_item *direct, const struct checkout_opts *o,
-                   struct checkout_result *out)
+/* One attempt's state: what it is asked and what it has read so far. */
+struct attempt {
+    struct shop_ctx *c;
+    int64_t account_id;
+    struct str key;
+    const struct checkout_item *direct;
+    struct checkout_result *out;
+    int attempts;
+    /* read by the phases */
+    struct str expires_sql, expires_iso;
+    struct line *lines;
+    size_t n;
+    int64_t total;
+    uint8_t fp[SEC_SHA256_LEN];
+};
+
+/*
+ * lock_account: the account row (FOR UPDATE), the hold's expiry from the database clock, and
+ * the order the idempotency key placed before, if any, into *used
+ */
+static int lock_account(struct attempt *q, struct db_result *used)
 {
-    struct db_result r;
-    struct db_val acc[] = {DB_I(account_id)};
-    struct db_val lk[] = {DB_I(o->hold_ttl_s), DB_I(o->hold_ttl_s), DB_S(key), DB_I(account_id)};
-    int rc = db_exec(c->db, &q_lock_account, lk, 4, c->arena, &r);
+    int64_t ttl = shop_rules(q->c)->hold_ttl_s;
+    struct db_val lk[] = {DB_I(ttl), DB_I(ttl), DB_S(q->key), DB_I(q->account_id)};
+    int rc = db_exec(q->c->db, &q_lock_account, lk, 4, q->c->arena, used);
     if (rc)
         return rc;
-    if (r.nrows == 0)
+    if (used->nrows == 0)
         return ERR_NOTFOUND;
-    struct str expires_sql = db_text(&r, 0, 1), expires_iso = db_text(&r, 0, 2);
+    q->expires_sql = db_text(used, 0, 1);
+    q->expires_iso = db_text(used, 0, 2);
+    return 0;
+}
 
+/* read_lines: the cart (or the one size of a buy-now) with prices from the database */
+static int read_lines(struct attempt *q)
+{
+    struct shop_ctx *c = q->c;
     struct db_result cart;
-    if (direct) {
-        struct db_val iv[] = {DB_I(direct->quantity), DB_I(direct->sku_id)};
+    int rc;
+    if (q->direct) {
+        struct db_val iv[] = {DB_I(q->direct->quantity), DB_I(q->direct->sku_id)};
         rc = db_exec(c->db, &q_item, iv, 2, c->arena, &cart);
     } else {
+        struct db_val acc[] = {DB_I(q->account_id)};
         rc = db_exec(c->db, &q_cart, acc, 1, c->arena, &cart);
     }
     if (rc)
         return rc;
-    struct line *lines = arena_calloc(c->arena, cart.nrows + 1, sizeof *lines);
-    int64_t total = 0;
+    q->n = cart.nrows;
+    q->lines = arena_calloc(c->arena, cart.nrows + 1, sizeof *q->lines);
+    q->total = 0;
     for (size_t i = 0; i < cart.nrows; i++) {
-        lines[i] = (struct line){db_int(&cart, i, 0),  db_int(&cart, i, 1), db_int(&cart, i, 2),
-                                 db_int(&cart, i, 3),  db_int(&cart, i, 4), db_int(&cart, i, 5),
-                                 db_text(&cart, i, 6), db_int(&cart, i, 7)};
-        total += lines[i].price * lines[i].qty;
+        q->lines[i] = (struct line){db_int(&cart, i, 0),  db_int(&cart, i, 1), db_int(&cart, i, 2),
+                                    db_int(&cart, i, 3),  db_int(&cart, i, 4), db_int(&cart, i, 5),
+                                    db_text(&cart, i, 6), db_int(&cart, i, 7)};
+        q->total += q->lines[i].price * q->lines[i].qty;
     }
-    uint8_t fp[SEC_SHA256_LEN];
-    fingerprint(lines, cart.nrows, fp);
+    fingerprint(q->lines, q->n, q->fp);
+    return 0;
+}
 
-    if (!db_is_null(&r, 0, 3)) { /* the key was used before */
-        struct str stored = db_text(&r, 0, 4);
-        /* the first use emptied the cart; a replay with an empty cart is the same request */
-        if (cart.nrows > 0 && !sec_equal(stored, (struct str){(const char *)fp, sizeof fp}))
-            return ERR_EXISTS;
-        out->order_id = db_int(&r, 0, 3);
-        out->status = db_text(&r, 0, 5);
-        out->total = db_int(&r, 0, 6);
-        out->hold_expires_at = db_text(&r, 0, 7);
-        out->replayed = true;
-        return 0;
-    }
-    if (cart.nrows == 0)
-        return ERR_INVAL;
+/* replay: the key placed an order before: the same answer, unless the cart is another one */
+static int replay(struct attempt *q, const struct db_result *used)
+{
+    struct str stored = db_text(used, 0, 4);
+    /* the first use emptied the cart; a replay with an empty cart is the same request */
+    if (q->n > 0 && !sec_equal(stored, (struct str){(const char *)q->fp, sizeof q->fp}))
+        return SHOP_KEY_REUSED;
+    q->out->order_id = db_int(used, 0, 3);
+    q->out->status = db_text(used, 0, 5);
+    q->out->total = db_int(used, 0, 6);
+    q->out->hold_expires_at = db_text(used, 0, 7);
+    q->out->replayed = true;
+    return SHOP_OK;
+}
 
-    /* per-account limits, counted again under the account lock */
-    for (size_t i = 0; i < cart.nrows; i++) {
-        if (!lines[i].limit)
+/* check_limits: per-account limits, counted again under the account lock */
+static int check_limits(struct attempt *q)
+{
+    const struct line *l = q->lines;
+    for (size_t i = 0; i < q->n; i++) {
+        if (!l[i].limit)
             continue;
         bool seen = false;
         for (size_t j = 0; j < i; j++)
-            seen |= lines[j].product == lines[i].product;
+            seen |= l[j].product == l[i].product;
         if (seen)
             continue;
         int64_t in_cart = 0, bought = 0;
-        for (size_t j = i; j < cart.nrows; j++)
-            if (lines[j].product == lines[i].product)
-                in_cart += lines[j].qty;
-        if ((rc = cart_purchased(c, account_id, lines[i].product, &bought)))
+        for (size_t j = i; j < q->n; j++)
+            if (l[j].product == l[i].product)
+                in_cart += l[j].qty;
+        int rc = cart_purchased(q->c, q->account_id, l[i].product, &bought);
+        if (rc)
             return rc;
-        if (bought + in_cart > lines[i].limit) {
-            out->limit_product = lines[i].name;
-            out->limit = lines[i].limit;
-            return ERR_LIMIT;
+        if (bought + in_cart > l[i].limit) {
+            q->out->problem.product = l[i].name;
+            q->out->problem.limit = l[i].limit;
+            q->out->problem.already = bought;
+            return SHOP_LIMIT_EXCEEDED;
         }
     }
+    return SHOP_OK;
+}
 
+/* write_order: the order with its key and fingerprint, its lines; the cart emptied */
+static int write_order(struct attempt *q, int64_t *order_id)
+{
+    struct shop_ctx *c = q->c;
     struct db_result ins;
-    struct db_val ov[] = {DB_I(account_id), DB_I(total), DB_S(key),
-                          DB_S(((struct str){(const char *)fp, sizeof fp})), DB_S(expires_sql)};
-    if ((rc = db_exec(c->db, &q_order, ov, 5, c->arena, &ins)))
+    struct db_val ov[] = {DB_I(q->account_id), DB_I(q->total), DB_S(q->key),
+                          DB_S(((struct str){(const char *)q->fp, sizeof q->fp})),
+                          DB_S(q->expires_sql)};
+    int rc = db_exec(c->db, &q_order, ov, 5, c->arena, &ins);
+    if (rc)
         return rc;
-    int64_t order_id = ins.insert_id;
-    for (size_t i = 0; i < cart.nrows; i++) {
-        struct db_val lv[] = {DB_I(order_id),         DB_I(i + 1),        DB_I(lines[i].sku),
-                              DB_I(lines[i].product), DB_I(lines[i].qty), DB_I(lines[i].price)};
+    *order_id = ins.insert_id;
+    for (size_t i = 0; i < q->n; i++) {
+        const struct line *l = &q->lines[i];
+        struct db_val lv[] = {DB_I(*order_id),  DB_I(i + 1),  DB_I(l->sku),
+                              DB_I(l->product), DB_I(l->qty), DB_I(l->price)};
         if ((rc = db_exec(c->db, &q_line, lv, 6, c->arena, NULL)))
             return rc;
     }
-    if (!direct && (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
+    struct db_val acc[] = {DB_I(q->account_id)};
+    if (!q->direct && (rc = db_exec(c->db, &q_cart_clear, acc, 1, c->arena, NULL)))
         return rc;
+    return 0;
+}
 
-    /* the stock locks come last: lines are in ascending SKU order */
-    out->oos = arena_calloc(c->arena, cart.nrows + 1, sizeof *out->oos);
-    for (size_t i = 0; i < cart.nrows; i++) {
-        rc = inventory_hold(c, lines[i].sku, lines[i].qty, lines[i].buckets, order_id);
+/* take_stock: last, the stock of each size in ascending SKU order (the lines' order) */
+static int take_stock(struct attempt *q, int64_t order_id)
+{
+    struct checkout_result *out = q->out;
+    out->oos = arena_calloc(q->c->arena, q->n + 1, sizeof *out->oos);
+    for (size_t i = 0; i < q->n; i++) {
+        const struct line *l = &q->lines[i];
+        int rc = inventory_hold(q->c, l->sku, l->qty, l->buckets, order_id);
         if (rc == ERR_CONFLICT) {
-            out->oos[out->noos++] =
-                (struct checkout_oos){lines[i].sku, lines[i].size, lines[i].name, lines[i].qty};
+            out->oos[out->noos++] = (struct checkout_oos){l->sku, l->size, l->name, l->qty};
             continue;
         }
         if (rc)
             return rc;
     }
-    if (out->noos)
-        return ERR_CONFLICT;
-    out->order_id = order_id;
-    out->total = total;
-    out->status = STR("pending_payment");
-    out->hold_expires_at = expires_iso;
-    return 0;
+    return out->noos ? SHOP_OUT_OF_STOCK : SHOP_OK;
+}
+
+/* attempt: one try of the whole transaction, phase by phase (checkout.h) */
+static int attempt(struct attempt *q)
+{
+    struct db_result used;
+    int rc;
+    if ((rc = lock_account(q, &used)) || (rc = read_lines(q)))
+        return rc;
+    if (!db_is_null(&used, 0, 3))
+        return replay(q, &used);
+    if (q->n == 0)
+        return q->direct ? SHOP_SKU_NOT_FOUND : SHOP_CART_EMPTY;
+    int64_t order_id;
+    if ((rc = check_limits(q)) || (rc = write_order(q, &order_id)) ||
+        (rc = take_stock(q, order_id)))
+        return rc;
+    q->out->order_id = order_id;
+    q->out->total = q->total;
+    q->out->status = STR("pending_payment");
+    q->out->hold_expires_at = q->expires_iso;
+    return SHOP_OK;
+}
+
+static int attempt_tx(void *arg)
+{
+    struct attempt *q = arg;
+    memset(q->out, 0, sizeof *q->out);
+    q->out->attempts = ++q->attempts;
+    return attempt(q);
 }
 
 int checkout_place(struct shop_ctx *c, int64_t account_id, struct str key,
-                   const struct checkout_item *direct, const struct checkout_opts *o,
-                   struct checkout_result *out)
+                   const struct checkout_item *direct, struct checkout_result *out)
 {
-    int rc = ERR_DB_RETRY;
-    for (int n = 0; n <= o->max_retries; n++) {
-        memset(out, 0, sizeof *out);
-        out->attempts = n + 1;
-        if (n > 0) {
-            /* jittered exponential back-off: 1..2^n ms, at most 64 ms */
-            int64_t cap = (int64_t)1 << (n < 6 ? n : 6);
-            clock_sleep_ms(1 + (int64_t)sec_random_below((uint32_t)cap));
-        }
-        if ((rc = db_begin(c->db)))
-            break;
-        rc = attempt(c, account_id, key, direct, o, out);
-        if (rc == 0)
-            rc = db_commit(c->db);
-        else
-            db_rollback(c->db);
-        if (!err_is_retryable(rc))
-            break;
+    const struct shop_rules *rules = shop_rules(c);
+    memset(out, 0, sizeof *out);
+    if (direct && (direct->quantity < 1 || direct->quantity > rules->cart_max_line)) {
+        out->problem.max_line = rules->cart_max_line;
+        return SHOP_INVALID_QUANTITY;
     }
-    if (err_is_retryable(rc))
-        log_warn("checkout for account %lld gave up after %d attempts", (long long)account_id,
-                 out->attempts);
+    const struct db_retry policy = {"checkout", (int)rules->checkout_tries, 1, 64, NULL};
+    struct attempt q = {.c = c, .account_id = account_id, .key = key, .direct = direct, .out = out};
+    int rc = db_tx(c->db, &policy, attempt_tx, &q);
+    if (rc == SHOP_INVALID_QUANTITY)
+        out->problem.max_line = rules->cart_max_line;
     return rc;
 }

@@ -19,23 +19,23 @@
  *      rows; then commit.
  * Everything that does not need the stock locks happens before them, so a hot size's lock is
  * held only for its lock-update-insert and the commit. Deadlocks and lock wait timeouts
- * (1213, 1205, 1020) roll back and retry the whole transaction, up to max_retries times with
- * jittered back-off; the key makes a retry safe.
+ * (1213, 1205, 1020) roll back and retry the whole transaction (db/retry.h, the policy
+ * "checkout": rules->checkout_tries attempts, jittered back-off up to 64 ms); the key makes a
+ * retry safe.
  *
- * Results: 0 with out filled (out->replayed for a replay); ERR_CONFLICT out of stock (the
- * sizes in out->oos); ERR_LIMIT per-account limit (out->limit_*); ERR_EXISTS key reused with
- * another cart; ERR_INVAL empty cart (or, buy now, a size that is not on sale); ERR_DB_RETRY when
- * retries ran out; database errors. Nothing is written unless the result is 0 (one transaction).
+ * Answers (shop/outcome.h): SHOP_OK with out filled (out->replayed for a replay);
+ * SHOP_OUT_OF_STOCK (the sizes in out->oos); SHOP_LIMIT_EXCEEDED (out->problem: product,
+ * limit); SHOP_KEY_REUSED (the key was used with another cart); SHOP_CART_EMPTY; buy now:
+ * SHOP_SKU_NOT_FOUND (not a size on sale), SHOP_INVALID_QUANTITY (outside
+ * 1..rules->cart_max_line, the cap of a cart line); negative: ERR_DB_RETRY when the attempts
+ * ran out, other database errors. Nothing is written unless the answer is SHOP_OK (one
+ * transaction).
  */
 #ifndef STAMPEDE_SHOP_CHECKOUT_H
 #define STAMPEDE_SHOP_CHECKOUT_H
 
+#include "shop/outcome.h"
 #include "shop/shop.h"
-
-struct checkout_opts {
-    int64_t hold_ttl_s;
-    int64_t max_retries;
-};
 
 struct checkout_oos {
     int64_t sku_id;
@@ -53,8 +53,7 @@ struct checkout_result {
     int attempts;
     struct checkout_oos *oos;
     size_t noos;
-    struct str limit_product;
-    int64_t limit;
+    struct shop_problem problem;
 };
 
 /* buy now: one size, bypassing the cart */
@@ -65,7 +64,6 @@ struct checkout_item {
 
 /* direct: NULL to check out the cart */
 int checkout_place(struct shop_ctx *c, int64_t account_id, struct str idem_key,
-                   const struct checkout_item *direct, const struct checkout_opts *o,
-                   struct checkout_result *out);
+                   const struct checkout_item *direct, struct checkout_result *out);
 
 #endif

@@ -2,6 +2,8 @@
 #include "inventory.h"
 
 #include "core/err.h"
+#include "db/retry.h"
+#include "shop/outcome.h"
 #include "core/log.h"
 #include "core/sec.h"
 
@@ -213,45 +215,56 @@ static const struct db_stmt q_set_available = {
 static const struct db_stmt q_sku_exists = {"sku_exists", "SELECT id FROM skus WHERE id = ?",
                                             DB_IDEMPOTENT};
 
-int inventory_rebucket(struct shop_ctx *c, int64_t sku_id, int64_t n, struct str actor)
+struct rebucket_tx {
+    struct shop_ctx *c;
+    int64_t sku_id, n;
+    struct str actor;
+};
+
+static int rebucket_tx(void *arg)
 {
-    if (n < 1 || n > 64)
-        return ERR_INVAL;
-    int rc = db_begin(c->db);
+    struct rebucket_tx *q = arg;
+    struct shop_ctx *c = q->c;
+    struct db_result r;
+    struct db_val s[] = {DB_I(q->sku_id)};
+    int rc = db_exec(c->db, &q_sku_exists, s, 1, c->arena, &r);
     if (rc)
         return rc;
-    struct db_result r;
-    struct db_val s[] = {DB_I(sku_id)};
-    if ((rc = db_exec(c->db, &q_sku_exists, s, 1, c->arena, &r)))
-        goto fail;
-    if (r.nrows == 0) {
-        rc = ERR_NOTFOUND;
-        goto fail;
-    }
-    for (int64_t b = 0; b < n; b++) {
-        struct db_val v[] = {DB_I(sku_id), DB_I(b)};
+    if (r.nrows == 0)
+        return SHOP_SKU_NOT_FOUND;
+    for (int64_t b = 0; b < q->n; b++) {
+        struct db_val v[] = {DB_I(q->sku_id), DB_I(b)};
         if ((rc = db_exec(c->db, &q_insert_bucket, v, 2, c->arena, NULL)))
-            goto fail;
+            return rc;
     }
     if ((rc = db_exec(c->db, &q_lock_all, s, 1, c->arena, &r)))
-        goto fail;
+        return rc;
     int64_t total = 0;
     for (size_t i = 0; i < r.nrows; i++)
         total += db_int(&r, i, 1);
     for (size_t i = 0; i < r.nrows; i++) {
         int64_t bucket = db_int(&r, i, 0), now = db_int(&r, i, 1);
-        int64_t want = bucket < n ? total / n + (bucket < total % n ? 1 : 0) : 0;
+        int64_t want = bucket < q->n ? total / q->n + (bucket < total % q->n ? 1 : 0) : 0;
         if (want == now)
             continue;
-        struct db_val v[] = {DB_I(want), DB_I(sku_id), DB_I(bucket)};
+        struct db_val v[] = {DB_I(want), DB_I(q->sku_id), DB_I(bucket)};
         if ((rc = db_exec(c->db, &q_set_available, v, 3, c->arena, NULL)) ||
-            (rc = ledger(c, sku_id, bucket, "rebucket", want - now, 0, 0, "admin", actor)))
-            goto fail;
+            (rc = ledger(c, q->sku_id, bucket, "rebucket", want - now, 0, 0, "admin", q->actor)))
+            return rc;
     }
-    return db_commit(c->db);
-fail:
-    db_rollback(c->db);
-    return rc;
+    return 0;
+}
+
+/* Rebucketing a size that checkouts are taking: a few retries, then "try again". */
+static const struct db_retry rebucket_retry = {"rebucket", 3, 5, 50, NULL};
+
+int inventory_rebucket(struct shop_ctx *c, int64_t sku_id, int64_t n, struct str actor)
+{
+    if (n < 1 || n > 64)
+        return ERR_INVAL;
+    struct rebucket_tx q = {c, sku_id, n, actor};
+    int rc = db_tx(c->db, &rebucket_retry, rebucket_tx, &q);
+    return err_is_retryable(rc) ? SHOP_ROW_BUSY : rc;
 }
 
 static const struct db_stmt q_bucket_count = {

@@ -53,6 +53,8 @@ int inventory_unsell(struct shop_ctx *c, int64_t order_id);
  * inventory_rebucket: spreads a SKU's available units evenly over n buckets (1..64) in its
  * own transaction, creating missing bucket rows; held and sold units stay where they are.
  * Buckets beyond n keep no available units. 'rebucket' ledger rows record every move.
+ * SHOP_SKU_NOT_FOUND; SHOP_ROW_BUSY when checkouts kept the rows locked through its retries;
+ * ERR_INVAL for n out of range.
  */
 int inventory_rebucket(struct shop_ctx *c, int64_t sku_id, int64_t n, struct str actor);
 

@@ -2,6 +2,8 @@
 #include "order.h"
 
 #include "core/err.h"
+#include "db/retry.h"
+#include "shop/outcome.h"
 #include "shop/inventory.h"
 
 #include <string.h>
@@ -66,7 +68,7 @@ int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct o
     if (rc)
         return rc;
     if (r.nrows == 0)
-        return ERR_NOTFOUND;
+        return SHOP_ORDER_NOT_FOUND;
     memset(out, 0, sizeof *out);
     fill(&r, 0, out);
     out->account_id = account_id;
@@ -123,16 +125,25 @@ int order_expire_locked(struct shop_ctx *c, int64_t order_id, bool *done)
     return 0;
 }
 
+struct expire_tx {
+    struct shop_ctx *c;
+    int64_t order_id;
+    bool *done;
+};
+
+static int expire_tx(void *arg)
+{
+    struct expire_tx *q = arg;
+    return order_expire_locked(q->c, q->order_id, q->done);
+}
+
+/* One order's expiry meets checkouts and payments on its stock rows: a few quick retries. */
+static const struct db_retry expire_retry = {"expire-hold", 5, 2, 20, NULL};
+
 int order_expire_one(struct shop_ctx *c, int64_t order_id, bool *done)
 {
-    int rc = db_begin(c->db);
-    if (rc)
-        return rc;
-    rc = order_expire_locked(c, order_id, done);
-    if (rc == 0)
-        rc = db_commit(c->db);
-    else
-        db_rollback(c->db);
+    struct expire_tx q = {c, order_id, done};
+    int rc = db_tx(c->db, &expire_retry, expire_tx, &q);
     if (rc)
         *done = false;
     return rc;
@@ -148,13 +159,7 @@ int order_expire_due(struct shop_ctx *c, int64_t limit, int64_t *expired)
         return rc;
     for (size_t i = 0; i < r.nrows; i++) {
         bool done = false;
-        int64_t id = db_int(&r, i, 0);
-        for (int attempt = 0; attempt < 5; attempt++) {
-            rc = order_expire_one(c, id, &done);
-            if (!err_is_retryable(rc))
-                break;
-        }
-        if (rc)
+        if ((rc = order_expire_one(c, db_int(&r, i, 0), &done)))
             return rc;
         *expired += done;
     }

@@ -1,8 +1,8 @@
 /*
  * order — reading a shopper's orders, and the hold expiry that batch jobs run.
  *
- * Reads are scoped to the account: an order of another account is ERR_NOTFOUND, exactly as
- * an order that does not exist (no enumeration).
+ * Reads are scoped to the account: an order of another account is SHOP_ORDER_NOT_FOUND,
+ * exactly as an order that does not exist (no enumeration).
  *
  * Expiry (invariant I8): an order still pending_payment after hold_expires_at is set to
  * expired and its held units return to available, in one transaction per order under the
@@ -42,7 +42,8 @@ struct order {
 /* order_list: the account's orders, newest first (at most limit), without lines. */
 int order_list(struct shop_ctx *c, int64_t account_id, int64_t limit, struct order **out,
                size_t *n);
-/* order_get: one order of the account with its lines. */
+/* order_get: one order of the account with its lines; SHOP_ORDER_NOT_FOUND for an order that
+ * does not exist or is another account's (the same answer: no enumeration). */
 int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct order *out);
 
 /*

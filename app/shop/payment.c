@@ -3,10 +3,12 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "db/retry.h"
 #include "core/log.h"
 #include "core/sec.h"
 #include "shop/inventory.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct order_row {
@@ -118,27 +120,26 @@ static int plog(struct shop_ctx *c, int64_t order_id, struct str key, const char
     return db_exec(c->db, &q_log, v, 6, c->arena, NULL);
 }
 
+/* in_tx: fn(c, arg) in one transaction, retried after a deadlock or lock wait timeout by the
+ * default policy (db/retry.h); fn must set its outputs from scratch each time */
 typedef int (*tx_body)(struct shop_ctx *c, void *arg);
 
-/* in_tx: fn in one transaction, again (with jittered back-off) after a deadlock or lock wait
- * timeout; fn must set its outputs from scratch each time */
+struct tx_call {
+    struct shop_ctx *c;
+    tx_body fn;
+    void *arg;
+};
+
+static int tx_call(void *arg)
+{
+    struct tx_call *t = arg;
+    return t->fn(t->c, t->arg);
+}
+
 static int in_tx(struct shop_ctx *c, tx_body fn, void *arg)
 {
-    int rc = 0;
-    for (int n = 0; n < 6; n++) {
-        if (n)
-            clock_sleep_ms(1 + (int64_t)sec_random_below(1u << (n < 6 ? n : 6)));
-        if ((rc = db_begin(c->db)))
-            return rc;
-        rc = fn(c, arg);
-        if (rc == 0)
-            rc = db_commit(c->db);
-        else
-            db_rollback(c->db);
-        if (!err_is_retryable(rc))
-            break;
-    }
-    return rc;
+    struct tx_call t = {c, fn, arg};
+    return db_tx(c->db, &db_retry_default, tx_call, &t);
 }
 
 /* ---------------------------------------------------------------- the order's side */
@@ -207,6 +208,87 @@ static int flag(struct shop_ctx *c, const char *kind, int64_t order_id, struct s
 
 /* ---------------------------------------------------------------- settlement */
 
+/* settle_uncaptured: the payment holds no money (declined, voided, refunded or never
+ * confirmed): finish a half-done amount-mismatch cancel, revert a confirm that failed, or flag
+ * a paid order whose money is gone */
+static int settle_uncaptured(struct shop_ctx *c, const struct gateway_payment *p,
+                             const struct order_row *o, bool mine, const char *source,
+                             int64_t job_id, struct settle_result *out)
+{
+    bool mismatch = gateway_refunded_for(p, PAYMENT_REASON_MISMATCH);
+    int rc = 0;
+    if (mismatch && holds_stock(o) && (!o->payment_key.len || mine)) {
+        /* refunded for a wrong amount by an earlier run that died before this */
+        out->action = "cancel_order";
+        rc = act_close(c, o, "cancelled", source, "payment of the wrong amount refunded");
+    } else if (mismatch && str_eq_cstr(o->status, "paid") && mine) {
+        out->action = "refund_order";
+        rc = act_close(c, o, "refunded", source, "payment of the wrong amount refunded");
+    } else if (str_eq_cstr(o->status, "payment_unknown") && mine &&
+               (str_eq_cstr(p->status, "ABORTED") || str_eq_cstr(p->status, "EXPIRED") ||
+                str_eq_cstr(p->status, "CANCELED"))) {
+        out->action = "revert";
+        rc = act_revert(c, o, source, arena_sprintf(c->arena, "payment %.*s", STR_FMT(p->status)));
+    } else if (str_eq_cstr(o->status, "paid") && mine && !str_eq_cstr(p->status, "READY")) {
+        out->action = "flag";
+        rc = flag(c, "paid_without_capture", o->id, p->payment_key, o->total,
+                  arena_sprintf(c->arena,
+                                "the order is paid but its payment is %.*s with %lld of %lld"
+                                " left at the gateway",
+                                STR_FMT(p->status), (long long)p->balance, (long long)p->captured),
+                  job_id, &out->flagged);
+    }
+    out->changed = strcmp(out->action, "none") != 0 && strcmp(out->action, "flag") != 0;
+    return rc;
+}
+
+/* settle_captured: the payment holds money: mark the order paid, or name the refund it needs
+ * (out->refund), cancelling or refunding the order when the amount is wrong */
+static int settle_captured(struct shop_ctx *c, const struct gateway_payment *p,
+                           const struct order_row *o, bool mine, const char *source, int64_t job_id,
+                           struct settle_result *out)
+{
+    int rc = 0;
+    if (holds_stock(o)) {
+        if (o->payment_key.len && !mine) {
+            out->action = "refund";
+            out->refund = PAYMENT_REASON_DUPLICATE;
+        } else if (p->amount != o->total || p->balance != o->total) {
+            out->action = "cancel_order";
+            out->refund = PAYMENT_REASON_MISMATCH;
+            rc = act_close(c, o, "cancelled", source,
+                           arena_sprintf(c->arena, "captured %lld for a total of %lld: refunded",
+                                         (long long)p->balance, (long long)o->total));
+        } else {
+            out->action = "mark_paid";
+            rc = act_mark_paid(c, o, p->payment_key, source);
+        }
+    } else if (str_eq_cstr(o->status, "paid")) {
+        if (!mine) {
+            out->action = "refund";
+            out->refund = PAYMENT_REASON_DUPLICATE;
+        } else if (p->amount != o->total) {
+            out->action = "refund_order";
+            out->refund = PAYMENT_REASON_MISMATCH;
+            rc = act_close(c, o, "refunded", source,
+                           arena_sprintf(c->arena, "captured %lld for a total of %lld: refunded",
+                                         (long long)p->amount, (long long)o->total));
+        } else if (p->balance < o->total) {
+            out->action = "flag";
+            rc = flag(c, "partial_refund", o->id, p->payment_key, o->total - p->balance,
+                      arena_sprintf(c->arena, "%lld of %lld refunded at the gateway, order paid",
+                                    (long long)(o->total - p->balance), (long long)o->total),
+                      job_id, &out->flagged);
+        }
+    } else {
+        out->action = "refund";
+        out->refund = PAYMENT_REASON_CLOSED;
+    }
+    out->changed = strcmp(out->action, "none") != 0 && strcmp(out->action, "flag") != 0 &&
+                   strcmp(out->action, "refund") != 0;
+    return rc;
+}
+
 int payment_settle_locked(struct shop_ctx *c, const struct gateway_payment *p, const char *source,
                           int64_t job_id, struct settle_result *out)
 {
@@ -224,84 +306,14 @@ int payment_settle_locked(struct shop_ctx *c, const struct gateway_payment *p, c
     }
     out->order_id = has_order ? id : 0;
     bool mine = has_order && o.payment_key.len && str_eq(o.payment_key, p->payment_key);
-    bool captured = gateway_captured_now(p);
-    bool mismatch = gateway_refunded_for(p, PAYMENT_REASON_MISMATCH);
-    int rc = 0;
-
-    if (!captured) {
-        if (!has_order)
-            return 0;
-        if (mismatch && holds_stock(&o) && (!o.payment_key.len || mine)) {
-            /* refunded for a wrong amount by an earlier run that died before this */
-            out->action = "cancel_order";
-            rc = act_close(c, &o, "cancelled", source, "payment of the wrong amount refunded");
-        } else if (mismatch && str_eq_cstr(o.status, "paid") && mine) {
-            out->action = "refund_order";
-            rc = act_close(c, &o, "refunded", source, "payment of the wrong amount refunded");
-        } else if (str_eq_cstr(o.status, "payment_unknown") && mine &&
-                   (str_eq_cstr(p->status, "ABORTED") || str_eq_cstr(p->status, "EXPIRED") ||
-                    str_eq_cstr(p->status, "CANCELED"))) {
-            out->action = "revert";
-            rc = act_revert(c, &o, source,
-                            arena_sprintf(c->arena, "payment %.*s", STR_FMT(p->status)));
-        } else if (str_eq_cstr(o.status, "paid") && mine && !str_eq_cstr(p->status, "READY")) {
-            out->action = "flag";
-            rc = flag(c, "paid_without_capture", o.id, p->payment_key, o.total,
-                      arena_sprintf(c->arena,
-                                    "the order is paid but its payment is %.*s with %lld of %lld"
-                                    " left at the gateway",
-                                    STR_FMT(p->status), (long long)p->balance,
-                                    (long long)p->captured),
-                      job_id, &out->flagged);
-        }
-        out->changed = strcmp(out->action, "none") != 0 && strcmp(out->action, "flag") != 0;
-        return rc;
-    }
-
-    /* the payment holds captured money */
+    if (!gateway_captured_now(p))
+        return has_order ? settle_uncaptured(c, p, &o, mine, source, job_id, out) : 0;
     if (!has_order) {
         out->action = "refund";
         out->refund = PAYMENT_REASON_NO_ORDER;
         return 0;
     }
-    if (holds_stock(&o)) {
-        if (o.payment_key.len && !mine) {
-            out->action = "refund";
-            out->refund = PAYMENT_REASON_DUPLICATE;
-        } else if (p->amount != o.total || p->balance != o.total) {
-            out->action = "cancel_order";
-            out->refund = PAYMENT_REASON_MISMATCH;
-            rc = act_close(c, &o, "cancelled", source,
-                           arena_sprintf(c->arena, "captured %lld for a total of %lld: refunded",
-                                         (long long)p->balance, (long long)o.total));
-        } else {
-            out->action = "mark_paid";
-            rc = act_mark_paid(c, &o, p->payment_key, source);
-        }
-    } else if (str_eq_cstr(o.status, "paid")) {
-        if (!mine) {
-            out->action = "refund";
-            out->refund = PAYMENT_REASON_DUPLICATE;
-        } else if (p->amount != o.total) {
-            out->action = "refund_order";
-            out->refund = PAYMENT_REASON_MISMATCH;
-            rc = act_close(c, &o, "refunded", source,
-                           arena_sprintf(c->arena, "captured %lld for a total of %lld: refunded",
-                                         (long long)p->amount, (long long)o.total));
-        } else if (p->balance < o.total) {
-            out->action = "flag";
-            rc = flag(c, "partial_refund", o.id, p->payment_key, o.total - p->balance,
-                      arena_sprintf(c->arena, "%lld of %lld refunded at the gateway, order paid",
-                                    (long long)(o.total - p->balance), (long long)o.total),
-                      job_id, &out->flagged);
-        }
-    } else {
-        out->action = "refund";
-        out->refund = PAYMENT_REASON_CLOSED;
-    }
-    out->changed = strcmp(out->action, "none") != 0 && strcmp(out->action, "flag") != 0 &&
-                   strcmp(out->action, "refund") != 0;
-    return rc;
+    return settle_captured(c, p, &o, mine, source, job_id, out);
 }
 
 int payment_refund(struct shop_ctx *c, struct str payment_key, int64_t order_id, const char *reason,
@@ -369,19 +381,19 @@ static int pre_confirm(struct shop_ctx *c, void *arg)
     out->status = arena_str_dup(c->arena, o.status);
     bool mine = o.payment_key.len && str_eq(o.payment_key, q->key);
     if (q->amount != o.total) {
-        out->outcome = PAYMENT_AMOUNT_MISMATCH;
+        out->outcome = SHOP_AMOUNT_MISMATCH;
         return plog(c, o.id, q->key, "amount_mismatch", q->amount, q->source,
                     "the return URL's amount differs from the order total; not confirmed");
     }
     if (str_eq_cstr(o.status, "paid")) {
-        out->outcome = mine ? PAYMENT_PAID : PAYMENT_PAID_OTHERWISE;
+        out->outcome = mine ? SHOP_OK : SHOP_ALREADY_PAID;
         q->next = mine ? NEXT_DONE : NEXT_VOID;
         return 0;
     }
     if (str_eq_cstr(o.status, "payment_unknown")) {
         /* a second request for the same payment confirms with the same key: the gateway
          * replays the first answer */
-        out->outcome = mine ? PAYMENT_UNKNOWN : PAYMENT_BUSY;
+        out->outcome = mine ? SHOP_PAYMENT_PENDING : SHOP_PAYMENT_IN_PROGRESS;
         q->next = mine ? NEXT_CONFIRM : NEXT_DONE;
         return 0;
     }
@@ -393,7 +405,7 @@ static int pre_confirm(struct shop_ctx *c, void *arg)
                 (rc = plog(c, o.id, q->key, "expired", 0, q->source,
                            "payment returned after the hold ran out; not confirmed")))
                 return rc;
-            out->outcome = PAYMENT_EXPIRED;
+            out->outcome = SHOP_ORDER_EXPIRED;
             out->status = STR("expired");
             q->next = NEXT_VOID;
             return 0;
@@ -401,18 +413,18 @@ static int pre_confirm(struct shop_ctx *c, void *arg)
         struct db_val v[] = {DB_S(q->key), DB_I(o.id)};
         rc = db_exec(c->db, &q_set_unknown, v, 2, c->arena, NULL);
         if (rc == ERR_EXISTS) { /* this payment is bound to another order */
-            out->outcome = PAYMENT_CLOSED;
+            out->outcome = SHOP_ORDER_CLOSED;
             return 0;
         }
         if (rc || (rc = plog(c, o.id, q->key, "confirm_started", o.total, q->source,
                              "recovery point written; confirming with the gateway")))
             return rc;
-        out->outcome = PAYMENT_UNKNOWN;
+        out->outcome = SHOP_PAYMENT_PENDING;
         out->status = STR("payment_unknown");
         q->next = NEXT_CONFIRM;
         return 0;
     }
-    out->outcome = PAYMENT_CLOSED;
+    out->outcome = SHOP_ORDER_CLOSED;
     q->next = NEXT_VOID;
     return 0;
 }
@@ -478,6 +490,8 @@ int payment_confirm(struct shop_ctx *c, int64_t account_id, int64_t order_id,
     out->order_id = order_id;
     struct pre_confirm pre = {account_id, order_id, amount, payment_key, source, out, NEXT_DONE, 0};
     int rc = in_tx(c, pre_confirm, &pre);
+    if (rc == ERR_NOTFOUND)
+        return SHOP_ORDER_NOT_FOUND;
     if (rc)
         return rc;
     if (pre.next == NEXT_VOID)
@@ -491,7 +505,7 @@ int payment_confirm(struct shop_ctx *c, int64_t account_id, int64_t order_id,
     int grc = confirm_call(c, order_id, payment_key, pre.total, &p, &err);
     if (grc != 0 && grc != ERR_GATEWAY) {
         /* no answer: the order stays payment_unknown; a lookup will tell (reconcile) */
-        out->outcome = PAYMENT_UNKNOWN;
+        out->outcome = SHOP_PAYMENT_PENDING;
         out->status = STR("payment_unknown");
         log_warn("confirm of order %lld payment %.*s: %s; left payment_unknown",
                  (long long)order_id, STR_FMT(payment_key), err_str(grc));
@@ -504,13 +518,14 @@ int payment_confirm(struct shop_ctx *c, int64_t account_id, int64_t order_id,
         payment_refund(c, p.payment_key, order_id, post.settle.refund, source);
     out->status = post.status;
     if (grc == ERR_GATEWAY) {
-        out->outcome = str_eq_cstr(post.status, "expired") ? PAYMENT_EXPIRED : PAYMENT_DECLINED;
+        out->outcome =
+            str_eq_cstr(post.status, "expired") ? SHOP_ORDER_EXPIRED : SHOP_PAYMENT_DECLINED;
         out->code = err.code;
         out->message = err.message;
     } else if (str_eq_cstr(post.status, "paid")) {
-        out->outcome = PAYMENT_PAID;
+        out->outcome = SHOP_OK;
     } else {
-        out->outcome = PAYMENT_CLOSED;
+        out->outcome = SHOP_ORDER_CLOSED;
     }
     return 0;
 }
@@ -545,7 +560,54 @@ int payment_abandon(struct shop_ctx *c, int64_t account_id, int64_t order_id, st
                     const char *source, struct str *status)
 {
     struct abandon q = {account_id, order_id, why, source, status};
-    return in_tx(c, abandon_tx, &q);
+    int rc = in_tx(c, abandon_tx, &q);
+    return rc == ERR_NOTFOUND ? SHOP_ORDER_NOT_FOUND : rc;
+}
+
+int payment_cancel(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct str why,
+                   const char *source)
+{
+    struct str status;
+    int rc = payment_abandon(c, account_id, order_id, why, source, &status);
+    if (rc == SHOP_OK && !str_eq_cstr(status, "cancelled"))
+        return SHOP_NOT_CANCELLABLE;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- signed return URLs */
+
+/*
+ * The gateway sends the shopper's browser back to /payments/success or /payments/fail with
+ * the order's reference. Those are GETs that act (confirm, or cancel and release the hold), and
+ * order ids are sequential, so each URL carries a token only this shop can make for this
+ * order: "<expiry>.<base64url HMAC-SHA256(secret, "pay-return|<order>|<expiry>")[0..16)>".
+ * A link forged for someone else's order, or an old one, has no valid token.
+ */
+static struct str return_mac(struct arena *a, struct str secret, int64_t order_id, int64_t exp)
+{
+    char msg[96];
+    int n = snprintf(msg, sizeof msg, "pay-return|%lld|%lld", (long long)order_id, (long long)exp);
+    uint8_t mac[SEC_SHA256_LEN];
+    sec_hmac_sha256(mac, secret, msg, (size_t)n);
+    return sec_b64url(a, mac, 16);
+}
+
+struct str payment_return_token(struct arena *a, struct str secret, int64_t order_id,
+                                int64_t expires_s)
+{
+    return str_from_cstr(arena_sprintf(a, "%lld.%.*s", (long long)expires_s,
+                                       STR_FMT(return_mac(a, secret, order_id, expires_s))));
+}
+
+bool payment_return_ok(struct arena *a, struct str secret, int64_t order_id, struct str token,
+                       int64_t now_s)
+{
+    const char *dot = token.len ? memchr(token.p, '.', token.len) : NULL;
+    int64_t exp;
+    if (!dot || !str_to_i64((struct str){token.p, (size_t)(dot - token.p)}, &exp) || exp < now_s)
+        return false;
+    struct str mac = {dot + 1, (size_t)(token.p + token.len - dot - 1)};
+    return sec_equal(mac, return_mac(a, secret, order_id, exp));
 }
 
 /* ---------------------------------------------------------------- the hosted page */
@@ -568,23 +630,25 @@ int payment_checkout_url(struct shop_ctx *c, int64_t account_id, int64_t order_i
     if (rc)
         return rc;
     if (r.nrows == 0)
-        return ERR_NOTFOUND;
+        return SHOP_ORDER_NOT_FOUND;
     *status = db_text(&r, 0, 0);
     if (!str_eq_cstr(*status, "pending_payment") || db_int(&r, 0, 2))
-        return ERR_CONFLICT;
+        return SHOP_NOT_PAYABLE;
     if (!gateway_configured(c->gw))
-        return ERR_UNAVAILABLE;
+        return SHOP_PAYMENTS_OFF;
     int64_t pairs = db_int(&r, 0, 4);
+    struct str token =
+        payment_return_token(c->arena, pg->secret, order_id, clock_real_s() + pg->return_ttl_s);
     struct gateway_checkout co = {
         .order_id = payment_order_ref(c->arena, order_id),
         .order_name = str_from_cstr(arena_sprintf(
             c->arena, "%.*s%s", STR_FMT(db_text(&r, 0, 3)),
             pairs > 1 ? arena_sprintf(c->arena, " and %lld more", (long long)pairs - 1) : "")),
         .amount = db_int(&r, 0, 1),
-        .success_url = str_from_cstr(
-            arena_sprintf(c->arena, "%.*s/payments/success", STR_FMT(pg->public_url))),
-        .fail_url =
-            str_from_cstr(arena_sprintf(c->arena, "%.*s/payments/fail", STR_FMT(pg->public_url))),
+        .success_url = str_from_cstr(arena_sprintf(c->arena, "%.*s/payments/success?attempt=%.*s",
+                                                   STR_FMT(pg->public_url), STR_FMT(token))),
+        .fail_url = str_from_cstr(arena_sprintf(c->arena, "%.*s/payments/fail?attempt=%.*s",
+                                                STR_FMT(pg->public_url), STR_FMT(token))),
         .customer_email = pg->customer_email,
     };
     if (co.order_name.len > 200)
@@ -629,6 +693,10 @@ int payment_webhook(struct shop_ctx *c, struct str signature, struct str body, i
     struct gateway_event ev;
     int rc =
         gateway_verify_event(c->gw, c->arena, signature, body, clock_real_s(), tolerance_s, &ev);
+    if (rc == ERR_UNAUTH)
+        return SHOP_BAD_SIGNATURE;
+    if (rc == ERR_INVAL)
+        return SHOP_BAD_EVENT;
     if (rc)
         return rc;
     out->event_id = ev.id;
@@ -637,7 +705,7 @@ int payment_webhook(struct shop_ctx *c, struct str signature, struct str body, i
     struct gateway_error err;
     rc = gateway_get(c->gw, c->arena, ev.payment_key, &p, &err);
     if (rc == ERR_GATEWAY && str_eq_cstr(err.code, "NOT_FOUND_PAYMENT"))
-        return ERR_INVAL;
+        return SHOP_BAD_EVENT;
     if (rc)
         return ERR_UNAVAILABLE;
     struct webhook_tx q = {&ev, &p, out, {0}};
@@ -764,21 +832,22 @@ int payment_mark_refunded(struct shop_ctx *c, int64_t anomaly_id, struct str adm
     if (rc)
         return rc;
     if (r.nrows == 0)
-        return ERR_NOTFOUND;
+        return SHOP_ANOMALY_NOT_FOUND;
     if (!str_eq_cstr(db_text(&r, 0, 0), "paid_without_capture"))
-        return ERR_INVAL;
+        return SHOP_INVALID_ACTION;
     struct str key = db_text(&r, 0, 2);
     if (key.len) {
         struct gateway_payment p;
         struct gateway_error err;
         int grc = gateway_get(c->gw, c->arena, key, &p, &err);
         if (grc == 0 && gateway_captured_now(&p))
-            return ERR_CONFLICT; /* the money is there after all: not refunded */
+            return SHOP_STILL_CAPTURED; /* the money is there after all: not refunded */
         if (grc && !(grc == ERR_GATEWAY && str_eq_cstr(err.code, "NOT_FOUND_PAYMENT")))
-            return ERR_UNAVAILABLE;
+            return SHOP_GATEWAY_DOWN;
     }
     struct resolve q = {anomaly_id, db_int(&r, 0, 1), admin};
-    return in_tx(c, resolve_refunded_tx, &q);
+    int rc2 = in_tx(c, resolve_refunded_tx, &q);
+    return rc2 == ERR_CONFLICT ? SHOP_ANOMALY_NOT_FOUND : rc2;
 }
 
 int payment_dismiss(struct shop_ctx *c, int64_t anomaly_id, struct str admin)
@@ -788,5 +857,5 @@ int payment_dismiss(struct shop_ctx *c, int64_t anomaly_id, struct str admin)
     int rc = db_exec(c->db, &q_anomaly_resolve, v, 3, c->arena, &r);
     if (rc)
         return rc;
-    return r.affected == 1 ? 0 : ERR_NOTFOUND;
+    return r.affected == 1 ? SHOP_OK : SHOP_ANOMALY_NOT_FOUND;
 }

@@ -27,6 +27,7 @@
 #define STAMPEDE_SHOP_PAYMENT_H
 
 #include "shop/gateway.h"
+#include "shop/outcome.h"
 #include "shop/shop.h"
 
 #include <stdbool.h>
@@ -39,19 +40,8 @@
 #define PAYMENT_REASON_MISMATCH   "stampede:amount_mismatch"
 #define PAYMENT_REASON_NOT_NEEDED "stampede:not_needed"
 
-enum payment_outcome {
-    PAYMENT_PAID = 1,        /* the order is paid by this payment (now or before) */
-    PAYMENT_UNKNOWN,         /* no usable answer from the gateway: payment_unknown */
-    PAYMENT_DECLINED,        /* the gateway refused; the order waits for another payment */
-    PAYMENT_EXPIRED,         /* the hold ran out first: expired, stock released */
-    PAYMENT_CLOSED,          /* cancelled, expired or refunded before: nothing captured */
-    PAYMENT_PAID_OTHERWISE,  /* already paid by another payment; this one is voided */
-    PAYMENT_BUSY,            /* another payment of this order is being confirmed */
-    PAYMENT_AMOUNT_MISMATCH, /* the amount given differs from the order's total */
-};
-
 struct payment_result {
-    enum payment_outcome outcome;
+    int outcome; /* SHOP_OK (paid, now or before) or a payment outcome (outcome.h) */
     int64_t order_id;
     struct str status;  /* the order's status afterwards */
     struct str code;    /* the gateway's code when DECLINED */
@@ -65,21 +55,34 @@ bool payment_order_id(struct str ref, int64_t *order_id);
 struct payment_page {
     struct str public_url; /* the shop's base URL the gateway sends the browser back to */
     struct str customer_email;
+    struct str secret;    /* signs the return URLs (security.secret) */
+    int64_t return_ttl_s; /* how long a return URL stays valid */
 };
 
 /*
  * payment_checkout_url: where the shopper pays for order_id (of account_id): the gateway's
- * hosted page with the order's total and the shop's return URLs. ERR_NOTFOUND for another
- * account's order; ERR_CONFLICT when the order no longer waits for payment (*status says
- * what it is); ERR_UNAVAILABLE when no gateway is configured.
+ * hosted page with the order's total and the shop's return URLs, each carrying a token that
+ * proves it was made for this order (payment_return_token). SHOP_ORDER_NOT_FOUND for another
+ * account's order; SHOP_NOT_PAYABLE when the order no longer waits for payment (*status says
+ * what it is); SHOP_PAYMENTS_OFF when no gateway is configured.
  */
 int payment_checkout_url(struct shop_ctx *c, int64_t account_id, int64_t order_id,
                          const struct payment_page *pg, struct str *url, struct str *status);
 
+/* payment_return_token: "<expiry>.<mac>" for order_id's return URLs, valid until expires_s. */
+struct str payment_return_token(struct arena *a, struct str secret, int64_t order_id,
+                                int64_t expires_s);
+/* payment_return_ok: token was made by payment_return_token for order_id and has not expired
+ * (constant-time compare; no database or gateway involved). */
+bool payment_return_ok(struct arena *a, struct str secret, int64_t order_id, struct str token,
+                       int64_t now_s);
+
 /*
- * payment_confirm: the return URL. Checks order (of account_id, or any when 0) and amount
- * against what is stored, sets the recovery point, confirms with the gateway and settles.
- * 0 with *out filled; ERR_NOTFOUND for an unknown order; database errors.
+ * payment_confirm: the return URL. Checks order (of account_id, or any when 0: the caller
+ * proved the return URL genuine) and amount against what is stored, sets the recovery point,
+ * confirms with the gateway and settles. SHOP_OK with out->outcome saying what happened
+ * (SHOP_OK: paid; a payment outcome otherwise); SHOP_ORDER_NOT_FOUND for an unknown or
+ * another account's order; database errors.
  */
 int payment_confirm(struct shop_ctx *c, int64_t account_id, int64_t order_id,
                     struct str payment_key, int64_t amount, const char *source,
@@ -89,9 +92,14 @@ int payment_confirm(struct shop_ctx *c, int64_t account_id, int64_t order_id,
  * payment_abandon: the gateway's fail URL (declined, or cancelled on the hosted page) or the
  * shopper's own cancel: an order still pending_payment is cancelled and its hold released.
  * Orders in any other state are left alone. *status is the order's status afterwards.
+ * SHOP_OK; SHOP_ORDER_NOT_FOUND for an unknown or (account_id != 0) another account's order.
  */
 int payment_abandon(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct str why,
                     const char *source, struct str *status);
+/* payment_cancel: the shopper's cancel: payment_abandon, and SHOP_NOT_CANCELLABLE when the
+ * order was no longer pending (nothing changed). */
+int payment_cancel(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct str why,
+                   const char *source);
 
 struct payment_webhook_result {
     bool duplicate;     /* the event id was seen before: nothing done */
@@ -100,9 +108,10 @@ struct payment_webhook_result {
 };
 
 /*
- * payment_webhook: a gateway event. Signature and timestamp (tolerance_s) first (ERR_UNAUTH;
- * ERR_INVAL for a body that is not an event); then the payment's current state is looked up
- * (ERR_UNAVAILABLE when the gateway cannot tell: the sender retries), and in one transaction
+ * payment_webhook: a gateway event. Signature and timestamp (tolerance_s) first
+ * (SHOP_BAD_SIGNATURE; SHOP_BAD_EVENT for a body that is not an event, or a payment the gateway
+ * does not know); then the payment's current state is looked up (ERR_UNAVAILABLE when the
+ * gateway cannot tell: the sender retries), and in one transaction
  * the event id is recorded (a duplicate stops there) and the payment settled. Events may come
  * in any order: only the looked-up state counts.
  */
@@ -155,10 +164,12 @@ int payment_check_paid_locked(struct shop_ctx *c, int64_t order_id, int64_t job_
 /*
  * payment_mark_refunded: an admin's resolution of a paid_without_capture anomaly after the
  * gateway confirms the payment holds no money: the order becomes refunded and its pairs
- * return to stock. ERR_CONFLICT when the gateway still holds a capture for it.
+ * return to stock. SHOP_ANOMALY_NOT_FOUND (no such open anomaly), SHOP_INVALID_ACTION (not a
+ * paid_without_capture anomaly), SHOP_STILL_CAPTURED (the gateway still holds a capture for
+ * it), SHOP_GATEWAY_DOWN (the gateway could not be asked).
  */
 int payment_mark_refunded(struct shop_ctx *c, int64_t anomaly_id, struct str admin);
-/* payment_dismiss: closes an anomaly without changing anything else. */
+/* payment_dismiss: closes an anomaly without changing anything else (SHOP_ANOMALY_NOT_FOUND). */
 int payment_dismiss(struct shop_ctx *c, int64_t anomaly_id, struct str admin);
 
 #endif

@@ -3,7 +3,9 @@
  *
  * app/shop is the domain (catalog, inventory, cart, orders, payments, accounts) and knows
  * nothing of HTTP. Each operation gets a struct shop_ctx: the thread's database and cache
- * handles and the arena of the current request, where results are allocated.
+ * handles, the arena of the current request (where results are allocated), the payment
+ * gateway client and the business rules. Operations answer with shop/outcome.h's two
+ * channels: a negative ERR_* when they could not run, else an outcome.
  *
  * Rules that hold for the whole layer: decisions about stock and money are made on the
  * primary under locks, never from the cache; the cache only serves displays.
@@ -17,11 +19,32 @@
 
 struct gateway;
 
+/*
+ * The business rules that are settings (configuration keys in brackets). They are kept here,
+ * once, and every path that needs one reads it from the context: the cart and both checkouts
+ * apply the same cap to a line.
+ */
+struct shop_rules {
+    int64_t cart_max_line;  /* most pairs of one size in a cart line or a buy-now (cart.max_line) */
+    int64_t hold_ttl_s;     /* how long an unpaid order holds its pairs (checkout.hold_ttl) */
+    int64_t checkout_tries; /* attempts of a checkout transaction (checkout.max_retries + 1) */
+};
+
+/* The rules when a context carries none (tools and tests): the configuration's defaults. */
+extern const struct shop_rules shop_default_rules;
+
 struct shop_ctx {
     struct db *db;
     struct cache *cache;
     struct arena *arena;
-    struct gateway *gw; /* the payment gateway client of this thread (shop/gateway.h) */
+    struct gateway *gw;             /* the payment gateway client of this thread (shop/gateway.h) */
+    const struct shop_rules *rules; /* NULL: shop_default_rules */
 };
+
+/* shop_rules: the context's rules. */
+static inline const struct shop_rules *shop_rules(const struct shop_ctx *c)
+{
+    return c->rules ? c->rules : &shop_default_rules;
+}
 
 #endif

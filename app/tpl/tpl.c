@@ -27,6 +27,7 @@
  */
 #include "tpl.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 

@@ -44,6 +44,7 @@
 #ifndef STAMPEDE_TPL_TPL_H
 #define STAMPEDE_TPL_TPL_H
 
+#include "core/buf.h"
 #include "core/str.h"
 
 #include <stddef.h>

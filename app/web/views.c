@@ -3,19 +3,6 @@
 
 #include <stddef.h>
 
-static const struct tpl_field layout_fields[] = {
-    TPL_FIELD(struct view_layout, title, TPL_STR),
-    TPL_FIELD(struct view_layout, description, TPL_STR),
-    TPL_FIELD(struct view_layout, site_name, TPL_STR),
-    TPL_FIELD(struct view_layout, csrf, TPL_STR),
-    TPL_FIELD(struct view_layout, user_name, TPL_STR),
-    TPL_FIELD(struct view_layout, signed_in, TPL_BOOL),
-    TPL_FIELD(struct view_layout, is_admin, TPL_BOOL),
-    TPL_FIELD(struct view_layout, cart_count, TPL_I64),
-    TPL_FIELD(struct view_layout, node, TPL_STR),
-};
-const struct tpl_schema view_layout_schema = TPL_SCHEMA(layout, layout_fields);
-
 static const struct tpl_field card_fields[] = {
     TPL_FIELD(struct view_product_card, slug, TPL_STR),
     TPL_FIELD(struct view_product_card, name, TPL_STR),
@@ -61,14 +48,6 @@ static const struct tpl_field product_fields[] = {
     TPL_NESTED(struct view_product, sizes, TPL_LIST, size_schema),
 };
 const struct tpl_schema view_product_schema = TPL_SCHEMA(product, product_fields);
-
-static const struct tpl_field error_fields[] = {
-    TPL_NESTED(struct view_error, layout, TPL_OBJ, view_layout_schema),
-    TPL_FIELD(struct view_error, status, TPL_I64),
-    TPL_FIELD(struct view_error, code, TPL_STR),
-    TPL_FIELD(struct view_error, message, TPL_STR),
-};
-const struct tpl_schema view_error_schema = TPL_SCHEMA(error, error_fields);
 
 static const struct tpl_field signin_fields[] = {
     TPL_NESTED(struct view_signin, layout, TPL_OBJ, view_layout_schema),
@@ -175,90 +154,9 @@ static const struct tpl_field order_fields[] = {
 };
 static const struct tpl_schema order_schema = TPL_SCHEMA(order, order_fields);
 
-static const struct tpl_field admin_sku_fields[] = {
-    TPL_FIELD(struct view_admin_sku, sku_id, TPL_I64),
-    TPL_FIELD(struct view_admin_sku, size_mm, TPL_I64),
-    TPL_FIELD(struct view_admin_sku, available, TPL_I64),
-    TPL_FIELD(struct view_admin_sku, held, TPL_I64),
-    TPL_FIELD(struct view_admin_sku, sold, TPL_I64),
-    TPL_FIELD(struct view_admin_sku, buckets, TPL_I64),
+const struct tpl_binding web_views[] = {
+    {"home.html", &view_home_schema}, {"product.html", &view_product_schema},
+    {"signin.html", &signin_schema},  {"signup.html", &signup_schema},
+    {"cart.html", &cart_schema},      {"orders.html", &orders_schema},
+    {"order.html", &order_schema},    {NULL, NULL},
 };
-static const struct tpl_schema admin_sku_schema = TPL_SCHEMA(admin_sku, admin_sku_fields);
-
-static const struct tpl_field admin_product_fields[] = {
-    TPL_FIELD(struct view_admin_product, id, TPL_I64),
-    TPL_FIELD(struct view_admin_product, slug, TPL_STR),
-    TPL_FIELD(struct view_admin_product, name, TPL_STR),
-    TPL_FIELD(struct view_admin_product, brand, TPL_STR),
-    TPL_FIELD(struct view_admin_product, price, TPL_I64),
-    TPL_NESTED(struct view_admin_product, skus, TPL_LIST, admin_sku_schema),
-};
-static const struct tpl_schema admin_product_schema =
-    TPL_SCHEMA(admin_product, admin_product_fields);
-
-static const struct tpl_field admin_stock_fields[] = {
-    TPL_NESTED(struct view_admin_stock, layout, TPL_OBJ, view_layout_schema),
-    TPL_NESTED(struct view_admin_stock, products, TPL_LIST, admin_product_schema),
-    TPL_FIELD(struct view_admin_stock, notice, TPL_STR),
-    TPL_FIELD(struct view_admin_stock, error, TPL_STR),
-};
-static const struct tpl_schema admin_stock_schema = TPL_SCHEMA(admin_stock, admin_stock_fields);
-
-static const struct tpl_field anomaly_fields[] = {
-    TPL_FIELD(struct view_anomaly, id, TPL_I64),
-    TPL_FIELD(struct view_anomaly, kind, TPL_STR),
-    TPL_FIELD(struct view_anomaly, order_id, TPL_I64),
-    TPL_FIELD(struct view_anomaly, payment_key, TPL_STR),
-    TPL_FIELD(struct view_anomaly, amount, TPL_I64),
-    TPL_FIELD(struct view_anomaly, detail, TPL_STR),
-    TPL_FIELD(struct view_anomaly, created_at, TPL_STR),
-    TPL_FIELD(struct view_anomaly, resolution, TPL_STR),
-    TPL_FIELD(struct view_anomaly, resolved_by, TPL_STR),
-    TPL_FIELD(struct view_anomaly, open, TPL_BOOL),
-    TPL_FIELD(struct view_anomaly, can_mark_refunded, TPL_BOOL),
-};
-static const struct tpl_schema anomaly_schema = TPL_SCHEMA(anomaly, anomaly_fields);
-
-static const struct tpl_field job_run_fields[] = {
-    TPL_FIELD(struct view_job_run, id, TPL_I64),
-    TPL_FIELD(struct view_job_run, status, TPL_STR),
-    TPL_FIELD(struct view_job_run, started_at, TPL_STR),
-    TPL_FIELD(struct view_job_run, read, TPL_I64),
-    TPL_FIELD(struct view_job_run, processed, TPL_I64),
-    TPL_FIELD(struct view_job_run, skipped, TPL_I64),
-    TPL_FIELD(struct view_job_run, message, TPL_STR),
-};
-static const struct tpl_schema job_run_schema = TPL_SCHEMA(job_run, job_run_fields);
-
-static const struct tpl_field payment_event_fields[] = {
-    TPL_FIELD(struct view_payment_event, at, TPL_STR),
-    TPL_FIELD(struct view_payment_event, order_id, TPL_I64),
-    TPL_FIELD(struct view_payment_event, payment_key, TPL_STR),
-    TPL_FIELD(struct view_payment_event, event, TPL_STR),
-    TPL_FIELD(struct view_payment_event, amount, TPL_I64),
-    TPL_FIELD(struct view_payment_event, source, TPL_STR),
-    TPL_FIELD(struct view_payment_event, detail, TPL_STR),
-};
-static const struct tpl_schema payment_event_schema =
-    TPL_SCHEMA(payment_event, payment_event_fields);
-
-static const struct tpl_field admin_payments_fields[] = {
-    TPL_NESTED(struct view_admin_payments, layout, TPL_OBJ, view_layout_schema),
-    TPL_NESTED(struct view_admin_payments, anomalies, TPL_LIST, anomaly_schema),
-    TPL_FIELD(struct view_admin_payments, open_count, TPL_I64),
-    TPL_NESTED(struct view_admin_payments, runs, TPL_LIST, job_run_schema),
-    TPL_NESTED(struct view_admin_payments, events, TPL_LIST, payment_event_schema),
-    TPL_FIELD(struct view_admin_payments, notice, TPL_STR),
-    TPL_FIELD(struct view_admin_payments, error, TPL_STR),
-};
-static const struct tpl_schema admin_payments_schema =
-    TPL_SCHEMA(admin_payments, admin_payments_fields);
-
-const struct tpl_binding view_bindings[] = {
-    {"home.html", &view_home_schema},          {"product.html", &view_product_schema},
-    {"error.html", &view_error_schema},        {"signin.html", &signin_schema},
-    {"signup.html", &signup_schema},           {"cart.html", &cart_schema},
-    {"orders.html", &orders_schema},           {"order.html", &order_schema},
-    {"admin/stock.html", &admin_stock_schema}, {"admin/payments.html", &admin_payments_schema},
-};
-const size_t view_bindings_len = sizeof view_bindings / sizeof view_bindings[0];

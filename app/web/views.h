@@ -1,8 +1,8 @@
 /*
- * views — the data each HTML template renders, as plain structs with tpl schemas.
+ * views — the data each shopper page renders, as plain structs with tpl schemas.
  *
  * A handler fills one of these in the request arena and renders it with its template
- * (web_render). Every page carries a pointer to the common layout data. The schemas in
+ * (front_render). Every page carries a pointer to the common layout data. The schemas in
  * views.c tell the template compiler which names exist: a template that uses a name not
  * declared here does not compile, and the server does not start.
  *
@@ -11,23 +11,10 @@
 #ifndef STAMPEDE_WEB_VIEWS_H
 #define STAMPEDE_WEB_VIEWS_H
 
-#include "core/str.h"
-#include "tpl/tpl.h"
+#include "front/views.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-struct view_layout {
-    struct str title;       /* <title>, already without the site name */
-    struct str description; /* <meta name=description> */
-    struct str site_name;
-    struct str csrf; /* CSRF token for forms (empty when no session) */
-    struct str user_name;
-    bool signed_in;
-    bool is_admin;
-    int64_t cart_count;
-    struct str node; /* web node that rendered the page (shown in the footer) */
-};
 
 struct view_product_card {
     struct str slug;
@@ -69,13 +56,6 @@ struct view_product {
     int64_t total_available;
     struct tpl_list sizes;      /* of struct view_size */
     struct str idempotency_key; /* "Buy now" (signed-in shoppers only) */
-};
-
-struct view_error {
-    const struct view_layout *layout;
-    int64_t status;
-    struct str code;
-    struct str message;
 };
 
 /* A short message above a form or list ("Signed out.", "Added to your cart."). */
@@ -175,82 +155,11 @@ struct view_order {
     struct tpl_list lines; /* of struct view_order_line */
 };
 
-struct view_anomaly {
-    int64_t id;
-    struct str kind;
-    int64_t order_id;
-    struct str payment_key;
-    int64_t amount;
-    struct str detail;
-    struct str created_at;
-    struct str resolution; /* empty while open */
-    struct str resolved_by;
-    bool open;
-    bool can_mark_refunded;
-};
-
-struct view_job_run {
-    int64_t id;
-    struct str status;
-    struct str started_at;
-    int64_t read;
-    int64_t processed;
-    int64_t skipped;
-    struct str message;
-};
-
-struct view_payment_event {
-    struct str at;
-    int64_t order_id;
-    struct str payment_key;
-    struct str event;
-    int64_t amount;
-    struct str source;
-    struct str detail;
-};
-
-struct view_admin_payments {
-    const struct view_layout *layout;
-    struct tpl_list anomalies; /* of struct view_anomaly */
-    int64_t open_count;
-    struct tpl_list runs;   /* of struct view_job_run */
-    struct tpl_list events; /* of struct view_payment_event */
-    struct str notice;
-    struct str error;
-};
-
-struct view_admin_sku {
-    int64_t sku_id;
-    int64_t size_mm;
-    int64_t available;
-    int64_t held;
-    int64_t sold;
-    int64_t buckets; /* buckets holding available pairs */
-};
-
-struct view_admin_product {
-    int64_t id;
-    struct str slug;
-    struct str name;
-    struct str brand;
-    int64_t price;
-    struct tpl_list skus; /* of struct view_admin_sku */
-};
-
-struct view_admin_stock {
-    const struct view_layout *layout;
-    struct tpl_list products; /* of struct view_admin_product */
-    struct str notice;
-    struct str error;
-};
-
-extern const struct tpl_schema view_layout_schema;
 extern const struct tpl_schema view_home_schema;
 extern const struct tpl_schema view_product_schema;
-extern const struct tpl_schema view_error_schema;
 
 /* The page templates and their schemas, for tpl_set_load. */
-extern const struct tpl_binding view_bindings[];
-extern const size_t view_bindings_len;
+/* (the list ends with {NULL, NULL}) */
+extern const struct tpl_binding web_views[];
 
 #endif

@@ -5,6 +5,7 @@
  * 4xx never reaches a handler.
  */
 #include "http/router.h"
+#include "core/buf.h"
 #include "http/server.h"
 
 #include <stdint.h>

@@ -8,6 +8,7 @@
  * crash, leak or sanitizer report is a bug; compile errors must leave nothing allocated.
  */
 #include "core/str.h"
+#include "core/buf.h"
 #include "tpl/tpl.h"
 
 #include <ftw.h>

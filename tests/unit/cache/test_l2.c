@@ -12,6 +12,7 @@
 
 #include "cache/l2.h"
 #include "cache/near.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/pack.h"
 #include "core/sec.h"

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/buf.h"
 #include "core/err.h"
 
 #include <stdbool.h>

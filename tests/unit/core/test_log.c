@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
+#include "core/buf.h"
 
 #include <stdio.h>
 #include <string.h>

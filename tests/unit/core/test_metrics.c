@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/metrics.h"
+#include "core/buf.h"
 
 #include <pthread.h>
 #include <stdio.h>

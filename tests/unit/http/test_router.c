@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/err.h"
+#include "core/buf.h"
 #include "http/router.h"
 #include "http/server.h"
 

@@ -6,9 +6,11 @@
 #include <cmocka.h>
 
 #include "core/err.h"
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "tpl/tpl.h"
+#include "front/views.h"
 #include "web/views.h"
 
 #include <ftw.h>
@@ -439,7 +441,7 @@ static void test_set_load_with_view_schemas(void **state)
 
     /* a bad template in the set names its file and line */
     write_file("error.html", "{{layout.site_name}}\n{{status}} {{layout.nope}}");
-    set = tpl_set_load(tmpdir, view_bindings, view_bindings_len, &assets, &err);
+    set = tpl_set_load(tmpdir, front_views, 1, &assets, &err);
     assert_null(set);
     char want[512];
     snprintf(want, sizeof want, "%s/error.html:2: unknown variable 'layout.nope'", tmpdir);

@@ -1,0 +1,26 @@
+/*
+ * admin — the operators' pages under /admin (role admin; everyone else gets 404): stock and
+ * the bucket split of hot sizes, prices, payment anomalies. Changes are CSRF-protected forms
+ * that go through the domain's operations and answer their outcomes through the shared table
+ * (front_answer).
+ *
+ * This header is the folder's own: the composition (app/site) reads admin_module; the handler
+ * prototypes are for routes.c.
+ */
+#ifndef STAMPEDE_ADMIN_ADMIN_H
+#define STAMPEDE_ADMIN_ADMIN_H
+
+#include "admin/views.h"
+#include "front/front.h"
+
+extern const struct front_module admin_module;
+
+/* stock.c */
+void admin_stock(struct http_ex *x);
+void admin_stock_buckets(struct http_ex *x);
+void admin_price(struct http_ex *x);
+/* payments.c */
+void admin_payments(struct http_ex *x);
+void admin_anomaly_resolve(struct http_ex *x);
+
+#endif

@@ -1,0 +1,51 @@
+/* routes — the admin routes; every one requires the admin role (FRONT_ADMIN). */
+#include "admin/admin.h"
+
+#include "shop/catalog.h"
+
+#define END                     \
+    {                           \
+        NULL, 0, 0, 0, 0, false \
+    }
+
+static const struct http_param p_admin_stock[] = {
+    {"saved", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    {"priced", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_price[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"price", HTTP_SRC_BODY, HTTP_K_INT, 1, CATALOG_PRICE_MAX, true},
+    END,
+};
+static const struct http_param p_buckets[] = {
+    {"sku_id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"buckets", HTTP_SRC_BODY, HTTP_K_INT, 1, 64, true},
+    END,
+};
+static const struct http_param p_admin_payments[] = {
+    {"done", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 32, false},
+    END,
+};
+static const struct http_param p_anomaly_resolve[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"action", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 16, true},
+    END,
+};
+
+static const struct http_route routes[] = {
+    {HTTP_GET, "/admin/stock", admin_stock, "admin_stock", p_admin_stock, FRONT_ADMIN},
+    {HTTP_POST, "/admin/stock/{sku_id}/buckets", admin_stock_buckets, "admin_buckets", p_buckets,
+     FRONT_ADMIN},
+    {HTTP_POST, "/admin/products/{id}/price", admin_price, "admin_price", p_price, FRONT_ADMIN},
+    {HTTP_GET, "/admin/payments", admin_payments, "admin_payments", p_admin_payments, FRONT_ADMIN},
+    {HTTP_POST, "/admin/payments/anomalies/{id}/resolve", admin_anomaly_resolve,
+     "admin_anomaly_resolve", p_anomaly_resolve, FRONT_ADMIN},
+};
+
+const struct front_module admin_module = {
+    "admin",
+    routes,
+    sizeof routes / sizeof routes[0],
+    admin_views,
+};

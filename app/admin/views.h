@@ -1,0 +1,86 @@
+/*
+ * views — the data the admin pages render, as plain structs with tpl schemas (see
+ * app/front/views.h for the shared layout). A template that uses a name not declared here
+ * does not compile, and the server does not start.
+ *
+ * Memory: all slices point into the request arena.
+ */
+#ifndef STAMPEDE_ADMIN_VIEWS_H
+#define STAMPEDE_ADMIN_VIEWS_H
+
+#include "front/views.h"
+
+struct view_anomaly {
+    int64_t id;
+    struct str kind;
+    int64_t order_id;
+    struct str payment_key;
+    int64_t amount;
+    struct str detail;
+    struct str created_at;
+    struct str resolution; /* empty while open */
+    struct str resolved_by;
+    bool open;
+    bool can_mark_refunded;
+};
+
+struct view_job_run {
+    int64_t id;
+    struct str status;
+    struct str started_at;
+    int64_t read;
+    int64_t processed;
+    int64_t skipped;
+    struct str message;
+};
+
+struct view_payment_event {
+    struct str at;
+    int64_t order_id;
+    struct str payment_key;
+    struct str event;
+    int64_t amount;
+    struct str source;
+    struct str detail;
+};
+
+struct view_admin_payments {
+    const struct view_layout *layout;
+    struct tpl_list anomalies; /* of struct view_anomaly */
+    int64_t open_count;
+    struct tpl_list runs;   /* of struct view_job_run */
+    struct tpl_list events; /* of struct view_payment_event */
+    struct str notice;
+    struct str error;
+};
+
+struct view_admin_sku {
+    int64_t sku_id;
+    int64_t size_mm;
+    int64_t available;
+    int64_t held;
+    int64_t sold;
+    int64_t buckets; /* buckets holding available pairs */
+};
+
+struct view_admin_product {
+    int64_t id;
+    struct str slug;
+    struct str name;
+    struct str brand;
+    int64_t price;
+    struct tpl_list skus; /* of struct view_admin_sku */
+};
+
+struct view_admin_stock {
+    const struct view_layout *layout;
+    struct tpl_list products; /* of struct view_admin_product */
+    struct str notice;
+    struct str error;
+};
+
+/* The admin page templates and their schemas, for tpl_set_load. */
+/* (the list ends with {NULL, NULL}) */
+extern const struct tpl_binding admin_views[];
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * ops — what operators and machines ask a node: /healthz (liveness), /readyz (readiness, what
+ * HAProxy checks), /metrics (Prometheus text, internal) and the near-cache invalidations other
+ * nodes send (internal, signed).
+ *
+ * This header is the folder's own: the composition (app/site) reads ops_module; the handler
+ * prototypes are for routes.c.
+ */
+#ifndef STAMPEDE_OPS_OPS_H
+#define STAMPEDE_OPS_OPS_H
+
+#include "front/front.h"
+
+extern const struct front_module ops_module;
+
+void ops_healthz(struct http_ex *x);
+void ops_readyz(struct http_ex *x);
+void ops_metrics(struct http_ex *x);
+/* ops_near_epoch: a signed near-cache invalidation from a writer (cache/near.h); internal. */
+void ops_near_epoch(struct http_ex *x);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * report — what the admin pages read: stock per size, payment anomalies, reconciliation runs
+ * and the payment log. Plain reads outside transactions (a moment's staleness is fine for a
+ * back office); every change goes through the operations of the other modules.
+ *
+ * Memory: results in the context's arena. Errors: database errors only.
+ */
+#ifndef STAMPEDE_SHOP_REPORT_H
+#define STAMPEDE_SHOP_REPORT_H
+
+#include "shop/shop.h"
+
+#include <stdbool.h>
+
+/* One size with its product, as the stock page lists it (ordered by product, size). */
+struct report_stock_row {
+    int64_t product_id;
+    struct str slug, name, brand;
+    int64_t price;
+    int64_t sku_id, size_mm;
+    int64_t available, held, sold;
+    int64_t buckets; /* buckets holding available pairs */
+};
+
+int report_stock(struct shop_ctx *c, struct report_stock_row **rows, size_t *n);
+
+struct report_anomaly {
+    int64_t id;
+    struct str kind;
+    int64_t order_id;
+    struct str payment_key;
+    int64_t amount;
+    struct str detail, created_at, resolution, resolved_by;
+    bool open;
+};
+
+struct report_run {
+    int64_t id;
+    struct str status, started_at;
+    int64_t read, processed, skipped;
+    struct str message;
+};
+
+struct report_payment_event {
+    struct str at;
+    int64_t order_id;
+    struct str payment_key, event;
+    int64_t amount;
+    struct str source, detail;
+};
+
+struct report_payments {
+    struct report_anomaly *anomalies; /* open first, newest first; at most 200 */
+    size_t nanomalies;
+    int64_t open_count;
+    struct report_run *runs; /* reconcile-payments runs that did something; at most 20 */
+    size_t nruns;
+    struct report_payment_event *events; /* the payment log, newest first; at most 50 */
+    size_t nevents;
+};
+
+int report_payments(struct shop_ctx *c, struct report_payments *out);
+
+#endif

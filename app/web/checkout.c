@@ -1,0 +1,119 @@
+/* checkout — placing an order: the cart page's button, "Buy now", and the JSON API. */
+#include "web/web.h"
+
+#include "shop/checkout.h"
+#include "shop/payment.h"
+
+#include <cjson/cJSON.h>
+
+/* place: the domain's checkout for this request: the cart, or "buy now" when the route was
+ * given a sku_id (quantity defaults to 1) */
+static int place(struct http_ex *x, struct str key, struct checkout_result *r)
+{
+    struct checkout_item item = {0}, *direct = NULL;
+    if (http_param_has(x, "sku_id")) {
+        item = (struct checkout_item){http_param_i64(x, "sku_id", 0),
+                                      http_param_i64(x, "quantity", 1)};
+        direct = &item;
+    }
+    struct shop_ctx s = front_shop(x);
+    return checkout_place(&s, front_req(x)->session.account_id, key, direct, r);
+}
+
+void page_checkout(struct http_ex *x)
+{
+    struct checkout_result r;
+    int rc = place(x, http_param_str(x, "idempotency_key"), &r);
+    const struct front_outcome *o = front_outcome(rc);
+    switch (rc) {
+    case SHOP_OK:
+        front_redirectf(x, "/orders/%lld?placed=1", (long long)r.order_id);
+        return;
+    case SHOP_CART_EMPTY:
+        http_resp_redirect(x, 303, STR("/cart"));
+        return;
+    case SHOP_OUT_OF_STOCK: {
+        x->error_code = o->code;
+        struct view_problem *p = arena_calloc(x->arena, r.noos + 1, sizeof *p);
+        for (size_t i = 0; i < r.noos; i++)
+            p[i].text = str_from_cstr(arena_sprintf(x->arena, "%.*s — size %lld: not enough left",
+                                                    STR_FMT(r.oos[i].product),
+                                                    (long long)r.oos[i].size_mm));
+        web_render_cart(x, o->status, STR("Some sizes sold out before your order went through:"), p,
+                        r.noos, STR_NULL);
+        return;
+    }
+    case SHOP_LIMIT_EXCEEDED:
+        x->error_code = o->code;
+        web_render_cart(x, o->status, str_from_cstr(front_outcome_message(x, rc, &r.problem)), NULL,
+                        0, STR_NULL);
+        return;
+    case SHOP_KEY_REUSED:
+        x->error_code = o->code;
+        web_render_cart(x, o->status,
+                        STR("Your cart changed while the order was being placed. Review it "
+                            "and place the order again."),
+                        NULL, 0, STR_NULL);
+        return;
+    default:
+        front_answer(x, rc, &r.problem);
+        return;
+    }
+}
+
+static void out_of_stock(struct http_ex *x, const struct checkout_result *r)
+{
+    const struct front_outcome *o = front_outcome(SHOP_OUT_OF_STOCK);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(e, "code", o->code);
+    cJSON_AddStringToObject(e, "message", o->message);
+    cJSON *skus = cJSON_AddArrayToObject(e, "skus");
+    for (size_t i = 0; i < r->noos; i++) {
+        cJSON *k = cJSON_CreateObject();
+        cJSON_AddNumberToObject(k, "sku_id", (double)r->oos[i].sku_id);
+        cJSON_AddNumberToObject(k, "size", (double)r->oos[i].size_mm);
+        cJSON_AddItemToObject(k, "product", front_json_str(r->oos[i].product));
+        cJSON_AddNumberToObject(k, "requested", (double)r->oos[i].wanted);
+        cJSON_AddItemToArray(skus, k);
+    }
+    x->error_code = o->code;
+    http_resp_json(x, o->status, root);
+}
+
+void api_checkout(struct http_ex *x)
+{
+    if (http_param_has(x, "quantity") && !http_param_has(x, "sku_id")) {
+        http_resp_error(x, 400, "invalid_parameter", "Buy now needs sku_id with quantity.");
+        return;
+    }
+    struct checkout_result r;
+    int rc = place(x, http_param_str(x, "Idempotency-Key"), &r);
+    if (rc == SHOP_OUT_OF_STOCK) {
+        out_of_stock(x, &r);
+        return;
+    }
+    if (rc != SHOP_OK) {
+        front_answer(x, rc, &r.problem);
+        return;
+    }
+    const struct appcfg *cfg = front_cfg(x);
+    struct front_req *req = front_req(x);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "order_id", (double)r.order_id);
+    cJSON_AddItemToObject(o, "status", front_json_str(r.status));
+    cJSON_AddNumberToObject(o, "total", (double)r.total);
+    cJSON_AddStringToObject(o, "currency", "KRW");
+    cJSON_AddItemToObject(o, "hold_expires_at", front_json_str(r.hold_expires_at));
+    /* the gateway's hosted page while the order waits for payment, else the order */
+    struct shop_ctx s = front_shop(x);
+    struct payment_page pg = {str_from_cstr(cfg->shop_public_url), req->session.email,
+                              str_from_cstr(cfg->secret), cfg->payment_return_ttl_ms / 1000};
+    struct str url, status;
+    if (payment_checkout_url(&s, req->session.account_id, r.order_id, &pg, &url, &status))
+        url = str_from_cstr(arena_sprintf(x->arena, "/orders/%lld", (long long)r.order_id));
+    cJSON_AddStringToObject(o, "payment_url", arena_cstr(x->arena, url));
+    if (r.replayed)
+        http_resp_header(x, "Idempotent-Replayed", STR("true"));
+    http_resp_json(x, r.replayed ? 200 : 201, o);
+}

@@ -1,0 +1,72 @@
+/*
+ * web — the shopper's side: HTML pages and the JSON API (v1) for the mobile app.
+ *
+ * A page and its JSON twin are one handler file per subject (catalog, account, cart,
+ * checkout, orders, pay, webhook): both call the same domain operation and answer its outcome
+ * through the shared table (front_answer, app/front/outcome.c); they differ only in how a
+ * success is shown (a rendered page or a redirect, versus JSON). routes.c is the folder's
+ * route table; views.[ch] its page data.
+ *
+ * This header is the folder's own: the composition (app/site) reads web_module; the handler
+ * prototypes are for routes.c.
+ */
+#ifndef STAMPEDE_WEB_WEB_H
+#define STAMPEDE_WEB_WEB_H
+
+#include "front/front.h"
+#include "web/views.h"
+
+extern const struct front_module web_module;
+
+/* status labels of orders ("Awaiting payment"), shared by the order pages */
+const char *web_status_label(struct str status);
+struct order;
+/* web_own_order: the signed-in shopper's order named by the {id} parameter; false when it has
+ * answered already (404 order_not_found for anyone else's or a missing order, else a 5xx). */
+bool web_own_order(struct http_ex *x, struct order *o);
+
+/* catalog.c */
+void page_home(struct http_ex *x);
+void page_product(struct http_ex *x);
+void api_products(struct http_ex *x);
+void api_product(struct http_ex *x);
+/* account.c */
+void page_signin(struct http_ex *x);
+void page_signin_post(struct http_ex *x);
+void page_signup(struct http_ex *x);
+void page_signup_post(struct http_ex *x);
+void page_signout(struct http_ex *x);
+void page_account(struct http_ex *x);
+void api_signup(struct http_ex *x);
+void api_signin(struct http_ex *x);
+void api_signout(struct http_ex *x);
+void api_whoami(struct http_ex *x);
+/* cart.c */
+void page_cart(struct http_ex *x);
+void page_cart_set(struct http_ex *x);
+void api_cart(struct http_ex *x);
+void api_cart_set(struct http_ex *x);
+/* checkout.c */
+void page_checkout(struct http_ex *x);
+void api_checkout(struct http_ex *x);
+/* orders.c */
+void page_orders(struct http_ex *x);
+void page_order(struct http_ex *x);
+void api_orders(struct http_ex *x);
+void api_order(struct http_ex *x);
+/* pay.c */
+void page_order_pay(struct http_ex *x);
+void page_order_cancel(struct http_ex *x);
+void page_payment_success(struct http_ex *x);
+void page_payment_fail(struct http_ex *x);
+void api_order_payment(struct http_ex *x);
+void api_order_cancel(struct http_ex *x);
+/* webhook.c */
+void hook_psp_webhook(struct http_ex *x);
+
+/* web_render_cart: the cart page with an error (status, outcome's message) or a notice;
+ * shared by the cart and checkout pages (cart.c). */
+void web_render_cart(struct http_ex *x, int status, struct str error,
+                     const struct view_problem *problems, size_t nproblems, struct str notice);
+
+#endif
