@@ -1,6 +1,8 @@
 /* pay — payment test helpers; see pay.h. */
 #include "pay.h"
 
+#include "shop/payment.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 static char secret_key[256], client_key[256], webhook_secret[256], auth_header[512];
+static char shop_secret[256];
 
 bool stack_secret(const struct stack *s, const char *key, char *out, size_t n)
 {
@@ -41,13 +44,22 @@ void pay_init(const struct stack *s)
 {
     if (!stack_secret(s, "STAMPEDE_PSP_SECRET_KEY", secret_key, sizeof secret_key) ||
         !stack_secret(s, "STAMPEDE_PSP_CLIENT_KEY", client_key, sizeof client_key) ||
-        !stack_secret(s, "STAMPEDE_PSP_WEBHOOK_SECRET", webhook_secret, sizeof webhook_secret))
-        fail_msg("the stack's secrets.env has no sandbox keys");
+        !stack_secret(s, "STAMPEDE_PSP_WEBHOOK_SECRET", webhook_secret, sizeof webhook_secret) ||
+        !stack_secret(s, "STAMPEDE_SECURITY_SECRET", shop_secret, sizeof shop_secret))
+        fail_msg("the stack's secrets.env has no sandbox keys or no shop secret");
     char plain[300], enc[512];
     snprintf(plain, sizeof plain, "%s:", secret_key);
     sodium_bin2base64(enc, sizeof enc, (const unsigned char *)plain, strlen(plain),
                       sodium_base64_VARIANT_ORIGINAL);
     snprintf(auth_header, sizeof auth_header, "Authorization: Basic %s", enc);
+}
+
+void return_token(long long order_id, char *out, size_t n)
+{
+    struct arena *a = arena_new(4096, 1 << 20);
+    struct str t = payment_return_token(a, str_from_cstr(shop_secret), order_id, time(NULL) + 3600);
+    snprintf(out, n, "%.*s", STR_FMT(t));
+    arena_destroy(a);
 }
 
 const char *psp_webhook_secret(void)
@@ -186,8 +198,14 @@ void psp_hosted_post(const struct stack *s, long long order_id, long long amount
                      const char *action, char *location, size_t loclen)
 {
     CURL *h = curl_easy_init();
-    char *success = curl_easy_escape(h, stack_url(s, "/payments/success"), 0);
-    char *failu = curl_easy_escape(h, stack_url(s, "/payments/fail"), 0);
+    /* the return URLs carry the shop's signed token for the order, as the shop's own
+     * /orders/{id}/pay makes them (shop/payment.h) */
+    char token[128], su[512], fu[512];
+    return_token(order_id, token, sizeof token);
+    snprintf(su, sizeof su, "%s?attempt=%s", stack_url(s, "/payments/success"), token);
+    snprintf(fu, sizeof fu, "%s?attempt=%s", stack_url(s, "/payments/fail"), token);
+    char *success = curl_easy_escape(h, su, 0);
+    char *failu = curl_easy_escape(h, fu, 0);
     char body[2048];
     snprintf(body, sizeof body,
              "clientKey=%s&orderId=order-%lld&orderName=test&amount=%lld&successUrl=%s&failUrl=%s"

@@ -32,6 +32,8 @@ void pay_init(const struct stack *s);
 bool stack_secret(const struct stack *s, const char *key, char *out, size_t n);
 const char *psp_url(const struct stack *s, const char *path);
 const char *psp_webhook_secret(void);
+/* return_token: the shop's signed `attempt` token for an order's return URLs (valid 1 h) */
+void return_token(long long order_id, char *out, size_t n);
 
 /* shopper_new: signs a new account up through the API (session cookie kept). */
 void shopper_new(const struct stack *s, MYSQL *db, const char *label, struct shopper *sh);

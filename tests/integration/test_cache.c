@@ -28,11 +28,12 @@
 
 #include "cache/l2.h"
 #include "cache/near.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
 #include "shop/catalog.h"
-#include "web/webcfg.h"
+#include "conf/appcfg.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -45,7 +46,7 @@
 
 static struct stack S;
 static MYSQL *DB;
-static struct webcfg CFG;
+static struct appcfg CFG;
 static long long P_ID, P_PRICE; /* the product most tests change (price restored after) */
 static char P_SLUG[96];
 
@@ -126,7 +127,7 @@ static int setup(void **state)
     char path[600], errbuf[512];
     snprintf(path, sizeof path, "%s/etc/stampede.conf", S.data);
     struct buf err = {errbuf, 0, sizeof errbuf, sizeof errbuf - 1, false};
-    if (webcfg_load(&CFG, path, &err))
+    if (appcfg_load(&CFG, path, &err))
         fail_msg("%s: %s", path, buf_cstr(&err));
     log_init("test_cache", "test", "-", LOG_WARN); /* the race loops change prices often */
     db_library_init();
@@ -150,7 +151,7 @@ static int teardown(void **state)
     (void)state;
     if (P_ID && db_scalar(DB, "SELECT price_krw FROM products WHERE id = %lld", P_ID) != P_PRICE)
         set_price(P_PRICE);
-    webcfg_free(&CFG);
+    appcfg_free(&CFG);
     mysql_close(DB);
     return 0;
 }

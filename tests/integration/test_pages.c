@@ -316,7 +316,8 @@ static void test_head_health_and_metrics_not_public(void **state)
 
 /* HAProxy limits each client address (the suite's stack: 200 requests per 10 s; 127.0.0.1,
  * the suite itself, is exempt): past the limit, 429 with Retry-After, JSON under /api and a
- * page elsewhere; another address is not affected. */
+ * page elsewhere; another address is not affected; health checks never are (review finding
+ * 5: `./stampede up` on a running stack failed because /readyz answered 429). */
 static void test_rate_limit_per_client_address(void **state)
 {
     (void)state;
@@ -324,7 +325,7 @@ static void test_rate_limit_per_client_address(void **state)
     struct resp r;
     int ok = 0, limited = 0;
     for (int i = 0; i < 260 && limited == 0; i++) {
-        assert_int_equal(client_get(other, stack_url(&S, "/healthz"), &r), 0);
+        assert_int_equal(client_get(other, stack_url(&S, "/account/signin"), &r), 0);
         if (r.status == 200)
             ok++;
         else if (r.status == 429)
@@ -348,11 +349,136 @@ static void test_rate_limit_per_client_address(void **state)
     assert_non_null(strstr(r.body, "Too many requests"));
     resp_free(&r);
 
+    /* health checks from the limited address are never limited, nor counted */
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(client_get(other, stack_url(&S, i % 2 ? "/readyz" : "/healthz"), &r), 0);
+        if (r.status != 200)
+            fail_msg("health check %d from a rate-limited address: %ld", i, r.status);
+        resp_free(&r);
+    }
+
     /* the limit is per address: this one is served as before */
     assert_int_equal(client_get(C, stack_url(&S, "/api/v1/products"), &r), 0);
     assert_int_equal(r.status, 200);
     resp_free(&r);
     client_free(other);
+}
+
+/* the security headers every answer must carry, whoever made it */
+static void assert_edge_headers(const struct resp *r, const char *what)
+{
+    static const char *const names[] = {"Content-Security-Policy", "X-Content-Type-Options",
+                                        "X-Frame-Options",         "Cross-Origin-Opener-Policy",
+                                        "Permissions-Policy",      "Referrer-Policy"};
+    char v[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!resp_header(r, names[i], v, sizeof v))
+            fail_msg("%s: no %s header in:\n%s", what, names[i], r->headers);
+    if (resp_header(r, "Server", v, sizeof v))
+        fail_msg("%s: the answer names its server: %s", what, v);
+    if (resp_contains(r, "nginx") || resp_contains(r, "HAProxy") || resp_contains(r, "haproxy"))
+        fail_msg("%s: the body names the software: %.300s", what, r->body);
+}
+
+/* one_edge: a request that the app never sees; its status, JSON under /api, the headers */
+static void one_edge(const char *method, const char *path, const char *const *hdrs,
+                     const char *body, long status, const char *allow)
+{
+    struct resp r;
+    static char url[8192]; /* stack_url's buffers are 1 KB */
+    snprintf(url, sizeof url, "%s%s", S.base_url, path);
+    char what[128], v[256] = "";
+    snprintf(what, sizeof what, "%s %.40s", method, path);
+    /* a client of its own: a request that declares more body than it sends leaves its
+     * connection unusable afterwards */
+    struct client *c = client_new();
+    if (client_request(c, method, url, body ? "application/json" : NULL, body, hdrs, &r) != 0)
+        fail_msg("%s: no answer", what);
+    client_free(c);
+    if (r.status != status)
+        fail_msg("%s: %ld, expected %ld", what, r.status, status);
+    resp_header(&r, "Content-Type", v, sizeof v);
+    if (strncmp(path, "/api/", 5) == 0) {
+        if (!strstr(v, "application/json") || !resp_contains(&r, "{\"error\":{\"code\":\""))
+            fail_msg("%s: not the JSON error shape: %s %.200s", what, v, r.body);
+    } else if (!strstr(v, "text/html")) {
+        fail_msg("%s: not a page: %s", what, v);
+    }
+    if (allow && (!resp_header(&r, "Allow", v, sizeof v) || strcmp(v, allow) != 0))
+        fail_msg("%s: Allow is '%s', expected '%s'", what, v, allow);
+    assert_edge_headers(&r, what);
+    resp_free(&r);
+}
+
+/*
+ * Review finding 9: nginx's own 400/405/413/414 and TRACE answers were HTML under /api, lacked
+ * the security headers and said "nginx". Every answer carries them now, whoever makes it.
+ */
+static void test_errors_outside_the_app_carry_headers_and_shape(void **state)
+{
+    (void)state;
+    const char *allow = "GET, HEAD, POST, PUT, DELETE";
+    one_edge("TRACE", "/api/v1/products", NULL, NULL, 405, allow);
+    one_edge("TRACE", "/", NULL, NULL, 405, allow);
+    static char longpath[6000];
+    memcpy(longpath, "/api/v1/", 8);
+    memset(longpath + 8, 'a', 5000);
+    one_edge("GET", longpath, NULL, NULL, 414, NULL);
+    longpath[4] = 'x'; /* /apx/...: a page */
+    one_edge("GET", longpath, NULL, NULL, 414, NULL);
+    static char big[9300];
+    snprintf(big, sizeof big, "X-Big: %09000d", 0);
+    const char *hdrs[] = {big, NULL};
+    one_edge("GET", "/api/v1/products", hdrs, NULL, 431, NULL);
+    one_edge("GET", "/account/signin", hdrs, NULL, 431, NULL);
+    const char *huge[] = {"Content-Length: 3000000", "X-Requested-With: stampede", NULL};
+    one_edge("POST", "/api/v1/cart/items", huge, "{}", 413, NULL);
+    /* and the app's own answers and static files through HAProxy */
+    struct resp r;
+    assert_int_equal(client_get(C, stack_url(&S, "/"), &r), 0);
+    assert_edge_headers(&r, "GET /");
+    resp_free(&r);
+}
+
+/* Review finding 8: a client's own X-Forwarded-Proto made cookies Secure and sent HSTS over
+ * plain HTTP. HAProxy sets the header itself. */
+static void test_a_client_cannot_claim_https(void **state)
+{
+    (void)state;
+    const char *hdrs[] = {"X-Forwarded-Proto: https", "Forwarded: proto=https", NULL};
+    struct resp r;
+    struct client *c = client_new();
+    assert_int_equal(
+        client_request(c, "GET", stack_url(&S, "/account/signin"), NULL, NULL, hdrs, &r), 0);
+    assert_int_equal(r.status, 200);
+    char v[256];
+    assert_false(resp_header(&r, "Strict-Transport-Security", v, sizeof v));
+    assert_true(resp_header(&r, "Set-Cookie", v, sizeof v)); /* the anonymous CSRF cookie */
+    assert_null(strstr(v, "Secure"));
+    resp_free(&r);
+    client_free(c);
+}
+
+/* Review finding 11: X-Request-Id carried the client's address and port and HAProxy's pid. */
+static void test_request_ids_are_opaque(void **state)
+{
+    (void)state;
+    char seen[3][64];
+    for (int i = 0; i < 3; i++) {
+        const char *hdrs[] = {"X-Request-Id: chosen-by-the-client", NULL};
+        struct resp r;
+        assert_int_equal(client_request(C, "GET", stack_url(&S, "/healthz"), NULL, NULL, hdrs, &r),
+                         0);
+        assert_true(resp_header(&r, "X-Request-Id", seen[i], sizeof seen[i]));
+        resp_free(&r);
+        /* a random UUID: 8-4-4-4-12 hex, version 4 */
+        assert_int_equal(strlen(seen[i]), 36);
+        assert_true(seen[i][8] == '-' && seen[i][13] == '-' && seen[i][14] == '4');
+        assert_null(strstr(seen[i], "7F000001")); /* 127.0.0.1 in hex, as before */
+        assert_null(strstr(seen[i], "chosen"));
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+    }
 }
 
 int main(void)
@@ -366,6 +492,9 @@ int main(void)
         cmocka_unit_test(test_static_assets_are_fingerprinted_and_immutable),
         cmocka_unit_test(test_head_health_and_metrics_not_public),
         cmocka_unit_test(test_rate_limit_per_client_address),
+        cmocka_unit_test(test_errors_outside_the_app_carry_headers_and_shape),
+        cmocka_unit_test(test_a_client_cannot_claim_https),
+        cmocka_unit_test(test_request_ids_are_opaque),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

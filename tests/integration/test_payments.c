@@ -110,7 +110,8 @@ static void test_happy_path_pays_and_sells(void **state)
     assert_string_equal(order_status(DB, order), "pending_payment");
     char key[80], loc[1024];
     psp_authorize(&S, order, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
-    assert_location_has(loc, "/payments/success?paymentKey=");
+    assert_location_has(loc, "/payments/success?attempt=");
+    assert_location_has(loc, "&paymentKey=");
     /* authorizing moves no money */
     assert_int_equal(psp_count(DB, order, "capture"), 0);
 
@@ -152,7 +153,8 @@ static void test_decline_cancels_order_and_releases_stock(void **state)
     assert_int_equal(sku_available(DB, sku), 2);
     char key[80], loc[1024];
     psp_authorize(&S, order, total, TEST_CARD_DECLINE, key, sizeof key, loc, sizeof loc);
-    assert_location_has(loc, "/payments/fail?code=REJECT_CARD_COMPANY");
+    assert_location_has(loc, "/payments/fail?attempt=");
+    assert_location_has(loc, "&code=REJECT_CARD_COMPANY");
     /* the browser follows the sandbox to the shop's fail URL */
     const char *path = strstr(loc, "/payments/fail");
     struct resp r;
@@ -602,6 +604,90 @@ static void test_sandbox_confirm_and_refund_are_idempotent(void **state)
     assert_i1_i5(&S, DB);
 }
 
+/*
+ * Review finding 2: GET /payments/fail?orderId=order-N&code=PAY_PROCESS_CANCELED, sent by
+ * anyone as a link, cancelled the shopper's pending order and released the held pair (the
+ * shopper's cookie goes with a cross-site GET). Only the shop's signed return URL for that
+ * order can cancel it now.
+ */
+static void test_forged_fail_link_changes_nothing(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "forgedfail", 2, PRICE), total;
+    long long order = order_new(&S, &A, sku, 1, &total);
+    long long other = order_new(&S, &A, sku, 1, &total);
+    char path[512], token[128], loc[512];
+    struct resp r;
+    /* no token, a made-up one, another order's genuine one: nothing changes */
+    return_token(other, token, sizeof token);
+    const char *attempts[] = {"", "&attempt=1999999999.AAAAAAAAAAAAAAAAAAAAAA", token};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path,
+                 "/payments/fail?orderId=order-%lld&code=PAY_PROCESS_CANCELED%s%s", order,
+                 i == 2 ? "&attempt=" : "", attempts[i]);
+        assert_int_equal(shopper_request(&S, &A, "GET", path, NULL, &r), 303);
+        assert_true(resp_header(&r, "Location", loc, sizeof loc));
+        assert_location_has(loc, "payment=unverified");
+        resp_free(&r);
+        assert_string_equal(order_status(DB, order), "pending_payment");
+        assert_int_equal(sku_available(DB, sku), 0);
+    }
+    /* the genuine return URL for the order does cancel it */
+    return_token(order, token, sizeof token);
+    snprintf(path, sizeof path,
+             "/payments/fail?orderId=order-%lld&code=PAY_PROCESS_CANCELED&attempt=%s", order,
+             token);
+    assert_int_equal(shopper_request(&S, &A, "GET", path, NULL, &r), 303);
+    resp_free(&r);
+    assert_string_equal(order_status(DB, order), "cancelled");
+    assert_string_equal(order_status(DB, other), "pending_payment");
+    assert_int_equal(sku_available(DB, sku), 1);
+    assert_i1_i5(&S, DB);
+}
+
+/*
+ * Review finding 6: /payments/success without the owner's session told whether order N
+ * existed and whether X was its total. Now every such request gets the same answer, and the
+ * gateway is not asked.
+ */
+static void test_success_return_is_not_an_order_oracle(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "oracle", 2, PRICE), total;
+    long long order = order_new(&S, &A, sku, 1, &total);
+    long long gateway_calls = db_scalar(DB, "SELECT COUNT(*) FROM stampede_psp.psp_idempotency");
+    struct client *anon = client_new();
+    char path[256];
+    static char first[65536], body[65536];
+    long long orders[] = {order, order, order + 100000};
+    long long amounts[] = {total, total + 1, total};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path,
+                 "/payments/success?paymentKey=psp_guess&orderId=order-%lld&amount=%lld", orders[i],
+                 amounts[i]);
+        struct resp r;
+        assert_int_equal(client_get(anon, stack_url(&S, path), &r), 0);
+        assert_int_equal(r.status, 404);
+        assert_true(resp_contains(&r, "order_not_found") || resp_contains(&r, "find that order"));
+        /* the same page but for the node that rendered it (the footer names it) */
+        snprintf(body, sizeof body, "%.*s", (int)r.body_len, r.body);
+        for (char *w = strstr(body, "web"); w; w = strstr(w + 3, "web"))
+            if (w[3] >= '1' && w[3] <= '9')
+                w[3] = 'N';
+        if (i == 0)
+            memcpy(first, body, sizeof first);
+        else if (strcmp(first, body) != 0)
+            fail_msg("answer %d differs from the first:\n%s\n---\n%s", i, first, body);
+        resp_free(&r);
+    }
+    client_free(anon);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM stampede_psp.psp_idempotency"),
+                     gateway_calls);
+    assert_string_equal(order_status(DB, order), "pending_payment");
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM payment_log WHERE order_id = %lld", order),
+                     0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, before_each)
@@ -619,6 +705,8 @@ int main(void)
         T(test_forged_altered_stale_and_replayed_webhooks_change_nothing),
         T(test_duplicated_and_reordered_webhooks_have_one_effect),
         T(test_sandbox_confirm_and_refund_are_idempotent),
+        T(test_forged_fail_link_changes_nothing),
+        T(test_success_return_is_not_an_order_oracle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

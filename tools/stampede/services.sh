@@ -70,6 +70,9 @@ write_web_conf() {
             printf 'static.base_url = /static\n'
             printf 'web.processes = %s\n' "$WEB_PROCESSES"
             printf 'web.threads = %s\n' "$WEB_THREADS"
+            # the node's password-hashing bulkhead: about one hash per core of this machine,
+            # shared out over the web nodes on it
+            printf 'auth.hash_concurrency = %s\n' "$(( $(nproc) / N_WEB > 0 ? $(nproc) / N_WEB : 1 ))"
             printf 'security.secret = %s\n' "$(secret STAMPEDE_SECURITY_SECRET)"
             printf '# payments: the gateway (here the stampede-psp sandbox) and where it sends shoppers back\n'
             printf 'shop.public_url = http://127.0.0.1:%s\n' "$HTTP_PORT"
@@ -175,6 +178,7 @@ start_batch() {
 web_env() {
     local n=$1
     printf '%s\n' "STAMPEDE_CFG_NODE_NAME=$n" "STAMPEDE_CFG_LISTEN=$RUN/$n.sock" \
+        "STAMPEDE_CFG_OPS_LISTEN=$RUN/$n-ops.sock" \
         "STAMPEDE_CFG_PID_FILE=$RUN/$n-app.pid" "STAMPEDE_CFG_LOG_FILE=$LOG/$n-app.log"
     [[ -n $IS_ROOT ]] && printf '%s\n' "STAMPEDE_CFG_LISTEN_OWNER=nobody"
     return 0
@@ -193,7 +197,7 @@ start_web() { # webN
         die "stampede-web --check refused the configuration for $n:" "$out" \
             "config: $ETC/stampede.conf (plus ${envs[*]})"
     fi
-    rm -f "$RUN/$n-app.pid" "$RUN/$n.sock"
+    rm -f "$RUN/$n-app.pid" "$RUN/$n.sock" "$RUN/$n-ops.sock"
     (cd "$DATA" && exec setsid nohup env "${envs[@]}" "$bin" --config "$ETC/stampede.conf" \
         </dev/null >>"$LOG/$n-app.log" 2>&1 9>&-) &
     local spid=$! end=$(($(now_us) + 30000000))
@@ -246,6 +250,26 @@ bench_location() { # helloN -> the nginx location block for /__bench/hello (benc
 EOF
 }
 
+# write_error_pages: www/errors/CODE.{json,html}, the bodies of nginx's own error answers
+# (nginx/nginx.conf.in: error_page), in the shop's JSON error shape and as a small page.
+write_error_pages() {
+    local dir=$DATA/www/errors code key title text
+    mkdir -p "$dir"
+    while IFS='|' read -r code key title text; do
+        printf '{"error":{"code":"%s","message":"%s"}}\n' "$key" "$text" >"$dir/$code.json"
+        printf '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>%s</title></head>\n<body><h1>%s</h1><p>%s</p><p><a href="/">Back to the shop</a></p></body></html>\n' \
+            "$title" "$title" "$text" >"$dir/$code.html"
+    done <<'PAGES'
+400|bad_request|That did not work|The request is malformed.
+405|method_not_allowed|Method not allowed|This address does not accept that method.
+408|request_timeout|That took too long|The request did not arrive in time. Please try again.
+413|payload_too_large|That did not work|The request body is too large.
+414|uri_too_long|That did not work|The address is too long.
+431|headers_too_large|That did not work|The request headers are too large.
+500|internal_error|Something went wrong|Something went wrong on our side.
+503|service_unavailable|Something went wrong|The shop is very busy right now. Please try again in a moment.
+PAGES
+}
 start_nginx() { # nginxN
     local c=$1 node=web${1#nginx} port pid out cfg
     port=$(comp_port "$c")
@@ -254,8 +278,10 @@ start_nginx() { # nginxN
     mkdir -p "$TMP/$c"
     local bench_loc=
     [[ $BENCH == 1 ]] && bench_loc=$(bench_location "hello${1#nginx}")
+    write_error_pages
     render "$ROOT/nginx/nginx.conf.in" "$cfg" NODE="$node" NGINX="$c" PORT="$port" RUN="$RUN" \
-        LOG="$LOG" TMP="$TMP/$c" DATA="$DATA" SOCKET="$RUN/$node.sock" BENCH_LOCATIONS="$bench_loc"
+        LOG="$LOG" TMP="$TMP/$c" DATA="$DATA" SOCKET="$RUN/$node.sock" \
+        OPS_SOCKET="$RUN/$node-ops.sock" BENCH_LOCATIONS="$bench_loc"
     if pid=$(comp_pid "$c"); then
         step_end "already running (pid $pid)"
         return 0
@@ -313,10 +339,10 @@ haproxy_rate_limit() {
     stick-table type ip size 1m expire 60s store http_req_rate(10s)
     acl rate_exempt $acl
     # gateway webhooks come from one address in bursts and are authenticated by their signature
-    http-request track-sc0 src if !rate_exempt !{ path_beg /webhooks/ }
+    http-request track-sc0 src if !rate_exempt !health_check !{ path_beg /webhooks/ }
     acl rate_over sc_http_req_rate(0) gt $RATE_LIMIT
-    http-request return status 429 content-type application/json hdr Retry-After 10 string '{"error":{"code":"rate_limited","message":"Too many requests from your address; wait a few seconds."}}' if rate_over { path_beg /api/ }
-    http-request return status 429 content-type "text/html; charset=utf-8" hdr Retry-After 10 string '<!doctype html><title>Slow down</title><h1>Too many requests</h1><p>Wait a few seconds, then reload the page.</p>' if rate_over
+    http-request return status 429 content-type application/json hdr Retry-After 10 string '{"error":{"code":"rate_limited","message":"Too many requests from your address; wait a few seconds."}}' if rate_over !health_check { path_beg /api/ }
+    http-request return status 429 content-type "text/html; charset=utf-8" hdr Retry-After 10 string '<!doctype html><title>Slow down</title><h1>Too many requests</h1><p>Wait a few seconds, then reload the page.</p>' if rate_over !health_check
 EOF
 }
 
@@ -327,7 +353,7 @@ start_haproxy() {
         srv_lines+="    server web$i 127.0.0.1:${NGINX_PORTS[i - 1]} check inter 1s fastinter 500ms downinter 1s fall 3 rise 2 maxconn 512"
         ((i < N_WEB)) && srv_lines+=$'\n'
     done
-    render "$ROOT/haproxy/haproxy.cfg.in" "$cfg" RUN="$RUN" HTTP_PORT="$HTTP_PORT" \
+    render "$ROOT/haproxy/haproxy.cfg.in" "$cfg" ROOT="$ROOT" RUN="$RUN" HTTP_PORT="$HTTP_PORT" \
         WEB_SERVERS="$srv_lines" RATE_LIMIT="$(haproxy_rate_limit)"
     if pid=$(comp_pid haproxy); then
         step_end "already running (pid $pid)"
@@ -419,7 +445,7 @@ cleanup_after_stop() {
         comp_pid "$c" >/dev/null && continue
         rm -f "$(comp_pidfile "$c")"
         case $c in
-        web* | hello*) rm -f "$RUN/$c.sock" ;;
+        web* | hello*) rm -f "$RUN/$c.sock" "$RUN/$c-ops.sock" ;;
         haproxy) rm -f "$RUN/haproxy.sock" ;;
         esac
     done

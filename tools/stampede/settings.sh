@@ -105,7 +105,7 @@ validate_settings() {
     [[ $DB_REDO_LOG_SIZE =~ ^[0-9]+[KMG]?$ ]] ||
         die "STAMPEDE_DB_REDO_LOG_SIZE=$DB_REDO_LOG_SIZE: e.g. 256M"
     local s
-    for s in "$RUN/mariadb-primary.sock" "$RUN/haproxy.sock" "$RUN/web${#NGINX_PORTS[@]}.sock"; do
+    for s in "$RUN/mariadb-primary.sock" "$RUN/haproxy.sock" "$RUN/web${#NGINX_PORTS[@]}-ops.sock"; do
         ((${#s} < 108)) ||
             die "STAMPEDE_DATA is too deep: unix socket path $s is ${#s} bytes (limit 107)" \
                 "choose a shorter STAMPEDE_DATA"
