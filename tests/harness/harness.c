@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static void set_int(const char *v, int *out)
@@ -402,6 +404,45 @@ void http_parallel(struct hreq *r, size_t n, size_t max_parallel)
     free(hs);
 }
 
+/* busy: the shop's password bulkhead said "busy, retry" */
+static bool busy(const struct hreq *q)
+{
+    return q->status == 503 && q->out && strstr(q->out, "\"auth_busy\"");
+}
+
+size_t http_parallel_until_served(struct hreq *r, size_t n, size_t max_parallel, int max_rounds)
+{
+    http_parallel(r, n, max_parallel);
+    return http_retry_busy(r, n, max_parallel, max_rounds - 1);
+}
+
+size_t http_retry_busy(struct hreq *r, size_t n, size_t max_parallel, int max_rounds)
+{
+    size_t busy_answers = 0;
+    struct hreq **again = calloc(n ? n : 1, sizeof *again);
+    for (int round = 0; round < max_rounds; round++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (busy(&r[i]))
+                again[k++] = &r[i];
+        if (k == 0)
+            break;
+        busy_answers += k;
+        sleep(1); /* the Retry-After the shop gives is about that */
+        struct hreq *batch = calloc(k, sizeof *batch);
+        for (size_t i = 0; i < k; i++) {
+            hreq_free(again[i]);
+            batch[i] = *again[i];
+        }
+        http_parallel(batch, k, max_parallel);
+        for (size_t i = 0; i < k; i++)
+            *again[i] = batch[i];
+        free(batch);
+    }
+    free(again);
+    return busy_answers;
+}
+
 void hreq_free(struct hreq *r)
 {
     free(r->out);
@@ -429,4 +470,60 @@ bool cookie_from(const char *headers, const char *name, char *out, size_t outlen
         p = eol ? eol + 2 : NULL;
     }
     return false;
+}
+
+bool stack_haproxy_stat(const struct stack *s, const char *server, const char *field, char *out,
+                        size_t n)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    snprintf(out, n, "?");
+    int len = snprintf(sun.sun_path, sizeof sun.sun_path, "%.80s/run/haproxy.sock", s->data);
+    if (len < 0 || (size_t)len >= sizeof sun.sun_path)
+        fail_msg("data folder path too long for a unix socket: %s", s->data);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+        close(fd);
+        return false;
+    }
+    const char *cmd = "show stat\n";
+    if (write(fd, cmd, strlen(cmd)) < 0) {
+        close(fd);
+        return false;
+    }
+    char *buf = malloc(1 << 17);
+    size_t got = 0;
+    ssize_t r;
+    while (got < (1u << 17) - 1 && (r = read(fd, buf + got, (1u << 17) - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = '\0';
+    close(fd);
+    /* CSV; the first line names the fields: "# pxname,svname,..." */
+    int col = -1;
+    bool found = false;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *fields[128];
+        int nf = 0;
+        for (char *p = line; nf < 128;) {
+            fields[nf++] = p;
+            char *c = strchr(p, ',');
+            if (!c)
+                break;
+            *c = '\0';
+            p = c + 1;
+        }
+        if (line[0] == '#') {
+            for (int i = 0; i < nf; i++)
+                if (strcmp(fields[i] + (i == 0 ? 2 : 0), field) == 0)
+                    col = i;
+            continue;
+        }
+        if (col >= 0 && col < nf && nf > 1 && strcmp(fields[1], server) == 0) {
+            snprintf(out, n, "%s", fields[col]);
+            found = true;
+            break;
+        }
+    }
+    free(buf);
+    return found;
 }

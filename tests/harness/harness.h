@@ -34,6 +34,10 @@ void stack_load(struct stack *s);
 /* stack_run: runs a shell command with the stack's environment from the repository root
  * (e.g. stack_run(s, "./stampede status")); returns the exit status. */
 int stack_run(const struct stack *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* stack_haproxy_stat: one field ("status", "chkdown", "qcur", ...) of a server's line in
+ * HAProxy's `show stat` (runtime socket); false when there is no such server or field. */
+bool stack_haproxy_stat(const struct stack *s, const char *server, const char *field, char *out,
+                        size_t n);
 /* stack_pid: the pid in DATA/<relpath> (0 if none). */
 int stack_pid(const struct stack *s, const char *relpath);
 
@@ -99,6 +103,16 @@ struct hreq {
     size_t out_headers_len;
 };
 void http_parallel(struct hreq *r, size_t n, size_t max_parallel);
+/*
+ * http_parallel_until_served: http_parallel, then requests the shop answered "busy, retry"
+ * (503 auth_busy: the password-hashing bulkhead was full) are sent again a second later, as a
+ * polite client does, for up to max_rounds rounds in all. Returns how many busy answers there
+ * were; the requests hold their last answer.
+ */
+size_t http_parallel_until_served(struct hreq *r, size_t n, size_t max_parallel, int max_rounds);
+/* http_retry_busy: only the second part: requests already sent whose answer was "busy" are
+ * sent again, for up to max_rounds rounds; returns how many busy answers there were. */
+size_t http_retry_busy(struct hreq *r, size_t n, size_t max_parallel, int max_rounds);
 void hreq_free(struct hreq *r);
 
 /* cookie_from: the value of cookie `name` set by a response's headers (false if none). */
