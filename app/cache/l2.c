@@ -78,6 +78,9 @@ void l2_region_init(struct l2_region *r)
                                 "memcached failures; the lookup or invalidation fell back.");
     r->near_hits = metrics_counter("stampede_cache_near_hits_total", labels,
                                    "Lookups served from the thread's near cache (no round trip).");
+    r->stale_on_error = metrics_counter(
+        "stampede_cache_stale_on_error_total", labels,
+        "Refreshes that failed (database down): the last good value was kept and served.");
     if (!publish_failures)
         publish_failures = metrics_counter(
             "stampede_cache_near_publish_failures_total", "",
@@ -238,14 +241,31 @@ static void direct(struct ctx *x, struct l2_get *g, bool cache_error)
 /*
  * load_and_store: run the loader, then store the result with cas against `cas` (our lease or
  * the stale value we read). A write that deleted the key in between makes the cas fail.
+ * stale: the stale entry being refreshed (NULL on a miss). When its refresh fails (the
+ * database is down), the last good value is kept for another grace period instead of being
+ * dropped (stale-if-error), so every reader keeps getting it while the database is away.
  */
-static void load_and_store(struct ctx *x, struct l2_get *g, struct str key, uint64_t cas)
+static void load_and_store(struct ctx *x, struct l2_get *g, struct str key, uint64_t cas,
+                           const struct entry *stale)
 {
     const struct l2_region *r = g->region;
     struct buf b;
     run_loader(x, g, &b);
     g->src = L2_SRC_LOADED;
     bool cacheable = g->rc == 0 || (g->rc == ERR_NOTFOUND && r->negative_ttl_ms > 0);
+    if (!cacheable && stale && g->rc != ERR_NOTFOUND && r->grace_ms > 0) {
+        buf_reset(&b);
+        char h[HDR];
+        header(h, stale->kind, stale->stamp);
+        buf_append(&b, h, HDR);
+        buf_append(&b, stale->payload.p, stale->payload.len);
+        metric_inc(r->stale_on_error);
+        if (!b.overflow && cache_cas(x->c, g->group, key, buf_str(&b), (r->grace_ms + 999) / 1000,
+                                     cas) == ERR_CACHE)
+            metric_inc(r->errors);
+        buf_free(&b);
+        return;
+    }
     if (!cacheable || b.len > VALUE_MAX) {
         /* release the lease so waiters try at once; deleting a newer lease of someone else
          * only costs that caller its store */
@@ -305,7 +325,7 @@ static void lease_path(struct ctx *x, struct l2_get *g, struct str key, bool saw
             rc = cache_get(x->c, g->group, key, x->a, &raw, &cas);
             struct entry e;
             if (rc == 0 && parse(raw, &e) && e.kind == KIND_LEASE && e.stamp == (int64_t)token) {
-                load_and_store(x, g, key, cas);
+                load_and_store(x, g, key, cas, NULL);
                 return;
             }
         } else {
@@ -372,7 +392,7 @@ static void settle(struct ctx *x, struct l2_get *g, struct str key, const struct
     int n = snprintf(lk, sizeof lk, "%.*s:r", STR_FMT(key));
     struct str lock = {lk, (size_t)n};
     if (n > 0 && n <= L2_KEY_MAX && cache_add(x->c, g->group, lock, STR("1"), LEASE_TTL_S) == 0) {
-        load_and_store(x, g, key, it->cas);
+        load_and_store(x, g, key, it->cas, &e);
         cache_delete(x->c, g->group, lock);
         /* the database failed: the old value is still the last committed one */
         if (g->rc != 0 && g->rc != ERR_NOTFOUND && !serve(x, g, &e, L2_SRC_STALE))

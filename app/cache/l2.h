@@ -37,6 +37,9 @@
  *
  * Failure: the cache is never authoritative. Any memcached error (server down, timeout)
  * makes l2_fetch run the loader and return its result without storing: slower, never wrong.
+ * A database error while refreshing a stale value keeps that value (the last one committed
+ * that this cache saw) for another grace period and serves it (stale-if-error, counted in
+ * stampede_cache_stale_on_error_total), so pages stay up while the database is away.
  * If an invalidation cannot reach memcached the entry could outlive the write until its TTL;
  * l2_invalidate retries, then bumps the region, and reports ERR_CACHE if both fail.
  *
@@ -78,7 +81,7 @@ struct l2_region {
     /* set by l2_region_init */
     int slot; /* 1..CACHE_L2_SLOTS-1; 0 = not initialised */
     struct metric *hits, *misses, *loads, *load_time, *stale, *waits, *refused, *invalidations,
-        *errors, *near_hits;
+        *errors, *near_hits, *stale_on_error;
 };
 
 /*

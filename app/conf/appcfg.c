@@ -101,6 +101,9 @@ const struct cfg_directive appcfg_table[] = {
      "how long an unpaid order holds its stock"},
     {"checkout.max_retries", CFG_INT, F(checkout_retries), "5", 0, 50,
      "retries of a checkout transaction after a deadlock or lock wait timeout"},
+    {"db.fresh_after_write", CFG_MS, F(db_fresh_after_write_ms), "5s", 0, 600000,
+     "after a shopper's write, their reads go to the primary this long (read-your-writes "
+     "across requests; at least the proxy's max_replication_lag); 0: never"},
     {"db.lock_wait", CFG_MS, F(db_lock_wait_ms), "2s", 1000, 60000,
      "bounded wait for a row lock (innodb_lock_wait_timeout, whole seconds)"},
     {"batch.host", CFG_STR, F(batch_host), "", 0, 100,

@@ -77,6 +77,7 @@ struct appcfg {
     int64_t hold_ttl_ms;
     int64_t checkout_retries;
     int64_t db_lock_wait_ms;
+    int64_t db_fresh_after_write_ms;
     char *batch_host;
     int64_t batch_lease_ttl_ms;
     int64_t batch_chunk;

@@ -48,6 +48,8 @@ const char *err_str(int rc)
         return "ERR_UNKNOWN";
     case ERR_INTERNAL:
         return "ERR_INTERNAL";
+    case ERR_READONLY:
+        return "ERR_READONLY";
     }
     return rc > 0 ? "OK(positive)" : "ERR_?";
 }
@@ -64,5 +66,5 @@ bool err_is_fatal(int rc)
 
 bool err_is_unavailable(int rc)
 {
-    return rc == ERR_DB_CONN || rc == ERR_UNAVAILABLE || rc == ERR_TIMEOUT;
+    return rc == ERR_DB_CONN || rc == ERR_UNAVAILABLE || rc == ERR_TIMEOUT || rc == ERR_READONLY;
 }

@@ -37,6 +37,7 @@ enum err {
     ERR_GATEWAY = -19,     /* payment gateway refused or failed */
     ERR_UNKNOWN = -20,     /* outcome unknown (timeout after send) */
     ERR_INTERNAL = -21,    /* a bug; logged with its cause */
+    ERR_READONLY = -22,    /* the database takes no writes now (no primary); reads still work */
 };
 
 /* err_str: a short constant name for rc ("ERR_DB_RETRY"); never NULL. */

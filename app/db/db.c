@@ -13,18 +13,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_PARAMS 64
 
 struct cached_stmt {
     const struct db_stmt *def;
+    bool fresh; /* the variant with the primary hint */
     MYSQL_STMT *stmt;
 };
+
+/* The MaxScale hint (hintfilter syntax) that sends a read to the primary; stampede-dbproxy
+ * honours it too, prepared statements included. */
+#define FRESH_HINT " -- maxscale route to master"
 
 struct db {
     struct db_opts o;
     MYSQL *conn;
     bool in_tx;
+    bool fresh; /* reads outside transactions go to the primary (db_set_fresh) */
+    bool wrote; /* a write succeeded since db_take_wrote */
     unsigned last_errno;
     int64_t last_used_ns; /* when the connection last answered */
     struct cached_stmt *stmts;
@@ -102,6 +110,12 @@ static int classify(struct db *db, unsigned e, const char *what, const char *msg
         return ERR_EXISTS;
     if (e == ER_CONSTRAINT_FAILED)
         return ERR_CONFLICT;
+    if (e == ER_OPTION_PREVENTS_STATEMENT) {
+        /* the proxy has no primary (or a server is read-only): a write cannot run now; not
+         * logged per statement, an outage would flood the log (the proxy counts them) */
+        db->stats.readonly++;
+        return ERR_READONLY;
+    }
     if (is_conn_error(e)) {
         log_warn("database connection lost during %s: %u %s", what, e, msg);
         drop_connection(db);
@@ -191,17 +205,35 @@ bool db_connected(const struct db *db)
     return db->conn != NULL;
 }
 
-static MYSQL_STMT *get_stmt(struct db *db, const struct db_stmt *st, int *rc)
+/* is_read: a plain SELECT (no locking clause): the statements db_set_fresh applies to */
+static bool is_read(const char *sql)
+{
+    return strncasecmp(sql, "SELECT", 6) == 0 && !strcasestr(sql, " FOR UPDATE") &&
+           !strcasestr(sql, "LOCK IN SHARE MODE");
+}
+
+static MYSQL_STMT *get_stmt(struct db *db, const struct db_stmt *st, bool fresh, int *rc)
 {
     for (size_t i = 0; i < db->nstmts; i++)
-        if (db->stmts[i].def == st)
+        if (db->stmts[i].def == st && db->stmts[i].fresh == fresh)
             return db->stmts[i].stmt;
     MYSQL_STMT *s = mysql_stmt_init(db->conn);
     if (!s) {
         *rc = ERR_DB_CONN;
         return NULL;
     }
-    if (mysql_stmt_prepare(s, st->sql, (unsigned long)strlen(st->sql)) != 0) {
+    char *hinted = NULL;
+    const char *sql = st->sql;
+    if (fresh) {
+        size_t n = strlen(st->sql);
+        hinted = mem_alloc(n + sizeof FRESH_HINT);
+        memcpy(hinted, st->sql, n);
+        memcpy(hinted + n, FRESH_HINT, sizeof FRESH_HINT);
+        sql = hinted;
+    }
+    int prc = mysql_stmt_prepare(s, sql, (unsigned long)strlen(sql));
+    mem_free(hinted);
+    if (prc != 0) {
         unsigned e = mysql_stmt_errno(s);
         char msg[256];
         snprintf(msg, sizeof msg, "%s", mysql_stmt_error(s));
@@ -215,7 +247,7 @@ static MYSQL_STMT *get_stmt(struct db *db, const struct db_stmt *st, int *rc)
         db->capstmts = db->capstmts ? db->capstmts * 2 : 32;
         db->stmts = mem_realloc(db->stmts, db->capstmts * sizeof *db->stmts);
     }
-    db->stmts[db->nstmts++] = (struct cached_stmt){st, s};
+    db->stmts[db->nstmts++] = (struct cached_stmt){st, fresh, s};
     return s;
 }
 
@@ -295,12 +327,12 @@ done:
 }
 
 static int exec_once(struct db *db, const struct db_stmt *st, const struct db_val *params, size_t n,
-                     struct arena *a, struct db_result *out)
+                     bool fresh, struct arena *a, struct db_result *out)
 {
     int rc = usable(db);
     if (rc)
         return rc;
-    MYSQL_STMT *s = get_stmt(db, st, &rc);
+    MYSQL_STMT *s = get_stmt(db, st, fresh, &rc);
     if (!s)
         return rc;
     assert(n <= MAX_PARAMS);
@@ -340,6 +372,8 @@ static int exec_once(struct db *db, const struct db_stmt *st, const struct db_va
     rc = fetch_all(db, st, s, a, out);
     out->affected = (int64_t)mysql_stmt_affected_rows(s);
     out->insert_id = (int64_t)mysql_stmt_insert_id(s);
+    if (rc == 0 && !db->in_tx && !fresh && !is_read(st->sql))
+        db->wrote = true;
     return rc;
 }
 
@@ -348,11 +382,15 @@ int db_exec(struct db *db, const struct db_stmt *st, const struct db_val *params
 {
     bool was_connected = db->conn != NULL;
     bool in_tx = db->in_tx;
-    int rc = exec_once(db, st, params, n, a, out);
+    bool fresh = db->fresh && !in_tx && is_read(st->sql);
+    int rc = exec_once(db, st, params, n, fresh, a, out);
     /* a stale pooled connection (server restarted) fails the first statement; a read can
      * safely go again on a fresh connection, outside a transaction */
     if (rc == ERR_DB_CONN && was_connected && !in_tx && (st->flags & DB_IDEMPOTENT))
-        rc = exec_once(db, st, params, n, a, out);
+        rc = exec_once(db, st, params, n, fresh, a, out);
+    /* no primary to read from: what the replica has is the best there is */
+    if (rc == ERR_READONLY && fresh)
+        rc = exec_once(db, st, params, n, false, a, out);
     return rc;
 }
 
@@ -394,7 +432,50 @@ int db_commit(struct db *db)
 {
     int rc = simple(db, "COMMIT", "commit");
     db->in_tx = false;
+    if (rc == 0)
+        db->wrote = true;
     return rc;
+}
+
+void db_set_fresh(struct db *db, bool on)
+{
+    db->fresh = on;
+}
+
+bool db_take_wrote(struct db *db)
+{
+    bool w = db->wrote;
+    db->wrote = false;
+    return w;
+}
+
+int db_probe(struct db *db, bool *primary_up)
+{
+    *primary_up = false;
+    int rc = simple(db, "SELECT 1", "probe");
+    if (rc == 0) {
+        MYSQL_RES *r = mysql_store_result(db->conn);
+        if (r)
+            mysql_free_result(r);
+    } else if (rc == ERR_DB_CONN) {
+        rc = simple(db, "SELECT 1", "probe"); /* once more on a new connection */
+        if (rc == 0) {
+            MYSQL_RES *r = mysql_store_result(db->conn);
+            if (r)
+                mysql_free_result(r);
+        }
+    }
+    if (rc)
+        return rc;
+    /* the primary, through the proxy's hint (a direct connection is to the primary anyway) */
+    int prc = simple(db, "SELECT 1" FRESH_HINT, "probe_primary");
+    if (prc == 0) {
+        MYSQL_RES *r = mysql_store_result(db->conn);
+        if (r)
+            mysql_free_result(r);
+        *primary_up = true;
+    }
+    return 0;
 }
 
 int db_rollback(struct db *db)

@@ -13,7 +13,8 @@
  * Results are fetched completely into the caller's arena: integer columns as int64, all
  * others (strings, decimals, dates) as text, NULL as DB_NULL.
  *
- * Errors: ERR_DB_CONN (unreachable, lost), ERR_DB_RETRY (deadlock 1213, lock wait timeout
+ * Errors: ERR_DB_CONN (unreachable, lost), ERR_READONLY (1290: the proxy has no primary, so
+ * writes are refused while reads go on), ERR_DB_RETRY (deadlock 1213, lock wait timeout
  * 1205, record changed 1020: the whole transaction must be retried), ERR_EXISTS (duplicate
  * key 1062), ERR_CONFLICT (CHECK constraint 4025), ERR_DB (anything else; logged with the
  * statement name). After an error inside a transaction the caller must db_rollback.
@@ -108,6 +109,24 @@ int db_commit(struct db *db);
 int db_rollback(struct db *db);
 bool db_in_tx(const struct db *db);
 
+/*
+ * Read-your-writes across requests. A shopper's next page may run on another thread or node
+ * (another proxy session), so the proxy's per-session causal reads do not cover it; for a
+ * short while after a shopper's write the web layer calls db_set_fresh(db, true) and plain
+ * SELECTs outside transactions then carry the MaxScale hint "route to master" (a second
+ * prepared variant of each). If the primary is unavailable such a read falls back to the
+ * replica. db_take_wrote says whether a write committed since it was last called.
+ */
+void db_set_fresh(struct db *db, bool on);
+bool db_take_wrote(struct db *db);
+
+/*
+ * db_probe: readiness through the proxy. 0 when a read works (on whatever server the proxy
+ * chose), with *primary_up telling whether the primary answered a hinted read; otherwise the
+ * error of the read.
+ */
+int db_probe(struct db *db, bool *primary_up);
+
 /* Cell accessors (row, column); out of range is an assertion failure. */
 int64_t db_int(const struct db_result *r, size_t row, size_t col);
 struct str db_text(const struct db_result *r, size_t row, size_t col);
@@ -122,6 +141,7 @@ struct db_stats {
     uint64_t errors;
     uint64_t reconnects;
     uint64_t retryable;
+    uint64_t readonly; /* writes refused: no primary */
 };
 void db_stats_get(const struct db *db, struct db_stats *out);
 

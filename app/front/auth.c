@@ -21,10 +21,12 @@
 #include "front/front.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct front_req *front_req(struct http_ex *x)
@@ -102,9 +104,65 @@ static void load_session(struct http_ex *x)
     }
 }
 
+/*
+ * Read-your-writes across requests (db_set_fresh). The proxy's causal reads cover one database
+ * session, but a shopper's next page may be served by another thread or node. So a request
+ * that wrote sets a short cookie, and while it is valid that browser's reads go to the primary
+ * (the session lookup included, so a new sign-in is seen at once). Signed, so that a forged
+ * one cannot push reads to the primary; it holds no personal data.
+ */
+static struct str fresh_mac(struct http_ex *x, struct str exp)
+{
+    return hmac_b64(x, "rw|", exp, 12);
+}
+
+static void fresh_from_cookie(struct http_ex *x)
+{
+    struct db *db = x->app->db;
+    if (!db)
+        return;
+    db_take_wrote(db); /* from here on: this request's writes */
+    db_set_fresh(db, false);
+    struct str v = http_cookie(x, FRONT_FRESH_COOKIE);
+    const char *dot = v.len ? memchr(v.p, '.', v.len) : NULL;
+    if (!dot)
+        return;
+    struct str exp = {v.p, (size_t)(dot - v.p)};
+    struct str mac = {dot + 1, v.len - exp.len - 1};
+    int64_t t = 0, now = clock_real_s();
+    int64_t window = (x->app->front->cfg.db_fresh_after_write_ms + 999) / 1000;
+    if (!str_to_i64(exp, &t) || t < now || t > now + window + 1)
+        return;
+    if (sec_equal(mac, fresh_mac(x, exp)))
+        db_set_fresh(db, true);
+}
+
+void front_finish(struct http_ex *x)
+{
+    struct db *db = x->app ? x->app->db : NULL;
+    if (!db)
+        return;
+    db_set_fresh(db, false);
+    int64_t window = (x->app->front->cfg.db_fresh_after_write_ms + 999) / 1000;
+    if (!db_take_wrote(db) || window <= 0)
+        return;
+    char e[24];
+    int n = snprintf(e, sizeof e, "%lld", (long long)(clock_real_s() + window));
+    struct str exp = arena_str_dup(x->arena, (struct str){e, (size_t)n});
+    struct str mac = fresh_mac(x, exp);
+    char *val = arena_alloc(x->arena, exp.len + 1 + mac.len + 1);
+    memcpy(val, exp.p, exp.len);
+    val[exp.len] = '.';
+    memcpy(val + exp.len + 1, mac.p, mac.len);
+    val[exp.len + 1 + mac.len] = '\0';
+    struct http_cookie_opts o = {window, true, false, "Lax"};
+    http_resp_cookie(x, FRONT_FRESH_COOKIE, (struct str){val, exp.len + 1 + mac.len}, &o);
+}
+
 bool front_before(struct http_ex *x)
 {
     unsigned flags = x->route->flags;
+    fresh_from_cookie(x);
     load_session(x);
     struct front_req *r = front_req(x);
     bool changes = x->req.method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE);

@@ -82,6 +82,7 @@ struct http_app {
     /* readiness, reused for cfg.readyz_interval_ms (app/ops/health.c) */
     int64_t ready_at_ns;
     bool ready_db;
+    bool ready_primary;
     enum cache_health ready_cache;
     int ready_cache_up;
     int ready_cache_total;
@@ -107,6 +108,8 @@ struct front_req {
 #define FRONT_SESSION_COOKIE "stampede_sid"
 #define FRONT_CSRF_COOKIE    "stampede_csrf"
 #define FRONT_DEVICE_COOKIE  "stampede_dev"
+/* After a write: "<unix expiry>.<MAC>"; while valid this browser's reads go to the primary. */
+#define FRONT_FRESH_COOKIE "stampede_rw"
 
 /* ---------------------------------------------------------------- load (load.c) */
 
@@ -126,6 +129,8 @@ void front_thread_stop(struct http_app *app);
 
 /* front_before: the http before hook: session, CSRF on state changes, sign-in and roles. */
 bool front_before(struct http_ex *x);
+/* front_finish: the http finish hook: after a write, the read-your-writes cookie. */
+void front_finish(struct http_ex *x);
 /* front_req: this request's state (created on first use). */
 struct front_req *front_req(struct http_ex *x);
 /* front_cfg: the configuration. */

@@ -85,6 +85,7 @@ int front_init(struct front *f, const char *config_path, struct buf *err)
     f->extra_headers = build_headers(&f->cfg);
     f->hooks.error_page = front_error_page;
     f->hooks.before = front_before;
+    f->hooks.finish = front_finish;
     f->hooks.after = front_after;
     f->hooks.extra_headers = f->extra_headers;
     f->hooks.https_headers = "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n";

@@ -91,6 +91,14 @@ void front_retry_after(struct http_ex *x, int64_t seconds)
 
 void front_fail(struct http_ex *x, int err)
 {
+    if (err == ERR_READONLY) {
+        /* no primary database: reads work, this change cannot be saved now */
+        front_retry_after(x, 5);
+        http_resp_error(x, 503, "read_only",
+                        "We cannot save changes right now; you can keep browsing. Please try "
+                        "again in a moment.");
+        return;
+    }
     if (err_is_unavailable(err) || err_is_retryable(err)) {
         front_retry_after(x, 2);
         http_resp_error(x, 503, "service_unavailable",

@@ -101,6 +101,9 @@ struct http_hooks {
      * produced the response.
      */
     bool (*before)(struct http_ex *x);
+    /* finish runs after the handler (when the request was routed), before the response is
+     * written: it may still add headers and cookies. */
+    void (*finish)(struct http_ex *x);
     /* after runs once the response is written: metrics. */
     void (*after)(struct http_ex *x, int64_t dur_ns);
     /* security headers appended to every response ("Name: value\r\n" lines). */

@@ -76,6 +76,8 @@ void http_serve_one(const struct http_service *svc, struct http_ex *x, char *con
     }
     if (rc == 0)
         router_dispatch(svc->router, x);
+    if (rc == 0 && svc->hooks && svc->hooks->finish)
+        svc->hooks->finish(x);
     if (out->overflow || head->overflow) {
         log_error("response of route %s exceeded its buffer (%zu bytes max)",
                   x->route ? x->route->name : "-", out->max);

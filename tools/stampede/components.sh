@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# tools/stampede/components.sh — the components of a stack (primary, replica, memcachedN, psp,
-# webN, helloN, nginxN, haproxy, batch) and, per name, its pid file, executable, port, port
+# tools/stampede/components.sh — the components of a stack (primary, replica, dbproxy,
+# memcachedN, psp, webN, helloN, nginxN, haproxy, batch) and, per name, its pid file, executable, port, port
 # setting, address and log; whether it runs (comp_pid: through its pid file, never by name);
 # who listens on a port; and the pre-flight port check of `up`.
 
@@ -9,7 +9,7 @@
 # ---------------------------------------------------------------------------------------------
 components() {
     local i
-    printf '%s\n' primary replica
+    printf '%s\n' primary replica dbproxy
     for ((i = 1; i <= N_MC; i++)); do printf 'memcached%d\n' "$i"; done
     printf 'psp\n'
     for ((i = 1; i <= N_WEB; i++)); do printf 'web%d\n' "$i"; done
@@ -36,6 +36,7 @@ comp_exe() {
     hello*) echo stampede-hello ;;
     batch) echo stampede-batch ;;
     psp) echo stampede-psp ;;
+    dbproxy) echo stampede-dbproxy ;;
     nginx*) echo nginx ;;
     haproxy) echo haproxy ;;
     esac
@@ -48,6 +49,7 @@ comp_port() { # the TCP port a component listens on (none for web nodes)
     nginx*) echo "${NGINX_PORTS[${1#nginx} - 1]}" ;;
     haproxy) echo "$HTTP_PORT" ;;
     psp) echo "$PSP_PORT" ;;
+    dbproxy) echo "${DBPROXY_PORTS[0]}" ;;
     esac
 }
 comp_setting() {
@@ -57,12 +59,14 @@ comp_setting() {
     nginx*) echo "STAMPEDE_NGINX_PORTS" ;;
     haproxy) echo "STAMPEDE_HTTP_PORT" ;;
     psp) echo "STAMPEDE_PSP_PORT" ;;
+    dbproxy) echo "STAMPEDE_DBPROXY_PORTS" ;;
     esac
 }
 comp_address() {
     case $1 in
     web* | hello*) printf 'unix:%s/%s.sock' "$RUN" "$1" ;;
     batch) printf 'scheduler (no port)' ;;
+    dbproxy) printf '127.0.0.1:%s (status :%s)' "${DBPROXY_PORTS[0]}" "${DBPROXY_PORTS[1]}" ;;
     *) printf '127.0.0.1:%s' "$(comp_port "$1")" ;;
     esac
 }
@@ -128,18 +132,25 @@ preflight_ports() {
             running+=("$c")
             continue
         fi
+        local -a ports=()
         port=$(comp_port "$c")
         [[ -n $port ]] || continue
-        if port_listening "$port"; then
-            local setting
-            setting=$(comp_setting "$c")
-            [[ -n ${STAMPEDE_PORT_BASE:-} ]] && setting=STAMPEDE_PORT_BASE
-            conflicts+=("port $port ($c) is in use by $(port_owner "$port"): change $setting")
-        fi
+        ports=("$port")
+        [[ $c == dbproxy ]] && ports+=("${DBPROXY_PORTS[1]}") # and its status port
+        for port in "${ports[@]}"; do
+            if port_listening "$port"; then
+                local setting
+                setting=$(comp_setting "$c")
+                [[ -n ${STAMPEDE_PORT_BASE:-} ]] && setting=STAMPEDE_PORT_BASE
+                conflicts+=("port $port ($c) is in use by $(port_owner "$port"): change $setting")
+            fi
+        done
     done < <(components)
     if ((${#running[@]})) && [[ -r $ETC/stack.env ]]; then
         old=$(<"$ETC/stack.env")
-        if [[ $old != "$(stack_env_text)" ]]; then
+        # every setting the running stack recorded must match (a stack started by an older
+        # version lacks the newer ones: those are simply started now)
+        if grep -vxF -f <(stack_env_text) <<<"$old" | grep -q .; then
             die "the stack in $DATA runs (${running[*]}) with other ports:" \
                 "$(tr '\n' ' ' <<<"$old")" \
                 "run './stampede down' first, or use the same port settings"

@@ -13,6 +13,9 @@ DB_NAME=stampede
 # The payment-gateway sandbox (stampede-psp) keeps its own database under its own account.
 PSP_DB_USER=stampede_psp
 PSP_DB_NAME=stampede_psp
+# stampede-dbproxy's own account: it monitors the servers and loads the accounts it
+# authenticates clients against (as MaxScale's monitor and service users do).
+PROXY_DB_USER=stampede_proxy
 # Tables the application may only read and append to (never UPDATE or DELETE).
 APPEND_ONLY_TABLES=(inventory_ledger payment_log)
 # Tables owned by operations: the application may only read them.
@@ -97,13 +100,15 @@ start_db() { # ROLE
 
 # Database, users and replication; all idempotent.
 bootstrap_db() {
-    local app_pw repl_pw psp_pw n u
+    local app_pw repl_pw psp_pw proxy_pw n u
     app_pw=$(secret STAMPEDE_DB_APP_PASSWORD) && [[ -n $app_pw ]] ||
         die "no STAMPEDE_DB_APP_PASSWORD in $ETC/secrets.env"
     psp_pw=$(secret STAMPEDE_DB_PSP_PASSWORD) && [[ -n $psp_pw ]] ||
         die "no STAMPEDE_DB_PSP_PASSWORD in $ETC/secrets.env"
     repl_pw=$(secret STAMPEDE_DB_REPL_PASSWORD) && [[ -n $repl_pw ]] ||
         die "no STAMPEDE_DB_REPL_PASSWORD in $ETC/secrets.env"
+    proxy_pw=$(secret STAMPEDE_DB_PROXY_PASSWORD) && [[ -n $proxy_pw ]] ||
+        die "no STAMPEDE_DB_PROXY_PASSWORD in $ETC/secrets.env"
     step "database '$DB_NAME' and accounts on the primary"
     # Statements only for what is missing: even "IF NOT EXISTS" no-ops are written to the binlog.
     local sql='' have
@@ -127,7 +132,8 @@ CREATE TABLE IF NOT EXISTS \`$PSP_DB_NAME\`.schema_version (
     checksum   CHAR(64) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;"
     local created=()
-    for u in "$REPL_DB_USER:$repl_pw" "$APP_DB_USER:$app_pw" "$PSP_DB_USER:$psp_pw"; do
+    for u in "$REPL_DB_USER:$repl_pw" "$APP_DB_USER:$app_pw" "$PSP_DB_USER:$psp_pw" \
+        "$PROXY_DB_USER:$proxy_pw"; do
         n=$(dbq primary "SELECT COUNT(*) FROM mysql.user WHERE User='${u%%:*}' AND Host='127.0.0.1'")
         if [[ $n == 0 ]]; then
             sql+="
@@ -138,6 +144,11 @@ CREATE USER '${u%%:*}'@'127.0.0.1' IDENTIFIED BY '${u#*:}';"
     [[ " ${created[*]} " == *" $REPL_DB_USER "* ]] &&
         sql+="
 GRANT REPLICATION SLAVE ON *.* TO '$REPL_DB_USER'@'127.0.0.1';"
+    # the proxy reads account hashes (mysql.user) and replication state, nothing else
+    [[ " ${created[*]} " == *" $PROXY_DB_USER "* ]] &&
+        sql+="
+GRANT SELECT ON mysql.user TO '$PROXY_DB_USER'@'127.0.0.1';
+GRANT SLAVE MONITOR, BINLOG MONITOR ON *.* TO '$PROXY_DB_USER'@'127.0.0.1';"
     # the sandbox owns its database's rows (never its schema: migrations run as admin)
     [[ " ${created[*]} " == *" $PSP_DB_USER "* ]] &&
         sql+="
@@ -148,7 +159,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON \`$PSP_DB_NAME\`.* TO '$PSP_DB_USER'@'12
     fi
     # A kept database with a regenerated secrets.env: bring the password in line.
     local fixed=()
-    for u in "$REPL_DB_USER:$repl_pw" "$APP_DB_USER:$app_pw" "$PSP_DB_USER:$psp_pw"; do
+    for u in "$REPL_DB_USER:$repl_pw" "$APP_DB_USER:$app_pw" "$PSP_DB_USER:$psp_pw" \
+        "$PROXY_DB_USER:$proxy_pw"; do
         if ! mariadb --no-defaults -h127.0.0.1 -P"${DB_PORTS[0]}" -u"${u%%:*}" -p"${u#*:}" \
             -N -B -e 'SELECT 1' >/dev/null 2>&1; then
             out=$(dbq primary "ALTER USER '${u%%:*}'@'127.0.0.1' IDENTIFIED BY '${u#*:}'" 2>&1) ||

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# tools/stampede/services.sh — starting and stopping the processes of a stack: memcached, the
-# payment sandbox (psp), the admin account, the batch scheduler, the web nodes (stampede-web)
+# tools/stampede/services.sh — starting and stopping the processes of a stack: the database
+# proxy (stampede-dbproxy), memcached, the payment sandbox (psp), the admin account, the batch scheduler, the web nodes (stampede-web)
 # and their bench baseline pools (stampede-hello), nginx and HAProxy, with the configuration
 # files they are given (etc/stampede.conf, etc/psp.conf, nginx and haproxy configs); stop_group
 # stops a group of components by pid and cleans up their pid files and sockets.
@@ -41,6 +41,57 @@ start_memcached() { # memcachedN
     ok "pid $(comp_pid "$c" || echo "?")"
 }
 
+# stampede-dbproxy: the read/write-split proxy every database client of the shop goes through.
+write_dbproxy_conf() {
+    (
+        umask 077
+        {
+            printf '# stampede-dbproxy configuration, written by ./stampede up on every start.\n'
+            printf 'listen.host = 127.0.0.1\n'
+            printf 'listen.port = %s\n' "${DBPROXY_PORTS[0]}"
+            printf 'status.host = 127.0.0.1\n'
+            printf 'status.port = %s\n' "${DBPROXY_PORTS[1]}"
+            printf 'servers = primary=127.0.0.1:%s,replica=127.0.0.1:%s\n' "${DB_PORTS[0]}" \
+                "${DB_PORTS[1]}"
+            printf 'user = %s\n' "$PROXY_DB_USER"
+            printf 'password = %s\n' "$(secret STAMPEDE_DB_PROXY_PASSWORD)"
+            printf 'pid_file = %s\n' "$(comp_pidfile dbproxy)"
+            printf 'log.file = %s\n' "$(comp_log dbproxy)"
+        } >"$ETC/dbproxy.conf.tmp"
+        mv -f "$ETC/dbproxy.conf.tmp" "$ETC/dbproxy.conf"
+    )
+}
+dbproxy_ready() { # the status port says a server takes work and the MySQL port accepts
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -m 1 \
+        "http://127.0.0.1:${DBPROXY_PORTS[1]}/readyz") == 200 ]] &&
+        (exec 8<>"/dev/tcp/127.0.0.1/${DBPROXY_PORTS[0]}") 2>/dev/null
+}
+start_dbproxy() {
+    local pid bin=$BUILD/stampede-dbproxy out
+    step "starting dbproxy (stampede-dbproxy, 127.0.0.1:${DBPROXY_PORTS[0]}, status :${DBPROXY_PORTS[1]})"
+    if pid=$(comp_pid dbproxy); then
+        step_end "already running (pid $pid)"
+        return 0
+    fi
+    [[ -x $bin ]] || die "$bin does not exist (app/bin/stampede-dbproxy.c is built with the app)"
+    if ! out=$("$bin" --config "$ETC/dbproxy.conf" --check 2>&1); then
+        die "stampede-dbproxy --check refused $ETC/dbproxy.conf:" "$out"
+    fi
+    rm -f "$(comp_pidfile dbproxy)"
+    (cd "$DATA" && exec setsid nohup "$bin" --config "$ETC/dbproxy.conf" \
+        </dev/null >>"$LOG/dbproxy.out" 2>&1 9>&-) &
+    local spid=$!
+    if wait_for 30 dbproxy_ready && pid=$(comp_pid dbproxy); then
+        ok "pid $pid, log $(comp_log dbproxy)"
+        return 0
+    fi
+    kill -0 "$spid" 2>/dev/null || true
+    close_step
+    show_log "$LOG/dbproxy.out" 20
+    show_log "$(comp_log dbproxy)" 20
+    die "dbproxy did not start (see $(comp_log dbproxy))"
+}
+
 write_web_conf() {
     local app_pw servers=() p
     app_pw=$(secret STAMPEDE_DB_APP_PASSWORD)
@@ -51,8 +102,9 @@ write_web_conf() {
             printf '# stampede-web configuration, written by ./stampede up on every start.\n'
             printf '# Per-node settings (node.name, listen, pid_file, log.file, listen.owner) come\n'
             printf '# from STAMPEDE_CFG_* environment variables; see docs/OPERATIONS.md.\n'
+            # the shop reaches MariaDB only through stampede-dbproxy (read/write split)
             printf 'db.host = 127.0.0.1\n'
-            printf 'db.port = %s\n' "${DB_PORTS[0]}"
+            printf 'db.port = %s\n' "${DBPROXY_PORTS[0]}"
             printf 'db.user = %s\n' "$APP_DB_USER"
             printf 'db.password = %s\n' "$app_pw"
             printf 'db.name = %s\n' "$DB_NAME"

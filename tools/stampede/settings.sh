@@ -59,8 +59,9 @@ if [[ -n ${STAMPEDE_PORT_BASE:-} ]]; then
     DB_PORTS=($((b + 10)) $((b + 11)))
     MC_PORTS=($((b + 20)) $((b + 21)))
     PSP_PORT=$((b + 30))
+    DBPROXY_PORTS=($((b + 12)) $((b + 13)))
     for v in STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS \
-        STAMPEDE_PSP_PORT; do
+        STAMPEDE_PSP_PORT STAMPEDE_DBPROXY_PORTS; do
         [[ -n ${!v:-} ]] && IGNORED_PORT_VARS+=("$v")
     done
     unset b v
@@ -76,6 +77,8 @@ else
     parse_ports STAMPEDE_PSP_PORT "${STAMPEDE_PSP_PORT:-8090}" PSP_PORTS
     ((${#PSP_PORTS[@]} == 1)) || die "STAMPEDE_PSP_PORT: give exactly one port"
     PSP_PORT=${PSP_PORTS[0]}
+    # stampede-dbproxy: the MySQL port the shop uses, then its status port (/metrics, /status)
+    parse_ports STAMPEDE_DBPROXY_PORTS "${STAMPEDE_DBPROXY_PORTS:-3309 3310}" DBPROXY_PORTS
 fi
 
 validate_settings() {
@@ -84,9 +87,11 @@ validate_settings() {
     ((${#DB_PORTS[@]} == 2)) ||
         die "STAMPEDE_DB_PORTS: give exactly two ports (primary replica), got '${DB_PORTS[*]}'"
     ((${#MC_PORTS[@]} >= 1)) || die "STAMPEDE_MC_PORTS: give at least one port"
+    ((${#DBPROXY_PORTS[@]} == 2)) ||
+        die "STAMPEDE_DBPROXY_PORTS: give exactly two ports (proxy status), got '${DBPROXY_PORTS[*]}'"
     local all dup
     all=$(printf '%s\n' "$HTTP_PORT" "${NGINX_PORTS[@]}" "${DB_PORTS[@]}" "${MC_PORTS[@]}" \
-        "$PSP_PORT")
+        "$PSP_PORT" "${DBPROXY_PORTS[@]}")
     dup=$(sort -n <<<"$all" | uniq -d | tr '\n' ' ')
     [[ -z $dup ]] || die "port(s) ${dup% } used twice in the port settings"
     is_uint "$WEB_PROCESSES" && ((WEB_PROCESSES >= 1 && WEB_PROCESSES <= 64)) ||
@@ -130,12 +135,14 @@ load_stack_env() {
         DB_PORTS) read -ra DB_PORTS <<<"$v" ;;
         MC_PORTS) read -ra MC_PORTS <<<"$v" ;;
         PSP_PORT) PSP_PORT=$v ;;
+        DBPROXY_PORTS) read -ra DBPROXY_PORTS <<<"$v" ;;
         esac
     done <"$f"
     N_WEB=${#NGINX_PORTS[@]}
     N_MC=${#MC_PORTS[@]}
 }
 stack_env_text() {
-    printf 'HTTP_PORT=%s\nNGINX_PORTS=%s\nDB_PORTS=%s\nMC_PORTS=%s\nPSP_PORT=%s\n' \
-        "$HTTP_PORT" "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT"
+    printf 'HTTP_PORT=%s\nNGINX_PORTS=%s\nDB_PORTS=%s\nMC_PORTS=%s\nPSP_PORT=%s\nDBPROXY_PORTS=%s\n' \
+        "$HTTP_PORT" "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT" \
+        "${DBPROXY_PORTS[*]}"
 }

@@ -49,6 +49,7 @@ do_down() {
     stop_group QUIT 30 "${nginxs[@]}"
     stop_group TERM 30 "${webs[@]}" # each drains for web.drain, then finishes in-flight requests
     stop_group TERM 30 psp           # after the shop: confirms in flight get their answers
+    stop_group TERM 30 dbproxy       # after every database client of the shop
     # stampede-hello has no graceful stop (libfcgi's TERM handler ends one thread's accept only)
     ((${#hellos[@]} == 0)) || stop_group KILL 10 "${hellos[@]}"
     stop_group TERM 30 "${mcs[@]}"
@@ -94,6 +95,8 @@ cmd_up() {
     migrate
     seed
     wait_replica
+    write_dbproxy_conf
+    start_dbproxy
 
     local i
     for ((i = 1; i <= N_MC; i++)); do start_memcached "memcached$i"; done
@@ -171,6 +174,12 @@ status_detail() { # component -> short extra information
     psp)
         s=$(curl -s -o /dev/null -w '%{http_code}' -m 1 "http://127.0.0.1:$PSP_PORT/healthz") || true
         printf 'SANDBOX /healthz %s' "${s:-none}"
+        ;;
+    dbproxy)
+        # each server as the proxy sees it: name=state (writable, readable, not in use, down)
+        s=$(curl -s -m 1 "http://127.0.0.1:${DBPROXY_PORTS[1]}/status" | jq -r \
+            '[.servers[] | "\(.name)=\(.state)" + (if .role == "replica" then " lag \(.lag_seconds)s" else "" end)] | join(", ")' 2>/dev/null) || true
+        printf '%s' "${s:-status port not answering}"
         ;;
     haproxy)
         s=$(haproxy_stat | awk -F, '$1 == "be_web" && $2 != "BACKEND" { printf "%s%s %s", sep, $2, $18; sep = ", " }') || true

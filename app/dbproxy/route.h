@@ -1,0 +1,49 @@
+/*
+ * route — where one statement goes, given what the classifier says about it and the state of
+ * its session (MaxScale readwritesplit's rules, in order):
+ *
+ *   1. inside a transaction (the server said so, or BEGIN was just sent), with autocommit off,
+ *      while LOCK TABLES holds, or with temporary tables: the primary, except a read-only
+ *      transaction, which stays on the replica it began on;
+ *   2. a hint in the statement's first comment (route to master / slave / last);
+ *   3. a session command: every backend the session uses;
+ *   4. SHOW WARNINGS and its kin: wherever the previous statement ran;
+ *   5. a read a replica may run: a replica (START TRANSACTION READ ONLY too);
+ *   6. everything else: the primary.
+ * Which replica, whether it must first wait for the session's GTID, and what happens when no
+ * replica is usable are decided later (select.h, session.c); a read that finds no replica goes
+ * to the primary, counted with reason "no_replica".
+ *
+ * The reason is a short constant, used as a metrics label (a fixed, small set).
+ *
+ * Pure functions: no state, thread-safe.
+ */
+#ifndef STAMPEDE_DBPROXY_ROUTE_H
+#define STAMPEDE_DBPROXY_ROUTE_H
+
+#include "dbproxy/classify.h"
+
+#include <stdbool.h>
+
+enum route_target { RT_PRIMARY, RT_REPLICA, RT_ALL, RT_PREVIOUS };
+
+struct route_state {
+    bool in_trx;          /* a transaction is open on the primary */
+    bool ro_trx;          /* a read-only transaction is open on a replica (prev is it) */
+    bool autocommit;      /* false after SET autocommit=0 */
+    bool locked_tables;   /* LOCK TABLES / FLUSH TABLES WITH READ LOCK in force */
+    bool temp_tables;     /* the session created temporary tables */
+    bool replica_refused; /* a replica refused one of the session's session commands */
+};
+
+struct route_decision {
+    enum route_target target;
+    const char *reason;
+};
+
+struct route_decision route_decide(const struct qc_info *qc, const struct route_state *st);
+
+/* route_reasons: every reason route_decide (and session.c) may report, NULL-terminated. */
+extern const char *const route_reasons[];
+
+#endif
