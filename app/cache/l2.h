@@ -32,7 +32,9 @@
  *             storing. One load per key per miss, however many readers (no stampede).
  *   expiry    the refresher of a stale value stores with `cas` against the CAS id it read, so
  *             a write (a delete) in between makes the store fail the same way.
- * Loaders must read data at least as new as every committed write (the primary today). A value
+ * Loaders must read data at least as new as every committed write. They read through the
+ * database proxy, usually from the replica, so writers call db_sync between their commit and
+ * their invalidation: it returns once the replica has the write (db.h). A value
  * is never set blindly; only the lease holder or refresher stores, and only with cas.
  *
  * Failure: the cache is never authoritative. Any memcached error (server down, timeout)

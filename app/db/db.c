@@ -382,7 +382,7 @@ int db_exec(struct db *db, const struct db_stmt *st, const struct db_val *params
 {
     bool was_connected = db->conn != NULL;
     bool in_tx = db->in_tx;
-    bool fresh = db->fresh && !in_tx && is_read(st->sql);
+    bool fresh = (db->fresh || (st->flags & DB_PRIMARY)) && !in_tx && is_read(st->sql);
     int rc = exec_once(db, st, params, n, fresh, a, out);
     /* a stale pooled connection (server restarted) fails the first statement; a read can
      * safely go again on a fresh connection, outside a transaction */
@@ -447,6 +447,26 @@ bool db_take_wrote(struct db *db)
     bool w = db->wrote;
     db->wrote = false;
     return w;
+}
+
+int db_sync(struct db *db)
+{
+    for (int i = 0; i < 5; i++) {
+        int64_t t0 = clock_mono_ns();
+        int rc = simple(db, "SELECT @@read_only", "sync");
+        if (rc)
+            return rc;
+        MYSQL_RES *r = mysql_store_result(db->conn);
+        MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+        bool replica = row && row[0] && row[0][0] == '1';
+        if (r)
+            mysql_free_result(r);
+        /* answered by a replica: it has the writes. By the primary at once: no replica is in
+         * use (or no proxy). By the primary after a wait: the replica is behind; ask again. */
+        if (replica || clock_mono_ns() - t0 < 100 * 1000000LL)
+            return 0;
+    }
+    return 0;
 }
 
 int db_probe(struct db *db, bool *primary_up)

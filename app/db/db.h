@@ -48,6 +48,10 @@ struct db_opts {
 
 enum db_stmt_flags {
     DB_IDEMPOTENT = 1 << 0, /* safe to repeat after a lost connection */
+    /* a read that decides (a session's validity, a sign-in's account, the sign-in throttle):
+     * it must see every committed write, so it carries the primary hint like db_set_fresh
+     * reads, and uses the replica only while there is no primary */
+    DB_PRIMARY = 1 << 1,
 };
 
 struct db_stmt {
@@ -119,6 +123,18 @@ bool db_in_tx(const struct db *db);
  */
 void db_set_fresh(struct db *db, bool on);
 bool db_take_wrote(struct db *db);
+
+/*
+ * db_sync: returns once the replica the proxy reads from has applied this connection's writes
+ * (a causal read: the proxy makes the replica wait for the session's GTID). Writers call it
+ * between their commit and a cache invalidation, so that a reader that refills the cache from
+ * the replica afterwards sees the write. When the replica is further behind than the proxy's
+ * causal_reads_timeout the read is answered by the primary; then it is asked again, up to
+ * 5 times, until the replica has caught up or is so far behind that the proxy no longer reads
+ * from it at all (max_replication_lag). On a direct connection to MariaDB it costs one read.
+ * Returns 0 or the read's error.
+ */
+int db_sync(struct db *db);
 
 /*
  * db_probe: readiness through the proxy. 0 when a read works (on whatever server the proxy

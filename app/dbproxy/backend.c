@@ -198,6 +198,7 @@ struct bconn *backend_open(struct worker *w, struct session *s, int srv)
         metric_inc(dbproxy_m.pool_reused[srv]);
         b->s = s;
         b->hist_done = 0;
+        b->set_up = false;
         b->state = BC_LOGIN;
         b->change_user_pending = true;
         b->login_seq = 1;

@@ -71,6 +71,7 @@ struct bconn {
     bool counted;       /* select_op_begin was called for the head */
     int64_t sent_ns;    /* when the head was sent (latency) */
     uint64_t hist_done; /* last session-command id this connection has */
+    bool set_up;        /* the proxy's own set-up ran for the current session */
     uint16_t status;    /* status flags of its last OK/EOF */
     uint64_t epoch;     /* unique per connection (prepared statement ids belong to it) */
     int64_t idle_since_ns;

@@ -112,9 +112,9 @@ static int parse_servers(struct dbproxy *p, struct buf *err)
 
 int dbproxy_load(struct dbproxy *p, const char *path, struct buf *err)
 {
-    extern char **environ;
     memset(p, 0, sizeof *p);
-    int rc = config_load(dbproxy_cfg_table, dbproxy_cfg_table_len, &p->cfg, path, environ, err);
+    /* the file only: STAMPEDE_CFG_* variables are the shop's (stampede-web's) settings */
+    int rc = config_load(dbproxy_cfg_table, dbproxy_cfg_table_len, &p->cfg, path, NULL, err);
     if (rc)
         return rc;
     if (strcmp(p->cfg.causal_reads, "none") == 0) {

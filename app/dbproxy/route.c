@@ -86,6 +86,10 @@ struct route_decision route_decide(const struct qc_info *qc, const struct route_
             d.reason = "replica_refused";
             return d;
         }
+        if (st->unsafe_charset) {
+            d.reason = "charset";
+            return d;
+        }
         d.target = RT_REPLICA;
         d.reason = (qc->flags & QC_BEGIN_READONLY) ? "read_only_transaction" : "read";
         return d;

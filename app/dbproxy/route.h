@@ -34,6 +34,7 @@ struct route_state {
     bool locked_tables;   /* LOCK TABLES / FLUSH TABLES WITH READ LOCK in force */
     bool temp_tables;     /* the session created temporary tables */
     bool replica_refused; /* a replica refused one of the session's session commands */
+    bool unsafe_charset;  /* a client character set the classifier cannot read (classify.h) */
 };
 
 struct route_decision {
@@ -43,7 +44,8 @@ struct route_decision {
 
 struct route_decision route_decide(const struct qc_info *qc, const struct route_state *st);
 
-/* route_reasons: every reason route_decide (and session.c) may report, NULL-terminated. */
+/* route_reasons: the reasons route_decide and session.c add to the classifier's (qc_reasons),
+ * NULL-terminated. */
 extern const char *const route_reasons[];
 
 #endif

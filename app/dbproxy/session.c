@@ -123,7 +123,6 @@ struct session {
     int first; /* the first backend (login) */
     /* backends */
     struct bconn *b[DBPROXY_MAX_SERVERS];
-    bool b_synced_checked[DBPROXY_MAX_SERVERS];
     /* the command being served */
     struct buf cmd; /* its payload, command byte first */
     enum cstate cs;
@@ -446,6 +445,25 @@ static void authenticate(struct session *s)
     open_first(s);
 }
 
+/*
+ * The classifier reads statements as utf8mb4 reads them; a session in another character set
+ * (latin1's 0xA0 is a blank, multi-byte sets can hide ASCII bytes) is kept on the primary.
+ * Handshake collation ids: ascii 11/65, utf8mb3 33/83/192-215/223, utf8mb4 45/46/224-247,
+ * binary 63.
+ */
+static bool charset_id_safe(uint8_t id)
+{
+    return id == 11 || id == 65 || id == 33 || id == 83 || (id >= 192 && id <= 215) || id == 223 ||
+           id == 45 || id == 46 || (id >= 224 && id <= 247) || id == 63;
+}
+
+static bool charset_name_safe(struct str name)
+{
+    return str_case_eq_cstr(name, "utf8mb4") || str_case_eq_cstr(name, "utf8mb3") ||
+           str_case_eq_cstr(name, "utf8") || str_case_eq_cstr(name, "ascii") ||
+           str_case_eq_cstr(name, "binary");
+}
+
 static void on_login(struct session *s, const uint8_t *p, size_t n)
 {
     struct proto_login l;
@@ -475,6 +493,7 @@ static void on_login(struct session *s, const uint8_t *p, size_t n)
     s->db[l.db.len] = '\0';
     s->caps = l.caps & PROTO_CAPS;
     s->charset = l.charset;
+    s->rs.unsafe_charset = !charset_id_safe(l.charset);
     if (l.attrs.len) {
         s->attrs = mem_alloc(l.attrs.len);
         memcpy(s->attrs, l.attrs.p, l.attrs.len);
@@ -527,25 +546,23 @@ static void sync_backend(struct session *s, struct bconn *b)
 {
     if (b->state != BC_READY || b->change_user_pending)
         return;
-    if (b->hist_done == 0 && !s->b_synced_checked[b->srv]) {
-        s->b_synced_checked[b->srv] = true;
+    if (!b->set_up) {
+        b->set_up = true;
         if (s->caps & CAP_SESSION_TRACK)
             backend_push(b, SETUP_TRACK, sizeof SETUP_TRACK - 1, (struct bx){BX_CHECK, CMD_QUERY});
     }
     for (const struct sescmd *c = sescmd_next(&s->hist, b->hist_done); c;
-         c = sescmd_next(&s->hist, c->id)) {
+         c = sescmd_next(&s->hist, c->id))
         backend_push(b, c->payload, c->len, (struct bx){BX_CHECK, c->payload[0]});
-        b->hist_done = c->id;
-    }
+    /* everything up to here, pruned entries included (MaxScale replays what it kept) */
+    b->hist_done = s->hist.last_id;
 }
 
 /* backend_for: s's connection to srv, opened if needed; NULL if it cannot be used now. */
 static struct bconn *backend_for(struct session *s, int srv)
 {
-    if (!s->b[srv]) {
-        s->b_synced_checked[srv] = false;
+    if (!s->b[srv])
         s->b[srv] = backend_open(s->w, s, srv);
-    }
     sync_backend(s, s->b[srv]);
     return s->b[srv];
 }
@@ -1019,37 +1036,6 @@ static bool starts_kw(struct str s, const char *kw)
                                (s.p[i + n] >= 'a' && s.p[i + n] <= 'z') || s.p[i + n] == '_');
 }
 
-/* use_name: the database of "USE name" (backticks removed), into out. */
-static void use_name(struct str sql, char *out, size_t cap)
-{
-    out[0] = '\0';
-    const char *p = sql.p, *end = sql.p + sql.len;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    p += 3; /* USE */
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    size_t n = 0;
-    if (p < end && *p == '`') {
-        p++;
-        while (p < end && n + 1 < cap) {
-            if (*p == '`') {
-                if (p + 1 < end && p[1] == '`') {
-                    out[n++] = '`';
-                    p += 2;
-                    continue;
-                }
-                break;
-            }
-            out[n++] = *p++;
-        }
-    } else {
-        while (p < end && n + 1 < cap && *p != ' ' && *p != ';' && *p != '\t' && *p != '\n')
-            out[n++] = *p++;
-    }
-    out[n] = '\0';
-}
-
 static void begin_command(struct session *s, uint8_t last_seq)
 {
     s->phase = PH_BUSY;
@@ -1115,6 +1101,7 @@ static void begin_command(struct session *s, uint8_t last_seq)
         memset(s->ps, 0, sizeof s->ps);
         memset(&s->rs, 0, sizeof s->rs);
         s->rs.autocommit = true;
+        s->rs.unsafe_charset = !charset_id_safe(s->charset);
         s->prev_srv = -1;
         s->ro_srv = -1;
         for (size_t i = 0; i < s->w->p->nservers; i++) {
@@ -1129,8 +1116,8 @@ static void begin_command(struct session *s, uint8_t last_seq)
             any = true;
             struct bx x = {(int)i == chosen ? BX_FORWARD : BX_CHECK, CMD_RESET_CONNECTION};
             backend_push(b, s->cmd.p, s->cmd.len, x);
-            b->hist_done = 0;
-            s->b_synced_checked[i] = false;
+            b->hist_done = s->hist.last_id; /* the history is empty now */
+            b->set_up = false;
             sync_backend(s, b); /* the set-up again */
             if ((int)i == chosen) {
                 s->target = (int)i;
@@ -1502,9 +1489,14 @@ static void forward_done(struct session *s, struct bconn *b, const struct proto_
             size_t l = s->cmd.len - 1 < sizeof s->db - 1 ? s->cmd.len - 1 : sizeof s->db - 1;
             memcpy(s->db, s->cmd.p + 1, l);
             s->db[l] = '\0';
-        } else if (c == CMD_QUERY && (s->qc.flags & QC_USE_DB)) {
-            use_name((struct str){s->cmd.p + 1, s->cmd.len - 1}, s->db, sizeof s->db);
+        } else if (c == CMD_QUERY && (s->qc.flags & QC_USE_DB) && s->qc.db_len &&
+                   s->qc.db_len < sizeof s->db) {
+            memcpy(s->db, s->cmd.p + 1 + s->qc.db_off, s->qc.db_len);
+            s->db[s->qc.db_len] = '\0';
         }
+        if (c == CMD_QUERY && (s->qc.flags & QC_SET_CHARSET))
+            s->rs.unsafe_charset =
+                !charset_name_safe((struct str){s->cmd.p + 1 + s->qc.cs_off, s->qc.cs_len});
     }
     struct ps *p = cmd_ps(s);
     if (c == CMD_STMT_PREPARE && p) {

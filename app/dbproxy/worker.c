@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "dbproxy/backend.h"
+#include "dbproxy/classify.h"
 #include "dbproxy/route.h"
 #include "dbproxy/session.h"
 
@@ -36,7 +37,7 @@ struct route_metric {
 static struct route_metric route_metrics[4 * 40];
 static size_t nroute_metrics;
 
-struct metric *dbproxy_route_metric(const char *target, const char *reason)
+static struct metric *find_route_metric(const char *target, const char *reason, bool exact)
 {
     struct metric *other = NULL;
     for (size_t i = 0; i < nroute_metrics; i++) {
@@ -47,22 +48,45 @@ struct metric *dbproxy_route_metric(const char *target, const char *reason)
         if (strcmp(route_metrics[i].reason, "other") == 0)
             other = route_metrics[i].m;
     }
-    return other;
+    return exact ? NULL : other;
+}
+
+struct metric *dbproxy_route_metric(const char *target, const char *reason)
+{
+    /* the strings are constants: remember answers by address (per thread, no locking) */
+    static _Thread_local struct {
+        const char *t, *r;
+        struct metric *m;
+    } cache[64];
+    size_t h = (((uintptr_t)target >> 3) ^ ((uintptr_t)reason >> 3) * 31) % 64;
+    if (cache[h].t == target && cache[h].r == reason && target)
+        return cache[h].m;
+    struct metric *m = find_route_metric(target, reason, false);
+    cache[h].t = target;
+    cache[h].r = reason;
+    cache[h].m = m;
+    return m;
 }
 
 static void register_metrics(const struct dbproxy *p)
 {
     static const char *const targets[] = {"primary", "replica", "all", "previous"};
+    const char *const *lists[] = {route_reasons, qc_reasons};
     for (size_t t = 0; t < 4; t++)
-        for (size_t r = 0; route_reasons[r]; r++) {
-            char labels[128];
-            snprintf(labels, sizeof labels, "target=\"%s\",reason=\"%s\"", targets[t],
-                     route_reasons[r]);
-            route_metrics[nroute_metrics++] = (struct route_metric){
-                targets[t], route_reasons[r],
-                metrics_counter("stampede_dbproxy_routed_total", labels,
-                                "Statements routed, by target and the reason for it")};
-        }
+        for (size_t l = 0; l < 2; l++)
+            for (size_t r = 0; lists[l][r]; r++) {
+                if (find_route_metric(targets[t], lists[l][r], true))
+                    continue; /* in both lists */
+                char labels[128];
+                snprintf(labels, sizeof labels, "target=\"%s\",reason=\"%s\"", targets[t],
+                         lists[l][r]);
+                if (nroute_metrics == sizeof route_metrics / sizeof route_metrics[0])
+                    break;
+                route_metrics[nroute_metrics++] = (struct route_metric){
+                    targets[t], lists[l][r],
+                    metrics_counter("stampede_dbproxy_routed_total", labels,
+                                    "Statements routed, by target and the reason for it")};
+            }
     struct dbproxy_metrics *m = &dbproxy_m;
     m->sessions_total =
         metrics_counter("stampede_dbproxy_sessions_total", "", "Client sessions accepted");

@@ -188,7 +188,7 @@ int account_signup(struct shop_ctx *c, const struct account_policy *p, struct st
 
 static const struct db_stmt q_by_email = {
     "account_by_email", "SELECT id, email, name, role, password_hash FROM accounts WHERE email = ?",
-    DB_IDEMPOTENT};
+    DB_IDEMPOTENT | DB_PRIMARY};
 
 struct signin_tx {
     struct shop_ctx *c;

@@ -430,7 +430,9 @@ int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, s
     log_info("catalog: price of product %lld (%.*s) changed from %lld to %lld KRW by %.*s",
              (long long)product_id, STR_FMT(q.slug), (long long)q.old, (long long)price,
              STR_FMT(actor));
-    /* after the commit, never before: a reader must not reload the old row into the cache */
+    /* after the commit, never before: a reader must not reload the old row into the cache;
+     * and after the replica has it, since cache misses are read there (db_sync) */
+    db_sync(ctx->db);
     l2_invalidate(ctx->cache, &r_product, product_group(ctx->arena, product_id),
                   id_str(ctx->arena, product_id));
     l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
@@ -448,6 +450,7 @@ int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id)
     if (r.nrows == 0)
         return ERR_NOTFOUND;
     int64_t product = db_int(&r, 0, 0);
+    db_sync(ctx->db); /* the replica has the new stock before the cache forgets the old */
     l2_invalidate(ctx->cache, &r_stock, product_group(ctx->arena, product),
                   id_str(ctx->arena, product));
     l2_invalidate(ctx->cache, &r_stock, LISTING_GROUP, STOCK_ALL);
@@ -458,6 +461,7 @@ int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id)
 int catalog_cache_bump(struct shop_ctx *ctx)
 {
     int rc = 0;
+    db_sync(ctx->db);
     for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++)
         if (l2_region_bump(ctx->cache, regions[i]))
             rc = ERR_CACHE;

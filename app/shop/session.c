@@ -18,7 +18,7 @@ static const struct db_stmt q_load = {"session_load",
                                       "  FROM sessions s JOIN accounts a ON a.id = s.account_id"
                                       " WHERE s.id_hash = ? AND s.expires_at > NOW(6)"
                                       "   AND s.last_seen_at > NOW(6) - INTERVAL ? SECOND",
-                                      DB_IDEMPOTENT};
+                                      DB_IDEMPOTENT | DB_PRIMARY};
 
 static const struct db_stmt q_touch = {
     "session_touch", "UPDATE sessions SET last_seen_at = NOW(6) WHERE id_hash = ?", 0};

@@ -10,7 +10,7 @@ static const struct db_stmt q_wait = {
     "throttle_wait",
     "SELECT GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, NOW(6), locked_until) / 1000000))"
     "  FROM login_throttle WHERE throttle_key = ? AND locked_until > NOW(6)",
-    DB_IDEMPOTENT};
+    DB_IDEMPOTENT | DB_PRIMARY};
 
 /* One failure under a counting key (account, address): a new window when the last is over. */
 static const struct db_stmt q_count = {
@@ -28,7 +28,7 @@ static const struct db_stmt q_failures = {
     "       COALESCE(SUM(IF(throttle_key = ?, failures, 0)), 0)"
     "  FROM login_throttle WHERE throttle_key IN (?, ?) AND window_start >= NOW(6) - INTERVAL ? "
     "SECOND",
-    0};
+    DB_PRIMARY};
 
 /*
  * One failure of the pair: past `free` failures in the window the pair waits 2^(n - free - 1)

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ void stack_load(struct stack *s)
     s->db_port[1] = s->port_base + 11;
     s->mc_port[0] = s->port_base + 20;
     s->mc_port[1] = s->port_base + 21;
+    s->dbproxy_port = s->port_base + 12;
+    s->dbproxy_status_port = s->port_base + 13;
     snprintf(s->base_url, sizeof s->base_url, "http://127.0.0.1:%d", s->http_port);
     static bool curl_ready;
     if (!curl_ready) {
@@ -250,10 +253,61 @@ const char *node_url(const struct stack *s, int node, const char *path)
     return b;
 }
 
+/*
+ * Direct writes and the replica. The shop reads through the proxy, mostly from the replica, so
+ * a row a test writes on the primary directly must have reached the replica before the test
+ * asks the shop about it. db_execf on a primary connection therefore waits (up to 2 s, never
+ * failing: the replica may be stopped on purpose) until the replica has applied the write's
+ * GTID, like a session's causal read would. harness_auto_sync(false) turns it off.
+ */
+static char replica_sock[1024];
+static bool auto_sync = true;
+
+void harness_auto_sync(bool on)
+{
+    auto_sync = on;
+}
+
+static void sync_write(MYSQL *m)
+{
+    static _Thread_local MYSQL *replica;
+    /* the session's last write (none on a replica connection: nothing to wait for) */
+    if (!auto_sync || !replica_sock[0] || mysql_query(m, "SELECT @@last_gtid"))
+        return;
+    MYSQL_RES *res = mysql_store_result(m);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    char gtid[256] = "";
+    if (row && row[0])
+        snprintf(gtid, sizeof gtid, "%s", row[0]);
+    if (res)
+        mysql_free_result(res);
+    if (!gtid[0] || strchr(gtid, '\''))
+        return;
+    if (!replica) {
+        replica = mysql_init(NULL);
+        if (!mysql_real_connect(replica, NULL, "root", NULL, NULL, 0, replica_sock, 0)) {
+            mysql_close(replica);
+            replica = NULL;
+            return;
+        }
+    }
+    char q[400];
+    snprintf(q, sizeof q, "SELECT MASTER_GTID_WAIT('%s', 2)", gtid);
+    if (mysql_query(replica, q)) {
+        mysql_close(replica); /* the replica went away: try again next time */
+        replica = NULL;
+        return;
+    }
+    res = mysql_store_result(replica);
+    if (res)
+        mysql_free_result(res);
+}
+
 MYSQL *stack_db(const struct stack *s, int which)
 {
     char sock[1024];
     snprintf(sock, sizeof sock, "%s/run/mariadb-%s.sock", s->data, which ? "replica" : "primary");
+    snprintf(replica_sock, sizeof replica_sock, "%s/run/mariadb-replica.sock", s->data);
     MYSQL *m = mysql_init(NULL);
     if (!mysql_real_connect(m, NULL, "root", NULL, "stampede", 0, sock, 0))
         fail_msg("cannot connect to %s: %s", sock, mysql_error(m));
@@ -315,6 +369,8 @@ unsigned db_execf(MYSQL *m, const char *fmt, ...)
         MYSQL_RES *res = mysql_store_result(m);
         if (res)
             mysql_free_result(res);
+        if (!res && mysql_field_count(m) == 0)
+            sync_write(m);
     }
     free(sql);
     return rc;
@@ -525,5 +581,119 @@ bool stack_haproxy_stat(const struct stack *s, const char *server, const char *f
         }
     }
     free(buf);
+    return found;
+}
+
+void stack_test_account(const struct stack *s)
+{
+    MYSQL *m = stack_db(s, 0);
+    db_execf(m, "CREATE DATABASE IF NOT EXISTS " TEST_DB_NAME);
+    if (db_scalar(m, "SELECT COUNT(*) FROM mysql.user WHERE User='" TEST_DB_USER "'") == 0) {
+        if (db_execf(m, "CREATE USER '" TEST_DB_USER
+                        "'@'127.0.0.1' IDENTIFIED BY '" TEST_DB_PASSWORD "'") ||
+            db_execf(m, "GRANT ALL ON " TEST_DB_NAME ".* TO '" TEST_DB_USER "'@'127.0.0.1'"))
+            fail_msg("cannot create the test account: %s", mysql_error(m));
+    }
+    mysql_close(m);
+    stack_replica_sync(s);
+}
+
+MYSQL *stack_proxy_db(const struct stack *s, const char *user, const char *password, const char *db)
+{
+    MYSQL *m = mysql_init(NULL);
+    unsigned t = 10;
+    mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+    mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &t);
+    unsigned long maxp = 64ul << 20;
+    mysql_optionsv(m, MYSQL_OPT_MAX_ALLOWED_PACKET, &maxp);
+    if (!mysql_real_connect(m, "127.0.0.1", user, password, db, (unsigned)s->dbproxy_port, NULL,
+                            CLIENT_MULTI_STATEMENTS))
+        fail_msg("cannot connect through the proxy as %s: %u %s", user, mysql_errno(m),
+                 mysql_error(m));
+    return m;
+}
+
+void stack_replica_sync(const struct stack *s)
+{
+    MYSQL *p = stack_db(s, 0), *r = stack_db(s, 1);
+    char pos[512];
+    snprintf(pos, sizeof pos, "%s", db_textf(p, "SELECT @@gtid_binlog_pos"));
+    long long w = db_scalar(r, "SELECT MASTER_GTID_WAIT('%s', 20)", pos);
+    if (w != 0)
+        fail_msg("the replica did not reach %s within 20 s", pos);
+    mysql_close(p);
+    mysql_close(r);
+}
+
+static size_t collect_status(char *p, size_t size, size_t n, void *arg)
+{
+    struct resp *r = arg;
+    size_t len = size * n;
+    r->body = realloc(r->body, r->body_len + len + 1);
+    memcpy(r->body + r->body_len, p, len);
+    r->body_len += len;
+    r->body[r->body_len] = '\0';
+    return len;
+}
+
+static bool status_get(const struct stack *s, const char *path, struct resp *r)
+{
+    memset(r, 0, sizeof *r);
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->dbproxy_status_port, path);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_status);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(c);
+    return rc == CURLE_OK && r->status == 200 && r->body;
+}
+
+double stack_proxy_metric(const struct stack *s, const char *series)
+{
+    struct resp r;
+    double v = -1;
+    if (status_get(s, "/metrics", &r)) {
+        size_t n = strlen(series);
+        for (char *line = r.body; line && *line;) {
+            char *end = strchr(line, '\n');
+            if (strncmp(line, series, n) == 0 && line[n] == ' ') {
+                v = strtod(line + n + 1, NULL);
+                break;
+            }
+            line = end ? end + 1 : NULL;
+        }
+    }
+    free(r.body);
+    return v;
+}
+
+cJSON *stack_proxy_status(const struct stack *s)
+{
+    struct resp r;
+    cJSON *j = NULL;
+    if (status_get(s, "/status", &r))
+        j = cJSON_Parse(r.body);
+    free(r.body);
+    return j;
+}
+
+bool stack_proxy_server_state(const struct stack *s, const char *name, char *out, size_t n)
+{
+    cJSON *j = stack_proxy_status(s);
+    bool found = false;
+    cJSON *srv, *list = j ? cJSON_GetObjectItem(j, "servers") : NULL;
+    cJSON_ArrayForEach(srv, list)
+    {
+        cJSON *nm = cJSON_GetObjectItem(srv, "name"), *st = cJSON_GetObjectItem(srv, "state");
+        if (cJSON_IsString(nm) && cJSON_IsString(st) && strcmp(nm->valuestring, name) == 0) {
+            snprintf(out, n, "%s", st->valuestring);
+            found = true;
+        }
+    }
+    cJSON_Delete(j);
     return found;
 }

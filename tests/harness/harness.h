@@ -26,6 +26,8 @@ struct stack {
     int nginx_port[2];
     int db_port[2];
     int mc_port[2];
+    int dbproxy_port;        /* stampede-dbproxy: the shop's only database endpoint */
+    int dbproxy_status_port; /* its /metrics, /status */
     int port_base;
 };
 
@@ -75,8 +77,11 @@ bool resp_contains(const struct resp *r, const char *needle);
 const char *stack_url(const struct stack *s, const char *path);
 const char *node_url(const struct stack *s, int node, const char *path);
 
-/* Database access as root through the unix socket of the primary (0) or replica (1). */
+/* Database access as root through the unix socket of the primary (0) or replica (1). A write
+ * through db_execf on the primary returns once the replica has it too (up to 2 s, then it
+ * goes on; harness_auto_sync(false) to skip), because the shop reads through the replica. */
 MYSQL *stack_db(const struct stack *s, int which);
+void harness_auto_sync(bool on);
 /* db_scalar: the first column of the first row as an integer (fails the test on error). */
 long long db_scalar(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* db_textf: the first column of the first row as text ("" for none or NULL), in a static
@@ -84,6 +89,29 @@ long long db_scalar(MYSQL *m, const char *fmt, ...) __attribute__((format(printf
 const char *db_textf(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* db_execf: runs a statement; returns mysql_errno (0 on success). Test-only SQL. */
 unsigned db_execf(MYSQL *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The test account for direct protocol tests through the proxy: user `sbtest` (password
+ * `sbpass`) with all rights on database `sbtest` (also sysbench's), created once on the
+ * primary (stack_test_account) and replicated. */
+#define TEST_DB_USER     "sbtest"
+#define TEST_DB_PASSWORD "sbpass"
+#define TEST_DB_NAME     "sbtest"
+void stack_test_account(const struct stack *s);
+/* stack_proxy_db: a connection through stampede-dbproxy (fails the test if refused). */
+MYSQL *stack_proxy_db(const struct stack *s, const char *user, const char *password,
+                      const char *db);
+/* stack_replica_sync: waits until the replica has applied everything the primary has (after
+ * a test wrote on the primary directly and the shop must read it through the replica). */
+void stack_replica_sync(const struct stack *s);
+/* stack_proxy_metric: the value of one series on the proxy's /metrics (the whole line before
+ * the value must match, e.g. "stampede_dbproxy_routed_total{target=\"replica\",reason=\"read\"}");
+ * -1 if absent. */
+double stack_proxy_metric(const struct stack *s, const char *series);
+/* stack_proxy_status: the proxy's /status JSON (caller deletes), or NULL. */
+cJSON *stack_proxy_status(const struct stack *s);
+/* stack_proxy_server_state: "writable", "readable", "not in use" or "down" for a server name
+ * ("primary", "replica") in /status, copied into out; false if unknown. */
+bool stack_proxy_server_state(const struct stack *s, const char *name, char *out, size_t n);
 
 /*
  * Concurrent requests (libcurl multi): every hreq is one request; up to max_parallel run at

@@ -7,6 +7,11 @@
  * cart untouched) on a bucketed size. Each race must sell exactly 50 and end with a
  * clean `stampede batch audit-stock`.
  *
+ * The primary is killed with SIGKILL 100 ms into a checkout race of 200 shoppers (issue 9,
+ * testing.md T2): every shopper gets an order or a clear error, no order is half written,
+ * every acknowledged order survives the restart (I4), the same keys then finish the race
+ * with exactly 50 sold (I6, I3), and the audit is clean (I1, I2).
+ *
  * The negative controls run the same race directly in SQL against a copy of the stock row,
  * without a lock and with a FOR UPDATE that autocommit makes useless; both must oversell,
  * which shows the race is fierce enough to catch a checkout without proper locking.
@@ -19,6 +24,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -750,6 +756,115 @@ static void test_prune_keeps_what_matters(void **state)
     }
 }
 
+#define KILL_RACERS 200
+
+struct killer {
+    int pid;
+    int after_ms;
+};
+
+static void *kill_later(void *arg)
+{
+    struct killer *k = arg;
+    usleep((useconds_t)k->after_ms * 1000);
+    kill(k->pid, SIGKILL);
+    return NULL;
+}
+
+/* checkout_round: the first KILL_RACERS shoppers check out with keys "<tag>-kill-i"; order
+ * ids of 201/200 answers into orders[i] (0 otherwise); counts of each answer */
+static void checkout_round(long long *orders, int *created, int *replayed, int *sold_out,
+                           int *try_again)
+{
+    static struct hreq req[KILL_RACERS];
+    memset(req, 0, sizeof req);
+    for (int i = 0; i < KILL_RACERS; i++) {
+        req[i].method = "POST";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/checkout", S.base_url);
+        set_common_headers(&req[i], i);
+        snprintf(req[i].hdr[2], sizeof req[i].hdr[2], "Idempotency-Key: %s-kill-%03d", run_tag, i);
+    }
+    http_parallel(req, KILL_RACERS, KILL_RACERS);
+    *created = *replayed = *sold_out = *try_again = 0;
+    for (int i = 0; i < KILL_RACERS; i++) {
+        orders[i] = 0;
+        if (req[i].status == 201 || req[i].status == 200) {
+            cJSON *j = cJSON_Parse(req[i].out);
+            cJSON *id = j ? cJSON_GetObjectItem(j, "order_id") : NULL;
+            assert_true(cJSON_IsNumber(id));
+            orders[i] = (long long)id->valuedouble;
+            cJSON_Delete(j);
+            if (req[i].status == 201)
+                (*created)++;
+            else
+                (*replayed)++;
+        } else if (req[i].status == 409 && strstr(req[i].out, "\"out_of_stock\"")) {
+            (*sold_out)++;
+        } else if (req[i].status == 503 && (strstr(req[i].out, "\"read_only\"") ||
+                                            strstr(req[i].out, "\"service_unavailable\""))) {
+            (*try_again)++; /* the primary was away: clear, retryable, nothing written */
+        } else {
+            fail_msg("shopper %d: unexpected answer %ld: %.300s", i, req[i].status, req[i].out);
+        }
+        hreq_free(&req[i]);
+    }
+}
+
+static void test_primary_killed_during_a_checkout_race(void **state)
+{
+    (void)state;
+    long long sku = make_sku(STOCK, 1, "kill");
+    clear_carts();
+    fill_carts(&sku, 1);
+    struct killer k = {stack_pid(&S, "run/mariadb-primary.pid"), 100};
+    assert_true(k.pid > 0);
+    pthread_t t;
+    pthread_create(&t, NULL, kill_later, &k);
+    static long long first[KILL_RACERS], second[KILL_RACERS];
+    int created, replayed, sold_out, try_again;
+    checkout_round(first, &created, &replayed, &sold_out, &try_again);
+    pthread_join(t, NULL);
+    print_message("checkout race with the primary killed: %d orders, %d sold out, %d try again\n",
+                  created, sold_out, try_again);
+    assert_true(created <= STOCK);
+    /* the primary comes back (crash recovery) */
+    mysql_close(DB);
+    assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
+    DB = stack_db(&S, 0);
+    /* I4: every order a shopper was told about exists, whole (lines, held pair) */
+    for (int i = 0; i < KILL_RACERS; i++) {
+        if (!first[i])
+            continue;
+        assert_int_equal(db_scalar(DB,
+                                   "SELECT COUNT(*) FROM orders o JOIN order_lines l ON "
+                                   "l.order_id = o.id WHERE o.id = %lld AND l.sku_id = %lld AND "
+                                   "o.status = 'pending_payment'",
+                                   first[i], sku),
+                         1);
+    }
+    /* no half-written order: every order of the size has its line, and the stock adds up */
+    long long orders = db_scalar(DB,
+                                 "SELECT COUNT(*) FROM orders o WHERE o.idempotency_key LIKE "
+                                 "'%s-kill-%%'",
+                                 run_tag);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM orders o WHERE o.idempotency_key LIKE "
+                               "'%s-kill-%%' AND NOT EXISTS (SELECT 1 FROM order_lines l WHERE "
+                               "l.order_id = o.id)",
+                               run_tag),
+                     0);
+    assert_sold_exactly(sku, (int)orders);
+    assert_audit_clean();
+    /* the same keys again: the acknowledged get their order back, the rest finish the race */
+    checkout_round(second, &created, &replayed, &sold_out, &try_again);
+    assert_int_equal(try_again, 0);
+    for (int i = 0; i < KILL_RACERS; i++)
+        if (first[i])
+            assert_int_equal(second[i], first[i]);
+    assert_sold_exactly(sku, STOCK);
+    assert_audit_clean();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_rebucket_during_a_race),
         cmocka_unit_test(test_concurrent_expiry_returns_each_hold_once),
         cmocka_unit_test(test_prune_keeps_what_matters),
+        cmocka_unit_test(test_primary_killed_during_a_checkout_race),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

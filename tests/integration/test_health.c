@@ -1,7 +1,12 @@
 /*
  * Integration: liveness, readiness and load balancing.
- *  - /readyz goes 503 when the database stops and back to 200 when it returns; /healthz
- *    stays 200 (liveness never depends on the database).
+ *  - The primary killed with SIGKILL under page load: not one page view fails (pages come
+ *    from the cache and the replica through the proxy), nodes stay ready (readiness reports
+ *    the primary down), writes fail at once with 503 read_only, and writes work again within
+ *    seconds of the primary's return.
+ *  - No database at all (primary and replica stopped): /readyz goes 503, HAProxy takes the
+ *    nodes out, and everything returns with the databases; /healthz stays 200 throughout
+ *    (liveness never depends on the database).
  *  - After the database restarts, every worker's old connection is dead: the first write
  *    each worker runs (a sign-up, outside any transaction) still succeeds.
  *  - A node that starts draining (SIGTERM) answers /readyz 503 at once while still serving,
@@ -15,13 +20,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct stack S;
@@ -139,31 +147,188 @@ static void signups_after_restart(void)
     mysql_close(db);
 }
 
-static void test_liveness_and_readiness_follow_the_database(void **state)
+struct page_load {
+    pthread_t t;
+    atomic_bool stop;
+    char urls[3][256];
+    long ok, failed;
+    char last[200];
+};
+
+static void *page_loop(void *arg)
+{
+    struct page_load *L = arg;
+    static struct hreq r[24];
+    while (!atomic_load(&L->stop)) {
+        memset(r, 0, sizeof r);
+        for (int i = 0; i < 24; i++) {
+            r[i].method = "GET";
+            snprintf(r[i].url, sizeof r[i].url, "%s", L->urls[i % 3]);
+        }
+        http_parallel(r, 24, 8);
+        for (int i = 0; i < 24; i++) {
+            if (r[i].status == 200) {
+                L->ok++;
+            } else {
+                L->failed++;
+                snprintf(L->last, sizeof L->last, "%s: %ld %.120s", r[i].url, r[i].status,
+                         r[i].out ? r[i].out : "");
+            }
+            hreq_free(&r[i]);
+        }
+    }
+    return NULL;
+}
+
+static const char *json_str(const char *url, const char *key)
+{
+    static char out[64];
+    out[0] = '\0';
+    struct resp r;
+    if (client_get(C, url, &r) == 0) {
+        cJSON *j = resp_json(&r);
+        cJSON *v = j ? cJSON_GetObjectItem(j, key) : NULL;
+        if (cJSON_IsString(v))
+            snprintf(out, sizeof out, "%s", v->valuestring);
+        cJSON_Delete(j);
+    }
+    resp_free(&r);
+    return out;
+}
+
+static bool primary_down_in_proxy(void *arg)
+{
+    (void)arg;
+    char st[32];
+    return stack_proxy_server_state(&S, "primary", st, sizeof st) && strcmp(st, "down") == 0;
+}
+
+static bool primary_up_in_readyz(void *arg)
+{
+    (void)arg;
+    return strcmp(json_str(node_url(&S, 0, "/readyz"), "primary"), "up") == 0;
+}
+
+static bool primary_down_in_readyz(void *arg)
+{
+    (void)arg;
+    return strcmp(json_str(node_url(&S, 0, "/readyz"), "primary"), "down") == 0;
+}
+
+static long signup(const char *email, char *body_out, size_t n, double *seconds)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"email\":\"%s\",\"password\":\"a long outage passphrase 9\",\"name\":\"O\"}",
+             email);
+    const char *h[] = {"X-Requested-With: stampede", NULL};
+    struct resp r;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    long st = client_request(C, "POST", stack_url(&S, "/api/v1/accounts"), "application/json", body,
+                             h, &r) == 0
+                  ? r.status
+                  : -1;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    if (seconds)
+        *seconds = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    if (body_out)
+        snprintf(body_out, n, "%s", r.body ? r.body : "");
+    resp_free(&r);
+    return st;
+}
+
+static void test_primary_killed_under_page_load(void **state)
 {
     (void)state;
-    assert_int_equal(status_of(node_url(&S, 0, "/readyz")), 200);
-    assert_int_equal(status_of(node_url(&S, 1, "/readyz")), 200);
     assert_true(wait_until(both_up, NULL, 10000));
+    /* a product page and the API listing, besides the home page */
+    struct resp r;
+    assert_int_equal(client_get(C, stack_url(&S, "/api/v1/products"), &r), 0);
+    cJSON *j = resp_json(&r);
+    cJSON *items = j ? cJSON_GetObjectItem(j, "products") : NULL;
+    cJSON *first = cJSON_GetArrayItem(items, 0);
+    cJSON *slug = first ? cJSON_GetObjectItem(first, "slug") : NULL;
+    assert_true(cJSON_IsString(slug));
+    static struct page_load L;
+    memset(&L, 0, sizeof L);
+    snprintf(L.urls[0], sizeof L.urls[0], "%s", stack_url(&S, "/"));
+    char path[200];
+    snprintf(path, sizeof path, "/products/%s", slug->valuestring);
+    snprintf(L.urls[1], sizeof L.urls[1], "%s", stack_url(&S, path));
+    snprintf(L.urls[2], sizeof L.urls[2], "%s", stack_url(&S, "/api/v1/products"));
+    cJSON_Delete(j);
+    resp_free(&r);
 
+    pthread_create(&L.t, NULL, page_loop, &L);
+    usleep(1000 * 1000);
     int pid = stack_pid(&S, "run/mariadb-primary.pid");
     assert_true(pid > 0);
-    assert_int_equal(kill(pid, SIGTERM), 0);
-    assert_true(wait_until(pid_gone, &pid, 60000));
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_true(wait_until(primary_down_in_proxy, NULL, 5000));
+    /* the node stays ready and says why it is degraded (readiness is cached per thread for
+     * readyz.interval, so every thread's answer turns within it) */
+    assert_true(wait_until(primary_down_in_readyz, NULL, 5000));
+    assert_int_equal(status_of(node_url(&S, 0, "/readyz")), 200);
+    assert_string_equal(json_str(node_url(&S, 0, "/readyz"), "database"), "up");
+    /* a write fails fast and says so */
+    char body[400], email[80];
+    double took = 0;
+    snprintf(email, sizeof email, "outage-%08x@health.test.stampede",
+             (unsigned)randombytes_random());
+    assert_int_equal(signup(email, body, sizeof body, &took), 503);
+    assert_non_null(strstr(body, "\"read_only\""));
+    assert_true(took < 1.0);
+    usleep(3000 * 1000); /* pages keep coming for a while with the primary gone */
+    atomic_store(&L.stop, true);
+    pthread_join(L.t, NULL);
+    print_message("page views around the primary kill: %ld ok, %ld failed\n", L.ok, L.failed);
+    if (L.failed)
+        fail_msg("%ld page views failed; last: %s", L.failed, L.last);
+    assert_true(L.ok > 100);
+    assert_true(both_up(NULL)); /* HAProxy never took a node out */
+
+    /* the primary returns: writes resume within seconds */
+    assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    long st = 0;
+    for (int i = 0; i < 100 && st != 201; i++) {
+        snprintf(email, sizeof email, "back-%08x@health.test.stampede",
+                 (unsigned)randombytes_random());
+        st = signup(email, NULL, 0, NULL);
+        if (st != 201)
+            usleep(100 * 1000);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    print_message("first write after the primary's return: %.2f s\n",
+                  (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+    assert_int_equal(st, 201);
+    assert_true(wait_until(primary_up_in_readyz, NULL, 5000));
+    signups_after_restart();
+}
+
+static void test_no_database_makes_nodes_unready(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 10000));
+    int pids[2] = {stack_pid(&S, "run/mariadb-primary.pid"),
+                   stack_pid(&S, "run/mariadb-replica.pid")};
+    for (int i = 0; i < 2; i++) {
+        assert_true(pids[i] > 0);
+        assert_int_equal(kill(pids[i], SIGTERM), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        assert_true(wait_until(pid_gone, &pids[i], 60000));
 
     struct probe node_ready = {node_url(&S, 0, "/readyz"), 503};
     assert_true(wait_until(status_is, &node_ready, 10000));
-    struct resp r;
-    assert_int_equal(client_get(C, node_url(&S, 0, "/readyz"), &r), 0);
-    cJSON *j = resp_json(&r);
-    assert_non_null(j);
-    assert_string_equal(cJSON_GetObjectItem(j, "database")->valuestring, "down");
-    assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "not_ready");
-    cJSON_Delete(j);
-    resp_free(&r);
+    assert_string_equal(json_str(node_url(&S, 0, "/readyz"), "database"), "down");
+    assert_string_equal(json_str(node_url(&S, 0, "/readyz"), "status"), "not_ready");
     /* liveness does not depend on the database */
     assert_int_equal(status_of(node_url(&S, 0, "/healthz")), 200);
     /* a shopper's session cannot be checked: "try again" (503), never "sign in again" (401) */
+    struct resp r;
     const char *cookie[] = {"Cookie: stampede_sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                             NULL};
     assert_int_equal(
@@ -173,13 +338,11 @@ static void test_liveness_and_readiness_follow_the_database(void **state)
     char retry[16];
     assert_true(resp_header(&r, "Retry-After", retry, sizeof retry));
     resp_free(&r);
-    /* HAProxy takes both nodes out (a few failed checks; until then a node may still answer
-     * cached pages) and then has no ready node left: its own 503, never a hang or a 200 */
+    /* HAProxy takes both nodes out and has no ready node left: its own 503, never a hang */
     struct probe lb = {stack_url(&S, "/readyz"), 503};
     assert_true(wait_until(status_is, &lb, 10000));
     assert_true(wait_until(both_down, NULL, 15000));
-    long home = status_of(stack_url(&S, "/"));
-    assert_int_equal(home, 503);
+    assert_int_equal(status_of(stack_url(&S, "/")), 503);
 
     assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
     struct probe back = {node_url(&S, 0, "/readyz"), 200};
@@ -247,7 +410,8 @@ static void test_haproxy_stops_routing_to_a_draining_node(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_liveness_and_readiness_follow_the_database),
+        cmocka_unit_test(test_primary_killed_under_page_load),
+        cmocka_unit_test(test_no_database_makes_nodes_unready),
         cmocka_unit_test(test_haproxy_stops_routing_to_a_draining_node),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
