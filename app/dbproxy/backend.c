@@ -319,7 +319,8 @@ static void login(struct bconn *b, const uint8_t *p, size_t n)
     b->nonce_len = g.nonce_len;
     b->server_caps = g.caps;
     size_t vl = g.version.len < sizeof b->version - 1 ? g.version.len : sizeof b->version - 1;
-    memcpy(b->version, g.version.p, vl);
+    if (vl)
+        memcpy(b->version, g.version.p, vl);
     b->version[vl] = '\0';
     struct session_login l;
     session_login_info(b->s, &l);
@@ -377,7 +378,8 @@ static void login_answer(struct bconn *b, const uint8_t *pkt, size_t n)
         b->resp.err_code = e.code;
         memcpy(b->resp.err_state, e.state, 6);
         size_t c = e.msg.len < sizeof b->resp.err_msg - 1 ? e.msg.len : sizeof b->resp.err_msg - 1;
-        memcpy(b->resp.err_msg, e.msg.p, c);
+        if (c)
+            memcpy(b->resp.err_msg, e.msg.p, c);
         b->resp.err_msg[c] = '\0';
         fail(b, "login refused: %u %s", e.code, b->resp.err_msg);
         return;
@@ -397,7 +399,8 @@ static void login_answer(struct bconn *b, const uint8_t *pkt, size_t n)
             data.len--;
         if (data.len > PROTO_NONCE_LEN)
             data.len = PROTO_NONCE_LEN;
-        memcpy(b->nonce, data.p, data.len);
+        if (data.len)
+            memcpy(b->nonce, data.p, data.len);
         b->nonce_len = data.len;
         struct session_login l;
         session_login_info(b->s, &l);

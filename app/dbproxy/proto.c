@@ -600,7 +600,7 @@ static void take_ok(struct proto_resp *r, const uint8_t *p, size_t n)
     if (ok.session_state.len) {
         size_t c =
             ok.session_state.len < sizeof r->state_buf ? ok.session_state.len : sizeof r->state_buf;
-        memcpy(r->state_buf, ok.session_state.p, c);
+        memcpy(r->state_buf, ok.session_state.p, c); /* c > 0 here */
         r->state_len = c;
     }
 }
@@ -614,7 +614,8 @@ static void take_err(struct proto_resp *r, const uint8_t *p, size_t n)
     r->err_code = e.code;
     memcpy(r->err_state, e.state, 6);
     size_t c = e.msg.len < sizeof r->err_msg - 1 ? e.msg.len : sizeof r->err_msg - 1;
-    memcpy(r->err_msg, e.msg.p, c);
+    if (c)
+        memcpy(r->err_msg, e.msg.p, c);
     r->err_msg[c] = '\0';
 }
 

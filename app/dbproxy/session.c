@@ -244,6 +244,7 @@ void session_reap(struct worker *w)
         buf_free(&s->in);
         buf_free(&s->out);
         buf_free(&s->cmd);
+        buf_free(&s->scratch);
         mem_free(s->attrs);
         mem_free(s);
     }
@@ -341,6 +342,7 @@ void session_accept(struct worker *w, int fd, const char *addr)
     buf_init(&s->in, (size_t)w->p->cfg.max_packet + (1u << 20));
     buf_init(&s->out, 1u << 30);
     buf_init(&s->cmd, (size_t)w->p->cfg.max_packet + 16);
+    buf_init(&s->scratch, (size_t)w->p->cfg.max_packet + (1u << 20));
     sescmd_init(&s->hist, (size_t)w->p->cfg.max_sescmd_history);
     s->rs.autocommit = true;
     s->prev_srv = -1;
@@ -487,9 +489,10 @@ static void on_login(struct session *s, const uint8_t *p, size_t n)
         fatal(s, PROTO_ER_HANDSHAKE, "08S01", "Bad handshake: a field is too long");
         return;
     }
-    memcpy(s->user, l.user.p, l.user.len);
+    memcpy(s->user, l.user.p, l.user.len); /* not empty: checked above */
     s->user[l.user.len] = '\0';
-    memcpy(s->db, l.db.p, l.db.len);
+    if (l.db.len) /* an empty slice may have no pointer */
+        memcpy(s->db, l.db.p, l.db.len);
     s->db[l.db.len] = '\0';
     s->caps = l.caps & PROTO_CAPS;
     s->charset = l.charset;
@@ -499,7 +502,8 @@ static void on_login(struct session *s, const uint8_t *p, size_t n)
         memcpy(s->attrs, l.attrs.p, l.attrs.len);
         s->attrs_len = l.attrs.len;
     }
-    memcpy(s->token, l.auth.p, l.auth.len);
+    if (l.auth.len)
+        memcpy(s->token, l.auth.p, l.auth.len);
     s->token_len = l.auth.len;
     bool native = l.plugin.len == 0 || str_eq_cstr(l.plugin, "mysql_native_password");
     if (!native || (s->token_len != 0 && s->token_len != PROTO_SHA1_LEN)) {
@@ -518,7 +522,8 @@ static void on_switch(struct session *s, const uint8_t *p, size_t n)
         fatal(s, PROTO_ER_HANDSHAKE, "08S01", "Bad handshake");
         return;
     }
-    memcpy(s->token, p, n);
+    if (n)
+        memcpy(s->token, p, n);
     s->token_len = n;
     authenticate(s);
 }
@@ -784,17 +789,16 @@ static bool send_to(struct session *s, int srv, bool read)
     switch (c) {
     case CMD_STMT_EXECUTE:
     case CMD_STMT_BULK_EXECUTE: {
-        struct buf out;
-        buf_init(&out, s->cmd.len + 2 * (size_t)p->nparams + 16);
+        struct buf *out = &s->scratch;
+        buf_reset(out);
         if (c == CMD_STMT_EXECUTE) {
-            exec_payload(s, p, b, &out);
+            exec_payload(s, p, b, out);
         } else {
-            buf_append(&out, s->cmd.p, s->cmd.len);
-            put_le32((uint8_t *)out.p + 1, p->on[srv].id);
+            buf_append(out, s->cmd.p, s->cmd.len);
+            put_le32((uint8_t *)out->p + 1, p->on[srv].id);
         }
         p->last_srv = srv;
-        send_forward(s, b, (const uint8_t *)out.p, out.len, true);
-        buf_free(&out);
+        send_forward(s, b, (const uint8_t *)out->p, out->len, true);
         return true;
     }
     case CMD_STMT_FETCH: {
@@ -805,12 +809,11 @@ static bool send_to(struct session *s, int srv, bool read)
         return true;
     }
     case CMD_STMT_SEND_LONG_DATA: {
-        struct buf out;
-        buf_init(&out, s->cmd.len + 16);
-        buf_append(&out, s->cmd.p, s->cmd.len);
-        put_le32((uint8_t *)out.p + 1, p->on[srv].id);
-        backend_push_noreply(b, out.p, out.len);
-        buf_free(&out);
+        struct buf *out = &s->scratch;
+        buf_reset(out);
+        buf_append(out, s->cmd.p, s->cmd.len);
+        put_le32((uint8_t *)out->p + 1, p->on[srv].id);
+        backend_push_noreply(b, out->p, out->len);
         p->long_data = true;
         finish_command(s);
         return true;
@@ -1335,9 +1338,12 @@ static void client_read(struct session *s)
                 s->in.cap = want;
             }
         }
-        ssize_t n = recv(s->ev.fd, s->in.p + s->in.len, s->in.cap - s->in.len, 0);
+        size_t room = s->in.cap - s->in.len;
+        ssize_t n = recv(s->ev.fd, s->in.p + s->in.len, room, 0);
         if (n > 0) {
             s->in.len += (size_t)n;
+            if ((size_t)n < room)
+                return; /* drained (level-triggered: more data is another event) */
             continue;
         }
         if (n == 0) {

@@ -45,7 +45,8 @@ static int hexval(char c)
 static void copy(char *dst, size_t cap, struct str s)
 {
     size_t n = s.len < cap - 1 ? s.len : cap - 1;
-    memcpy(dst, s.p, n);
+    if (n)
+        memcpy(dst, s.p, n);
     dst[n] = '\0';
 }
 

@@ -644,11 +644,15 @@ static int run_race(bool naive, int rounds, struct dom *check)
         R.value = P_PRICE + 1 + (i % 2); /* alternates, so an old value is recognisable */
         pthread_barrier_wait(&R.start);
         race_write(&R.writer, R.value);
-        if (naive)
+        if (naive) {
             cache_delete(R.writer.cache, STR_NULL, NAIVE_KEY);
-        else
+        } else {
+            /* the writer's protocol: commit, wait until the replica the loaders read has the
+             * write (db_sync, a causal read through the proxy), then invalidate */
+            assert_int_equal(db_sync(R.writer.db), 0);
             assert_int_equal(l2_invalidate(R.writer.cache, &r_race, STR_NULL, str_from_cstr(id)),
                              0);
+        }
         pthread_barrier_wait(&R.done);
         /* what a request would be served now */
         arena_reset(check->a);

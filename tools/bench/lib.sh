@@ -151,6 +151,7 @@ bstack_roots() {
         memcached*.pid) g=memcached ;;
         psp.pid) g=stampede-psp ;;
         batch.pid) g=stampede-batch ;;
+        dbproxy.pid) g=dbproxy ;;
         *) continue ;;
         esac
         pid=$(head -n 1 "$f" | tr -dc 0-9)
