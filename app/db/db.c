@@ -27,6 +27,9 @@ struct cached_stmt {
  * honours it too, prepared statements included. */
 #define FRESH_HINT " -- maxscale route to master"
 
+/* db_sync waits at most this long: longer than stampede-dbproxy's default lag bound (5 s) */
+#define DB_SYNC_MAX_NS (6LL * 1000 * 1000 * 1000)
+
 struct db {
     struct db_opts o;
     MYSQL *conn;
@@ -451,7 +454,8 @@ bool db_take_wrote(struct db *db)
 
 int db_sync(struct db *db)
 {
-    for (int i = 0; i < 5; i++) {
+    int64_t start = clock_mono_ns();
+    for (;;) {
         int64_t t0 = clock_mono_ns();
         int rc = simple(db, "SELECT @@read_only", "sync");
         if (rc)
@@ -462,11 +466,13 @@ int db_sync(struct db *db)
         if (r)
             mysql_free_result(r);
         /* answered by a replica: it has the writes. By the primary at once: no replica is in
-         * use (or no proxy). By the primary after a wait: the replica is behind; ask again. */
-        if (replica || clock_mono_ns() - t0 < 100 * 1000000LL)
+         * use (or no proxy). By the primary after a wait: the replica is behind; ask again,
+         * for at most DB_SYNC_MAX_NS in all (beyond the proxy's lag bound the replica gets no
+         * reads at all) */
+        if (replica || clock_mono_ns() - t0 < 100 * 1000000LL ||
+            clock_mono_ns() - start >= DB_SYNC_MAX_NS)
             return 0;
     }
-    return 0;
 }
 
 int db_probe(struct db *db, bool *primary_up)

@@ -129,9 +129,10 @@ bool db_take_wrote(struct db *db);
  * (a causal read: the proxy makes the replica wait for the session's GTID). Writers call it
  * between their commit and a cache invalidation, so that a reader that refills the cache from
  * the replica afterwards sees the write. When the replica is further behind than the proxy's
- * causal_reads_timeout the read is answered by the primary; then it is asked again, up to
- * 5 times, until the replica has caught up or is so far behind that the proxy no longer reads
- * from it at all (max_replication_lag). On a direct connection to MariaDB it costs one read.
+ * causal_reads_timeout the read is answered by the primary; then it is asked again, for at
+ * most 6 s in all, until the replica has caught up or is so far behind that the proxy no longer
+ * reads from it at all (max_replication_lag, 5 s by default; a larger bound needs a larger
+ * DB_SYNC_MAX_NS). On a direct connection to MariaDB it costs one read.
  * Returns 0 or the read's error.
  */
 int db_sync(struct db *db);

@@ -54,6 +54,7 @@ struct dbproxy_cfg {
     char *user;    /* the proxy's own account: monitoring and user loading */
     char *password;
     int64_t threads;
+    int64_t busy_poll_us;
     int64_t max_connections;
     int64_t monitor_interval_ms;
     int64_t max_replication_lag_ms;

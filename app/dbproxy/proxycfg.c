@@ -21,6 +21,8 @@ const struct cfg_directive dbproxy_cfg_table[] = {
     {"user", CFG_STR, F(user), NULL, 1, 80, "the proxy's own account (monitor, user loading)"},
     {"password", CFG_STR, F(password), NULL, 0, 255, "its password (from secrets.env)"},
     {"threads", CFG_INT, F(threads), "2", 1, 64, "worker threads (epoll loops)"},
+    {"busy_poll_us", CFG_INT, F(busy_poll_us), "0", 0, 1000,
+     "a worker looks for more work this long before it sleeps (0: sleeps at once)"},
     {"max_connections", CFG_INT, F(max_connections), "4096", 1, 1000000,
      "client sessions at once; more are refused with ER_CON_COUNT_ERROR"},
     {"monitor_interval", CFG_MS, F(monitor_interval_ms), "200ms", 20, 60000,

@@ -4,29 +4,11 @@
 #include <stddef.h>
 
 const char *const route_reasons[] = {
-    "read",
-    "write",
-    "transaction",
-    "read_only_transaction",
-    "autocommit_off",
-    "locked_tables",
-    "temp_tables",
-    "hint",
-    "session_command",
-    "previous",
-    "no_replica",
-    "causal_timeout",
-    "replica_refused",
-    "long_data",
-    "cursor",
-    /* the classifier's reasons for the primary (classify.h) */
-    "locking_read",
-    "side_effect",
-    "user_var",
-    "multi",
-    "unknown",
-    "other",
-    NULL,
+    "read",        "write",           "transaction",     "read_only_transaction",
+    "autocommit_off", "locked_tables", "temp_tables",    "hint",
+    "session_command", "previous",     "no_replica",     "causal_timeout",
+    "replica_refused", "long_data",    "charset",        "other",
+    NULL, /* and the classifier's reasons (qc_reasons) */
 };
 
 struct route_decision route_decide(const struct qc_info *qc, const struct route_state *st)

@@ -1,20 +1,25 @@
 /*
  * route — where one statement goes, given what the classifier says about it and the state of
- * its session (MaxScale readwritesplit's rules, in order):
+ * its session (MaxScale readwritesplit's rules), checked in this order:
  *
- *   1. inside a transaction (the server said so, or BEGIN was just sent), with autocommit off,
- *      while LOCK TABLES holds, or with temporary tables: the primary, except a read-only
- *      transaction, which stays on the replica it began on;
- *   2. a hint in the statement's first comment (route to master / slave / last);
- *   3. a session command: every backend the session uses;
- *   4. SHOW WARNINGS and its kin: wherever the previous statement ran;
- *   5. a read a replica may run: a replica (START TRANSACTION READ ONLY too);
- *   6. everything else: the primary.
+ *   1. a session command: every backend the session uses (inside a transaction too);
+ *   2. inside a read-only transaction: the replica it began on (writes fail there, as they
+ *      would on any server in a READ ONLY transaction);
+ *   3. inside a transaction (the server said so, or BEGIN was just sent), with autocommit off
+ *      or while LOCK TABLES holds: the primary;
+ *   4. a hint in the statement's first comment: route to master / last / slave (a hint wins
+ *      outside transactions, as with MaxScale's hint filter);
+ *   5. SHOW WARNINGS and its kin: wherever the previous statement ran;
+ *   6. a read a replica may run (START TRANSACTION READ ONLY too): a replica, unless the
+ *      session created temporary tables (they exist on the primary only), a replica refused
+ *      one of its session commands, or its character set is one the classifier cannot read;
+ *   7. everything else: the primary.
  * Which replica, whether it must first wait for the session's GTID, and what happens when no
  * replica is usable are decided later (select.h, session.c); a read that finds no replica goes
  * to the primary, counted with reason "no_replica".
  *
- * The reason is a short constant, used as a metrics label (a fixed, small set).
+ * The reason is a short constant, used as a metrics label (a fixed, small set: route_reasons
+ * and the classifier's qc_reasons).
  *
  * Pure functions: no state, thread-safe.
  */

@@ -124,7 +124,8 @@ struct session {
     /* backends */
     struct bconn *b[DBPROXY_MAX_SERVERS];
     /* the command being served */
-    struct buf cmd; /* its payload, command byte first */
+    struct buf cmd;     /* its payload, command byte first */
+    struct buf scratch; /* a rewritten command (statement ids, parameter types) */
     enum cstate cs;
     struct qc_info qc;
     const char *reason;
@@ -133,6 +134,7 @@ struct session {
     bool sent_bytes;    /* part of the response reached the client */
     bool wait_failed;   /* the causal wait before the forwarded read timed out */
     bool force_primary; /* a read after a failed causal wait */
+    const char *force_reason; /* the routing reason of that read */
     int except;         /* a replica that failed this read */
     int tries;
     uint32_t cmd_ps;    /* the statement a prepared-statement command is about */
@@ -848,7 +850,7 @@ static void route_read(struct session *s)
                            " and the primary is unavailable; try again in a moment");
             return;
         }
-        s->reason = "causal_timeout";
+        s->reason = s->force_reason ? s->force_reason : "causal_timeout";
         send_to(s, w->view.primary, false);
         return;
     }
@@ -941,7 +943,8 @@ static void route_previous(struct session *s)
         }
         return;
     }
-    send_to(s, srv, srv != s->w->view.primary);
+    /* inside a read-only transaction no causal wait: the transaction's snapshot is taken */
+    send_to(s, srv, !s->rs.ro_trx && srv != s->w->view.primary);
 }
 
 /* step: makes progress on the current command (called again whenever a backend changes). */
@@ -1011,6 +1014,7 @@ static void finish_command(struct session *s)
     s->cs = CS_ROUTE;
     s->cmd_ps = 0;
     s->force_primary = false;
+    s->force_reason = NULL;
     s->wait_failed = false;
     s->except = -1;
     s->tries = 0;
@@ -1547,6 +1551,7 @@ void session_backend_done(struct session *s, struct bconn *b, struct bx x,
             /* the read ran on a replica that had not caught up: run it on the primary */
             s->wait_failed = false;
             s->force_primary = true;
+            s->force_reason = "causal_timeout";
             s->cs = CS_ROUTE;
             step(s);
             return;
@@ -1616,6 +1621,7 @@ void session_backend_done(struct session *s, struct bconn *b, struct bx x,
             if (b->srv != w->view.primary && !s->force_primary) {
                 /* could not prepare on a replica: the statement goes to the primary */
                 s->force_primary = true;
+                s->force_reason = "replica_refused";
             } else {
                 char msg[200];
                 snprintf(msg, sizeof msg, "%s", r->err_msg);

@@ -70,9 +70,10 @@ struct metric *dbproxy_route_metric(const char *target, const char *reason)
 
 static void register_metrics(const struct dbproxy *p)
 {
-    static const char *const targets[] = {"primary", "replica", "all", "previous"};
+    /* statements that follow the previous one are counted where they ran */
+    static const char *const targets[] = {"primary", "replica", "all"};
     const char *const *lists[] = {route_reasons, qc_reasons};
-    for (size_t t = 0; t < 4; t++)
+    for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++)
         for (size_t l = 0; l < 2; l++)
             for (size_t r = 0; lists[l][r]; r++) {
                 if (find_route_metric(targets[t], lists[l][r], true))
@@ -109,8 +110,7 @@ static void register_metrics(const struct dbproxy *p)
     }
     m->causal_skipped = metrics_counter(
         "stampede_dbproxy_causal_reads_total", "result=\"known\"",
-        "Reads needing read-your-writes: replica known to have the GTID (no wait), waited and"
-        " reached, or timed out (then run on the primary)");
+        "Reads needing the session's writes: known applied (no wait), waits sent, waits timed out");
     m->causal_waited =
         metrics_counter("stampede_dbproxy_causal_reads_total", "result=\"waited\"", NULL);
     m->causal_timeouts =
@@ -267,8 +267,19 @@ static void *run(void *arg)
     struct worker *w = arg;
     struct epoll_event evs[256];
     int64_t last_tick = 0;
+    int64_t spin_ns = w->p->cfg.busy_poll_us * 1000;
     while (!w->stop) {
-        int n = epoll_wait(w->epfd, evs, 256, w->urgent ? 0 : TICK_MS);
+        /* busy polling: after work, look again for a little while before sleeping, so that
+         * under load the thread is not put to sleep and woken for every packet */
+        int n = 0;
+        if (spin_ns > 0) {
+            int64_t until = clock_mono_ns() + spin_ns;
+            do
+                n = epoll_wait(w->epfd, evs, 256, 0);
+            while (n == 0 && clock_mono_ns() < until);
+        }
+        if (n == 0)
+            n = epoll_wait(w->epfd, evs, 256, w->urgent ? 0 : TICK_MS);
         if (n < 0 && errno != EINTR) {
             log_error("dbproxy: epoll_wait: %s", strerror(errno));
             break;
