@@ -4,10 +4,22 @@
 #include <stddef.h>
 
 const char *const route_reasons[] = {
-    "read",        "write",           "transaction",     "read_only_transaction",
-    "autocommit_off", "locked_tables", "temp_tables",    "hint",
-    "session_command", "previous",     "no_replica",     "causal_timeout",
-    "replica_refused", "long_data",    "charset",        "other",
+    "read",
+    "write",
+    "transaction",
+    "read_only_transaction",
+    "autocommit_off",
+    "locked_tables",
+    "temp_tables",
+    "hint",
+    "session_command",
+    "previous",
+    "no_replica",
+    "causal_timeout",
+    "replica_refused",
+    "long_data",
+    "charset",
+    "other",
     NULL, /* and the classifier's reasons (qc_reasons) */
 };
 

@@ -129,13 +129,13 @@ struct session {
     enum cstate cs;
     struct qc_info qc;
     const char *reason;
-    int target;         /* the server whose response goes to the client */
-    bool is_read;       /* may be retried elsewhere before any byte reached the client */
-    bool sent_bytes;    /* part of the response reached the client */
-    bool wait_failed;   /* the causal wait before the forwarded read timed out */
-    bool force_primary; /* a read after a failed causal wait */
+    int target;               /* the server whose response goes to the client */
+    bool is_read;             /* may be retried elsewhere before any byte reached the client */
+    bool sent_bytes;          /* part of the response reached the client */
+    bool wait_failed;         /* the causal wait before the forwarded read timed out */
+    bool force_primary;       /* a read after a failed causal wait */
     const char *force_reason; /* the routing reason of that read */
-    int except;         /* a replica that failed this read */
+    int except;               /* a replica that failed this read */
     int tries;
     uint32_t cmd_ps;    /* the statement a prepared-statement command is about */
     bool sescmd_failed; /* the client's copy of a session command failed */
