@@ -72,6 +72,12 @@ void front_error_page(struct http_ex *x, int status, const char *code, const cha
     v->status = status;
     v->code = str_from_cstr(code);
     v->message = str_from_cstr(message);
+    v->text = status == 404 || status == 410
+                  ? STR("Sorry about that. The page may have moved, or the drop may be over.")
+              : status >= 500
+                  ? STR("Nothing was changed. This is on our side and usually passes within "
+                        "moments.")
+                  : STR("Nothing was changed. Go back and check what you entered.");
     x->resp.status = status;
     x->resp.content_type = "text/html; charset=utf-8";
     tpl_render(x->app->front->t_error, v, x->resp.body);

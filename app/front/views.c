@@ -21,6 +21,7 @@ static const struct tpl_field error_fields[] = {
     TPL_FIELD(struct view_error, status, TPL_I64),
     TPL_FIELD(struct view_error, code, TPL_STR),
     TPL_FIELD(struct view_error, message, TPL_STR),
+    TPL_FIELD(struct view_error, text, TPL_STR),
 };
 const struct tpl_schema view_error_schema = TPL_SCHEMA(error, error_fields);
 

@@ -31,6 +31,7 @@ struct view_error {
     int64_t status;
     struct str code;
     struct str message;
+    struct str text; /* what it means for the shopper: chosen by status */
 };
 
 extern const struct tpl_schema view_layout_schema;
