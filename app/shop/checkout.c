@@ -12,16 +12,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One round trip: lock the account row, read the hold's expiry from the database clock and
- * look up the idempotency key (with its order, if the key was used before). */
+/* One round trip: lock the account row, read the hold's expiry from the database clock, look
+ * up the idempotency key (with its order, if the key was used before) and read the account's
+ * shipping address (locked with the account, so it cannot change under the order). */
 static const struct db_stmt q_lock_account = {
     "checkout_lock_account",
     "SELECT a.id, DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f'),"
     "       DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL ? SECOND, '%Y-%m-%dT%H:%i:%sZ'),"
     "       o.id, o.fingerprint, o.status, o.total_krw,"
-    "       DATE_FORMAT(o.hold_expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+    "       DATE_FORMAT(o.hold_expires_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    "       ad.account_id IS NOT NULL, ad.recipient, ad.phone, ad.postcode, ad.address,"
+    "       ad.detail"
     "  FROM accounts a"
     "  LEFT JOIN orders o ON o.account_id = a.id AND o.idempotency_key = ?"
+    "  LEFT JOIN account_addresses ad ON ad.account_id = a.id"
     " WHERE a.id = ? FOR UPDATE",
     0};
 
@@ -41,11 +45,13 @@ static const struct db_stmt q_item = {
     "  FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id = ? AND p.active = 1",
     0};
 
-/* hold_expires_at is UTC: the connection's time zone is UTC (db.c) */
+/* hold_expires_at is UTC: the connection's time zone is UTC (db.c); the order keeps the
+ * address it ships to as it is now */
 static const struct db_stmt q_order = {
     "checkout_order",
     "INSERT INTO orders (account_id, status, total_krw, currency, idempotency_key, fingerprint,"
-    " hold_expires_at) VALUES (?, 'pending_payment', ?, 'KRW', ?, ?, ?)",
+    " hold_expires_at, ship_recipient, ship_phone, ship_postcode, ship_address, ship_detail)"
+    " VALUES (?, 'pending_payment', ?, 'KRW', ?, ?, ?, ?, ?, ?, ?, ?)",
     0};
 
 static const struct db_stmt q_line = {
@@ -87,6 +93,8 @@ struct attempt {
     int attempts;
     /* read by the phases */
     struct str expires_sql, expires_iso;
+    bool has_address;
+    struct str ship[5]; /* recipient, phone, postcode, address, detail */
     struct line *lines;
     size_t n;
     int64_t total;
@@ -108,6 +116,9 @@ static int lock_account(struct attempt *q, struct db_result *used)
         return ERR_NOTFOUND;
     q->expires_sql = db_text(used, 0, 1);
     q->expires_iso = db_text(used, 0, 2);
+    q->has_address = db_int(used, 0, 8) != 0;
+    for (size_t i = 0; i < 5; i++)
+        q->ship[i] = db_text(used, 0, 9 + i);
     return 0;
 }
 
@@ -188,10 +199,17 @@ static int write_order(struct attempt *q, int64_t *order_id)
 {
     struct shop_ctx *c = q->c;
     struct db_result ins;
-    struct db_val ov[] = {DB_I(q->account_id), DB_I(q->total), DB_S(q->key),
+    struct db_val ov[] = {DB_I(q->account_id),
+                          DB_I(q->total),
+                          DB_S(q->key),
                           DB_S(((struct str){(const char *)q->fp, sizeof q->fp})),
-                          DB_S(q->expires_sql)};
-    int rc = db_exec(c->db, &q_order, ov, 5, c->arena, &ins);
+                          DB_S(q->expires_sql),
+                          DB_S(q->ship[0]),
+                          DB_S(q->ship[1]),
+                          DB_S(q->ship[2]),
+                          DB_S(q->ship[3]),
+                          DB_S(q->ship[4])};
+    int rc = db_exec(c->db, &q_order, ov, 10, c->arena, &ins);
     if (rc)
         return rc;
     *order_id = ins.insert_id;
@@ -237,6 +255,8 @@ static int attempt(struct attempt *q)
         return replay(q, &used);
     if (q->n == 0)
         return q->direct ? SHOP_SKU_NOT_FOUND : SHOP_CART_EMPTY;
+    if (!q->has_address)
+        return SHOP_ADDRESS_REQUIRED;
     int64_t order_id;
     if ((rc = check_limits(q)) || (rc = write_order(q, &order_id)) ||
         (rc = take_stock(q, order_id)))
