@@ -70,4 +70,27 @@ struct checkout_item {
 int checkout_place(struct shop_ctx *c, int64_t account_id, struct str idem_key,
                    const struct checkout_item *direct, struct checkout_result *out);
 
+/*
+ * A checkout through a drop (shop/drop.h): one size of the drop's product, outside the cart.
+ * checkout_place refuses every size of a product with a live drop (SHOP_NOT_ADMITTED); these
+ * are sold only here. In the same transaction as the order, and before any stock moves:
+ *   queue (draw == false): the shopper's queue row is locked and must be admitted, not
+ *     expired and not yet used (else SHOP_NOT_ADMITTED); the order is written on it. The
+ *     caller verified the signed admission token (shop/admission.h) first.
+ *   draw (draw == true, the draw job): the shopper's entry is locked and must be a winner
+ *     (result won) with this SKU and no order yet (else SHOP_NOT_ADMITTED); the order is
+ *     written on it.
+ * The drop's per-account limit counts the account's live orders of this drop (pending,
+ * paid): past it, SHOP_LIMIT_EXCEEDED. The hold lasts the drop's purchase window. The order
+ * carries orders.drop_id. Other answers as checkout_place (a replay of idem_key included).
+ */
+struct checkout_drop {
+    int64_t drop_id;
+    bool draw;
+};
+
+int checkout_place_drop(struct shop_ctx *c, int64_t account_id, struct str idem_key,
+                        const struct checkout_item *item, const struct checkout_drop *d,
+                        struct checkout_result *out);
+
 #endif
