@@ -223,5 +223,6 @@ struct shop_rules appcfg_shop_rules(const struct appcfg *c)
         .drop_accounts_per_address = c->drops_accounts_per_address,
     };
     admission_key(str_from_cstr(c->secret ? c->secret : ""), r.admission_key);
+    admission_ticket_key(str_from_cstr(c->secret ? c->secret : ""), r.ticket_key);
     return r;
 }

@@ -49,4 +49,15 @@ int admission_sign(const uint8_t key[ADMISSION_KEY_LEN], const struct admission 
 bool admission_verify(const uint8_t key[ADMISSION_KEY_LEN], struct str token, int64_t account_id,
                       int64_t drop_id, int64_t now_s, struct arena *arena, struct admission *out);
 
+/*
+ * admission_read: the claims of a token signed with key for drop_id (any drop when drop_id
+ * <= 0) that has not expired, whoever it belongs to (place may be 0). The queue's tickets use it:
+ * the same format with another key (admission_ticket_key), so a ticket is never an admission.
+ */
+bool admission_read(const uint8_t key[ADMISSION_KEY_LEN], struct str token, int64_t drop_id,
+                    int64_t now_s, struct arena *arena, struct admission *out);
+
+/* admission_ticket_key: the key of queue tickets (a shopper's place, web/drops.c). */
+void admission_ticket_key(struct str secret, uint8_t key[ADMISSION_KEY_LEN]);
+
 #endif

@@ -11,27 +11,32 @@
 /* a TIMESTAMP(6) column as unix milliseconds (0 for NULL) */
 #define MS(col) "COALESCE(CAST(FLOOR(UNIX_TIMESTAMP(" col ") * 1000) AS SIGNED), 0)"
 
-#define DROP_COLS                                                                                 \
-    "d.id, d.product_id, p.slug, p.name, p.image, p.price_krw, d.kind, " MS("d.opens_at") ", "    \
-    MS("d.starts_at") ", " MS("d.closes_at") ", d.per_account_limit, d.purchase_window_s, "       \
-    "d.admit_per_second, d.commitment, COALESCE(d.beacon, ''), " MS("d.shuffled_at") ", "         \
-    MS("d.drawn_at") ", " MS("d.sold_out_at") ", " MS("d.cancelled_at") ", d.serving, "           \
-    "d.next_place, " MS("d.created_at") ", d.created_by"
+#define DROP_COLS                                                                                                                        \
+    "d.id, d.product_id, p.slug, p.name, p.image, p.price_krw, d.kind, " MS("d.opens_at") ", " MS("d.starts_at") ", " MS(                \
+        "d.closes_at") ", d.per_account_limit, d.purchase_window_s, "                                                                    \
+                       "d.admit_per_second, d.commitment, COALESCE(d.beacon, ''), " MS(                                                  \
+                           "d.shuffled_at") ", " MS("d.drawn_at") ", " MS("d.sold_out_at") ","                                           \
+                                                                                           " " MS("d.cancelled_at") ", d.serving, "      \
+                                                                                                                    "d.next_place, " MS( \
+                                                                                                                        "d.created_at") ", d.created_by, " MS("d.released_at")
 
-static const struct db_stmt q_get = {
-    "drop_get", "SELECT " DROP_COLS " FROM drops d JOIN products p ON p.id = d.product_id"
-                " WHERE d.id = ?",
-    DB_IDEMPOTENT};
+static const struct db_stmt q_get = {"drop_get",
+                                     "SELECT " DROP_COLS
+                                     " FROM drops d JOIN products p ON p.id = d.product_id"
+                                     " WHERE d.id = ?",
+                                     DB_IDEMPOTENT};
 
-static const struct db_stmt q_get_share = {
-    "drop_get_share", "SELECT " DROP_COLS " FROM drops d JOIN products p ON p.id = d.product_id"
-                      " WHERE d.id = ? LOCK IN SHARE MODE",
-    0};
+static const struct db_stmt q_get_share = {"drop_get_share",
+                                           "SELECT " DROP_COLS
+                                           " FROM drops d JOIN products p ON p.id = d.product_id"
+                                           " WHERE d.id = ? LOCK IN SHARE MODE",
+                                           0};
 
-static const struct db_stmt q_get_update = {
-    "drop_get_update", "SELECT " DROP_COLS " FROM drops d JOIN products p ON p.id = d.product_id"
-                       " WHERE d.id = ? FOR UPDATE",
-    0};
+static const struct db_stmt q_get_update = {"drop_get_update",
+                                            "SELECT " DROP_COLS
+                                            " FROM drops d JOIN products p ON p.id = d.product_id"
+                                            " WHERE d.id = ? FOR UPDATE",
+                                            0};
 
 static const struct db_stmt q_list = {
     "drop_list",
@@ -75,16 +80,19 @@ static const struct db_stmt q_cancel = {
     "drop_cancel", "UPDATE drops SET cancelled_at = NOW(6) WHERE id = ? AND cancelled_at IS NULL",
     0};
 
-static const struct db_stmt q_beacon = {"drop_beacon",
-                                        "UPDATE drops SET beacon = ? WHERE id = ?", 0};
+static const struct db_stmt q_beacon = {"drop_beacon", "UPDATE drops SET beacon = ? WHERE id = ?",
+                                        0};
+
+static const struct db_stmt q_sizes = {
+    "drop_sizes",
+    "SELECT k.id, k.size_mm, (SELECT COALESCE(SUM(s.available), 0) FROM stock s"
+    "                         WHERE s.sku_id = k.id)"
+    "  FROM skus k WHERE k.product_id = ? ORDER BY k.size_mm, k.id",
+    DB_IDEMPOTENT};
 
 static const struct db_stmt q_seed = {"drop_seed", "SELECT seed FROM drops WHERE id = ?", 0};
 
 /* drops whose draw still has entrants to offer pairs to keep their product */
-static const struct db_stmt q_pending_offers = {
-    "drop_pending_offers",
-    "SELECT COUNT(*) FROM drop_entries WHERE drop_id = ? AND offered_at IS NULL", 0};
-
 const char *drop_state_name(enum drop_state s)
 {
     switch (s) {
@@ -148,7 +156,8 @@ bool drop_live(const struct drop *d, int64_t now)
         return false;
     if (d->kind == DROP_QUEUE)
         return now < d->closes_at;
-    return true; /* a draw keeps its product while it has entrants to offer pairs to (below) */
+    return !d->released_at; /* a draw keeps its product until every pair is sold or no
+                               entrant is left to offer one to (the draw job releases it) */
 }
 
 static void read_drop(const struct db_result *r, size_t row, struct drop *d)
@@ -179,6 +188,7 @@ static void read_drop(const struct db_result *r, size_t row, struct drop *d)
     d->next_place = db_int(r, row, c++);
     d->created_at = db_int(r, row, c++);
     d->created_by = db_text(r, row, c++);
+    d->released_at = db_int(r, row, c++);
 }
 
 static int get_with(struct shop_ctx *c, const struct db_stmt *st, int64_t id, struct drop *out)
@@ -239,16 +249,6 @@ int drop_for_product(struct shop_ctx *c, int64_t product_id, struct drop *out)
         return rc;
     if (!drop_live(out, now))
         return SHOP_DROP_NOT_FOUND;
-    if (out->kind == DROP_DRAW && out->drawn_at) {
-        /* a drawn draw keeps its product while entrants are left to offer pairs to */
-        struct db_result r;
-        struct db_val p[] = {DB_I(out->id)};
-        rc = db_exec(c->db, &q_pending_offers, p, 1, c->arena, &r);
-        if (rc)
-            return rc;
-        if (db_int(&r, 0, 0) == 0)
-            return SHOP_DROP_NOT_FOUND;
-    }
     return 0;
 }
 
@@ -270,7 +270,7 @@ int drop_seed(struct shop_ctx *c, int64_t id, uint8_t seed[32])
 
 /* ---------------------------------------------------------------- create, edit */
 
-#define MAX_SALE_MS (30LL * 24 * 3600 * 1000)
+#define MAX_SALE_MS  (30LL * 24 * 3600 * 1000)
 #define MAX_AHEAD_MS (365LL * 24 * 3600 * 1000)
 
 static int invalid(struct shop_problem *problem, const char *why)
@@ -410,9 +410,12 @@ static int edit_tx(void *arg)
     rc = check_new(q->n, now, q->problem);
     if (rc)
         return rc;
-    struct db_val p[] = {DB_I(q->n->opens_at),          DB_I(q->n->starts_at),
-                         DB_I(q->n->closes_at),         DB_I(q->n->per_account_limit),
-                         DB_I(q->n->purchase_window_s), DB_I(q->n->admit_per_second),
+    struct db_val p[] = {DB_I(q->n->opens_at),
+                         DB_I(q->n->starts_at),
+                         DB_I(q->n->closes_at),
+                         DB_I(q->n->per_account_limit),
+                         DB_I(q->n->purchase_window_s),
+                         DB_I(q->n->admit_per_second),
                          DB_I(q->id)};
     return db_exec(q->c->db, &q_edit, p, 7, q->c->arena, NULL);
 }
@@ -489,4 +492,18 @@ int drop_set_beacon(struct shop_ctx *c, int64_t id, struct str beacon)
     struct beacon_tx q = {c, id, beacon};
     int rc = db_tx(c->db, &drop_retry, beacon_tx, &q);
     return err_is_retryable(rc) ? SHOP_ROW_BUSY : rc;
+}
+
+int drop_sizes(struct shop_ctx *c, int64_t product_id, struct drop_size **out, size_t *n)
+{
+    struct db_result r;
+    struct db_val p[] = {DB_I(product_id)};
+    int rc = db_exec(c->db, &q_sizes, p, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    *out = arena_calloc(c->arena, r.nrows + 1, sizeof **out);
+    for (size_t i = 0; i < r.nrows; i++)
+        (*out)[i] = (struct drop_size){db_int(&r, i, 0), db_int(&r, i, 1), db_int(&r, i, 2)};
+    *n = r.nrows;
+    return 0;
 }

@@ -60,13 +60,14 @@ struct drop {
     int64_t per_account_limit;
     int64_t purchase_window_s;
     int64_t admit_per_second;
-    struct str commitment; /* hex SHA-256 of the seed */
-    struct str beacon;     /* may be empty */
+    struct str commitment;                                    /* hex SHA-256 of the seed */
+    struct str beacon;                                        /* may be empty */
     int64_t shuffled_at, drawn_at, sold_out_at, cancelled_at; /* unix ms; 0: not */
     int64_t serving;    /* queue: places up to this one are admitted */
     int64_t next_place; /* queue: the last place given out */
     int64_t created_at;
     struct str created_by;
+    int64_t released_at; /* draw: the draw job gave the product back (unix ms); 0: not */
 };
 
 /* drop_state: the state at now_ms (unix ms). */
@@ -75,8 +76,8 @@ const char *drop_state_name(enum drop_state s);
 const char *drop_kind_name(enum drop_kind k);
 /* drop_kind_parse: "queue" / "draw"; false otherwise. */
 bool drop_kind_parse(struct str s, enum drop_kind *out);
-/* drop_live: not cancelled and not over (closed queue, drawn draw with nothing left to
- * offer): it governs its product's sizes. */
+/* drop_live: not cancelled and not over (a queue until it closes, a draw until the draw job
+ * releases it: every pair sold or no entrant left): it governs its product's sizes. */
 bool drop_live(const struct drop *d, int64_t now_ms);
 
 struct drop_new {
@@ -112,6 +113,15 @@ int drop_get(struct shop_ctx *c, int64_t id, struct drop *out);
 int drop_list(struct shop_ctx *c, bool with_cancelled, struct drop **out, size_t *n);
 /* drop_for_product: the product's live drop; SHOP_DROP_NOT_FOUND if none. */
 int drop_for_product(struct shop_ctx *c, int64_t product_id, struct drop *out);
+
+/* One size of a drop's product. */
+struct drop_size {
+    int64_t sku_id;
+    int64_t size_mm;
+    int64_t available; /* pairs neither sold nor held */
+};
+/* drop_sizes: the sizes of a product with their available pairs, smallest first. */
+int drop_sizes(struct shop_ctx *c, int64_t product_id, struct drop_size **out, size_t *n);
 
 /* drop_seed: the seed of a drop (only for the shuffle, the draw and the proof). */
 int drop_seed(struct shop_ctx *c, int64_t id, uint8_t seed[32]);

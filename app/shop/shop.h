@@ -33,6 +33,8 @@ struct shop_rules {
     /* drops: the key of admission tokens (shop/admission.h), from security.secret; all zero
      * bytes when the context has none (tools): no admission is then valid */
     uint8_t admission_key[32];
+    /* drops: the key of queue tickets (a shopper's place; admission_ticket_key) */
+    uint8_t ticket_key[32];
 };
 
 /* The rules when a context carries none (tools and tests): the configuration's defaults. */

@@ -88,6 +88,8 @@ static const struct http_param p_checkout_page[] = {
     /* "Buy now" on a product page: that size instead of the cart */
     {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
     {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
+    /* the drop page's buy form: the shopper's admission (shop/admission.h) */
+    {"admission", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 2048, false},
     END,
 };
 /* buy now: one size and quantity instead of the cart (both or neither); every checkout carries
@@ -95,12 +97,22 @@ static const struct http_param p_checkout_page[] = {
 static const struct http_param p_checkout_api[] = {
     {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
     {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
+    /* a drop's size: the admission of its queue (shop/admission.h) */
+    {"Drop-Admission", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 2048, false},
     {"Idempotency-Key", HTTP_SRC_HEADER, HTTP_K_TOKEN, 8, 255, true, "idempotency_key_required",
      "invalid_idempotency_key"},
     END,
 };
 static const struct http_param p_webhook[] = {
     {"PSP-Signature", HTTP_SRC_HEADER, HTTP_K_TEXT, 1, 500, false},
+    END,
+};
+
+/* drops: a queue poll proves who asks with its ticket (web/drops.c) */
+static const struct http_param p_drop_poll[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"Queue-Ticket", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 2048, false},
+    {"Drop-Admission", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 2048, false},
     END,
 };
 
@@ -123,6 +135,9 @@ static const struct http_route routes[] = {
     {HTTP_POST, "/orders/{id}/cancel", page_order_cancel, "order_cancel", p_id, FRONT_AUTH},
     {HTTP_GET, "/payments/success", page_payment_success, "payment_success", p_pay_success, 0},
     {HTTP_GET, "/payments/fail", page_payment_fail, "payment_fail", p_pay_fail, FRONT_AUTH},
+    {HTTP_GET, "/drops", page_drops, "drops", NULL, 0},
+    {HTTP_GET, "/drops/{id}", page_drop, "drop", p_id, 0},
+    {HTTP_POST, "/drops/{id}/queue", page_drop_queue_join, "drop_queue_join", p_id, FRONT_AUTH},
     /* gateway events: authenticated by their HMAC signature, not by a session */
     {HTTP_POST, "/webhooks/psp", hook_psp_webhook, "webhook_psp", p_webhook, FRONT_NO_CSRF},
     /* JSON API v1 */
@@ -141,6 +156,12 @@ static const struct http_route routes[] = {
      FRONT_AUTH},
     {HTTP_POST, "/api/v1/orders/{id}/cancel", api_order_cancel, "api_order_cancel", p_id,
      FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops", api_drops, "api_drops", NULL, 0},
+    {HTTP_GET, "/api/v1/drops/{id}", api_drop, "api_drop", p_id, 0},
+    {HTTP_POST, "/api/v1/drops/{id}/queue", api_drop_queue_join, "api_drop_queue_join", p_id,
+     FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops/{id}/queue", api_drop_queue, "api_drop_queue", p_drop_poll,
+     FRONT_LAZY_SESSION},
 };
 
 const struct front_module web_module = {

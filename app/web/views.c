@@ -154,9 +154,69 @@ static const struct tpl_field order_fields[] = {
 };
 static const struct tpl_schema order_schema = TPL_SCHEMA(order, order_fields);
 
+#define DROP_ROW(f, t) TPL_FIELD(struct view_drop_row, f, t)
+static const struct tpl_field drop_row_fields[] = {
+    DROP_ROW(id, TPL_I64),        DROP_ROW(slug, TPL_STR),       DROP_ROW(name, TPL_STR),
+    DROP_ROW(image_url, TPL_STR), DROP_ROW(price, TPL_I64),      DROP_ROW(kind, TPL_STR),
+    DROP_ROW(queue, TPL_BOOL),    DROP_ROW(state, TPL_STR),      DROP_ROW(state_label, TPL_STR),
+    DROP_ROW(opens_at, TPL_STR),  DROP_ROW(starts_at, TPL_STR),  DROP_ROW(closes_at, TPL_STR),
+    DROP_ROW(opens_kst, TPL_STR), DROP_ROW(starts_kst, TPL_STR), DROP_ROW(closes_kst, TPL_STR),
+};
+static const struct tpl_schema drop_row_schema = TPL_SCHEMA(drop_row, drop_row_fields);
+
+static const struct tpl_field drops_fields[] = {
+    TPL_NESTED(struct view_drops, layout, TPL_OBJ, view_layout_schema),
+    TPL_NESTED(struct view_drops, drops, TPL_LIST, drop_row_schema),
+    TPL_FIELD(struct view_drops, empty, TPL_BOOL),
+};
+static const struct tpl_schema drops_schema = TPL_SCHEMA(drops, drops_fields);
+
+static const struct tpl_field drop_size_fields[] = {
+    TPL_FIELD(struct view_drop_size, sku_id, TPL_I64),
+    TPL_FIELD(struct view_drop_size, size_mm, TPL_I64),
+    TPL_FIELD(struct view_drop_size, available, TPL_BOOL),
+};
+static const struct tpl_schema drop_size_schema = TPL_SCHEMA(drop_size, drop_size_fields);
+
+#define DROP(f, t) TPL_FIELD(struct view_drop, f, t)
+static const struct tpl_field drop_fields[] = {
+    TPL_NESTED(struct view_drop, layout, TPL_OBJ, view_layout_schema),
+    TPL_NESTED(struct view_drop, drop, TPL_OBJ, drop_row_schema),
+    DROP(commitment, TPL_STR),
+    DROP(per_account_limit, TPL_I64),
+    DROP(window_minutes, TPL_I64),
+    DROP(shuffled, TPL_BOOL),
+    DROP(proof, TPL_BOOL),
+    DROP(csrf, TPL_STR),
+    DROP(signed_in, TPL_BOOL),
+    DROP(can_join, TPL_BOOL),
+    DROP(joined, TPL_BOOL),
+    DROP(waiting, TPL_BOOL),
+    DROP(prequeue, TPL_BOOL),
+    DROP(admitted, TPL_BOOL),
+    DROP(sold_out, TPL_BOOL),
+    DROP(closed, TPL_BOOL),
+    DROP(bought, TPL_I64),
+    DROP(q_state, TPL_STR),
+    DROP(ref, TPL_STR),
+    DROP(position, TPL_I64),
+    DROP(ahead, TPL_I64),
+    DROP(eta_s, TPL_I64),
+    DROP(eta_min, TPL_I64),
+    DROP(pairs_left, TPL_I64),
+    DROP(admission, TPL_STR),
+    DROP(admission_until, TPL_STR),
+    DROP(idempotency_key, TPL_STR),
+    TPL_NESTED(struct view_drop, sizes, TPL_LIST, drop_size_schema),
+    DROP(refresh, TPL_BOOL),
+    DROP(refresh_s, TPL_I64),
+};
+static const struct tpl_schema drop_schema = TPL_SCHEMA(drop, drop_fields);
+
 const struct tpl_binding web_views[] = {
     {"home.html", &view_home_schema}, {"product.html", &view_product_schema},
     {"signin.html", &signin_schema},  {"signup.html", &signup_schema},
     {"cart.html", &cart_schema},      {"orders.html", &orders_schema},
-    {"order.html", &order_schema},    {NULL, NULL},
+    {"order.html", &order_schema},    {"drops.html", &drops_schema},
+    {"drop.html", &drop_schema},      {NULL, NULL},
 };

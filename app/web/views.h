@@ -155,6 +155,52 @@ struct view_order {
     struct tpl_list lines; /* of struct view_order_line */
 };
 
+/* drops (drops.c) */
+struct view_drop_row {
+    int64_t id;
+    struct str slug, name, image_url;
+    int64_t price;
+    struct str kind; /* queue, draw */
+    bool queue;
+    struct str state, state_label;
+    struct str opens_at, starts_at, closes_at; /* ISO 8601 UTC (for <time datetime>) */
+    struct str opens_kst, starts_kst, closes_kst;
+};
+
+struct view_drops {
+    const struct view_layout *layout;
+    struct tpl_list drops; /* of struct view_drop_row */
+    bool empty;
+};
+
+struct view_drop_size {
+    int64_t sku_id;
+    int64_t size_mm;
+    bool available;
+};
+
+struct view_drop {
+    const struct view_layout *layout;
+    struct view_drop_row *drop;
+    struct str commitment;
+    int64_t per_account_limit;
+    int64_t window_minutes;
+    bool shuffled, proof;
+    struct str csrf;
+    bool signed_in;
+    bool can_join;
+    /* the shopper in the queue */
+    bool joined, waiting, prequeue, admitted, sold_out, closed;
+    int64_t bought; /* the order bought with the admission */
+    struct str q_state, ref;
+    int64_t position, ahead, eta_s, eta_min, pairs_left;
+    struct str admission, admission_until;
+    struct str idempotency_key; /* the buy form's */
+    struct tpl_list sizes;      /* of struct view_drop_size, for the buy form */
+    bool refresh;
+    int64_t refresh_s;
+};
+
 extern const struct tpl_schema view_home_schema;
 extern const struct tpl_schema view_product_schema;
 

@@ -14,6 +14,7 @@
 #define STAMPEDE_WEB_WEB_H
 
 #include "front/front.h"
+#include "shop/drop.h"
 #include "web/views.h"
 
 extern const struct front_module web_module;
@@ -61,6 +62,20 @@ void page_payment_success(struct http_ex *x);
 void page_payment_fail(struct http_ex *x);
 void api_order_payment(struct http_ex *x);
 void api_order_cancel(struct http_ex *x);
+/* drops.c */
+void page_drops(struct http_ex *x);
+void page_drop(struct http_ex *x);
+void page_drop_queue_join(struct http_ex *x);
+void api_drops(struct http_ex *x);
+void api_drop(struct http_ex *x);
+void api_drop_queue_join(struct http_ex *x);
+void api_drop_queue(struct http_ex *x);
+/* web_drops_metrics: registers the queue poll counters (before workers fork) */
+void web_drops_metrics(void);
+/* web_drop_state_label: a drop's state in words for shoppers */
+const char *web_drop_state_label(enum drop_state s, enum drop_kind k);
+/* web_drop_admission: whether the request carries a drop admission (checkout.c) */
+bool web_drop_admission(struct http_ex *x, int64_t *drop_id);
 /* webhook.c */
 void hook_psp_webhook(struct http_ex *x);
 
