@@ -38,17 +38,17 @@ static const char *cookie_name(struct http_ex *x, const char *prefix, int64_t dr
     return arena_sprintf(x->arena, "%s%" PRId64, prefix, drop_id);
 }
 
+/* the tokens a poll carries: headers for apps (the API poll route declares them), cookies for
+ * browsers */
 static struct str ticket_sent(struct http_ex *x, int64_t drop_id)
 {
-    struct str t = http_param_str(x, "Queue-Ticket");
+    struct str t = x->req.is_api ? http_param_str(x, "Queue-Ticket") : STR_NULL;
     return t.len ? t : http_cookie(x, cookie_name(x, "stampede_q_", drop_id));
 }
 
 static struct str admission_sent(struct http_ex *x, int64_t drop_id)
 {
-    struct str t = http_param_str(x, "Drop-Admission");
-    if (!t.len)
-        t = http_param_str(x, "admission");
+    struct str t = x->req.is_api ? http_param_str(x, "Drop-Admission") : STR_NULL;
     return t.len ? t : http_cookie(x, cookie_name(x, "stampede_adm_", drop_id));
 }
 
@@ -520,9 +520,7 @@ void page_drop_queue_join(struct http_ex *x)
  */
 bool web_drop_admission(struct http_ex *x, int64_t *drop_id)
 {
-    struct str tok = http_param_str(x, "Drop-Admission");
-    if (!tok.len)
-        tok = http_param_str(x, "admission");
+    struct str tok = http_param_str(x, x->req.is_api ? "Drop-Admission" : "admission");
     if (!tok.len)
         return false;
     struct shop_ctx s = front_shop(x);
