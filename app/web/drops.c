@@ -481,7 +481,8 @@ void page_drop(struct http_ex *x)
     }
     v->can_join = d.kind == DROP_QUEUE && !v->joined &&
                   (st == DROP_PREQUEUE || st == DROP_OPEN || st == DROP_SOLD_OUT);
-    /* the page refreshes itself until something changes (no JavaScript needed) */
+    /* without JavaScript the page refreshes itself (<noscript> meta refresh) until something
+     * changes; with it, static/js/drop.js polls the JSON endpoint */
     if (v->waiting || v->sold_out)
         v->refresh = true;
     else if (st == DROP_UPCOMING && d.opens_at - now < 3600 * 1000)
@@ -492,6 +493,14 @@ void page_drop(struct http_ex *x)
     http_resp_header(x, "Cache-Control", STR("no-store"));
     v->layout = front_layout(x, d.name);
     front_render(x, "drop.html", v);
+}
+
+void page_help_drops(struct http_ex *x)
+{
+    struct view_help *v = arena_calloc(x->arena, 1, sizeof *v);
+    v->accounts_per_address = front_shop(x).rules->drop_accounts_per_address;
+    v->layout = front_layout(x, STR("How drops work"));
+    front_render(x, "help_drops.html", v);
 }
 
 void page_drop_queue_join(struct http_ex *x)
@@ -532,4 +541,57 @@ bool web_drop_admission(struct http_ex *x, int64_t *drop_id)
     }
     *drop_id = a.drop_id;
     return true;
+}
+
+/* ---------------------------------------------------------------- the product page */
+
+#define PRODUCT_DROP_KEEP_MS 2000 /* a thread reuses "which drop governs this product" */
+
+static _Thread_local struct {
+    int64_t product_id;
+    int64_t at_ns;
+    bool found;
+    struct drop d;
+    char text[512]; /* the drop's strings, copied out of the request arena */
+} pd[16];
+
+static struct str keep(char **p, char *end, struct str s)
+{
+    size_t n = s.len < (size_t)(end - *p) ? s.len : (size_t)(end - *p);
+    memcpy(*p, s.p, n);
+    struct str out = {*p, n};
+    *p += n;
+    return out;
+}
+
+struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id)
+{
+    int64_t now = clock_mono_ns();
+    size_t slot = (size_t)product_id % (sizeof pd / sizeof pd[0]);
+    if (pd[slot].product_id != product_id ||
+        now - pd[slot].at_ns >= PRODUCT_DROP_KEEP_MS * 1000000LL) {
+        struct shop_ctx s = front_shop(x);
+        struct drop d;
+        int rc = drop_for_product(&s, product_id, &d);
+        if (rc && rc != SHOP_DROP_NOT_FOUND)
+            return NULL; /* the checkout still refuses a drop's sizes; the page just says less */
+        pd[slot].product_id = product_id;
+        pd[slot].at_ns = now;
+        pd[slot].found = rc == 0;
+        if (rc == 0) {
+            char *p = pd[slot].text, *end = p + sizeof pd[slot].text;
+            pd[slot].d = d;
+            pd[slot].d.slug = keep(&p, end, d.slug);
+            pd[slot].d.name = keep(&p, end, d.name);
+            pd[slot].d.image = keep(&p, end, d.image);
+            pd[slot].d.commitment = keep(&p, end, d.commitment);
+            pd[slot].d.beacon = STR_NULL;
+            pd[slot].d.created_by = STR_NULL;
+        }
+    }
+    if (!pd[slot].found)
+        return NULL;
+    struct view_drop_row *r = arena_calloc(x->arena, 1, sizeof *r);
+    fill_drop_row(x, &pd[slot].d, clock_real_ms(), r);
+    return r;
 }

@@ -136,6 +136,7 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/payments/success", page_payment_success, "payment_success", p_pay_success, 0},
     {HTTP_GET, "/payments/fail", page_payment_fail, "payment_fail", p_pay_fail, FRONT_AUTH},
     {HTTP_GET, "/drops", page_drops, "drops", NULL, 0},
+    {HTTP_GET, "/help/drops", page_help_drops, "help_drops", NULL, 0},
     {HTTP_GET, "/drops/{id}", page_drop, "drop", p_id, 0},
     {HTTP_POST, "/drops/{id}/queue", page_drop_queue_join, "drop_queue_join", p_id, FRONT_AUTH},
     /* gateway events: authenticated by their HMAC signature, not by a session */

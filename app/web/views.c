@@ -32,6 +32,16 @@ static const struct tpl_field size_fields[] = {
 };
 static const struct tpl_schema size_schema = TPL_SCHEMA(size, size_fields);
 
+#define DROP_ROW(f, t) TPL_FIELD(struct view_drop_row, f, t)
+static const struct tpl_field drop_row_fields[] = {
+    DROP_ROW(id, TPL_I64),        DROP_ROW(slug, TPL_STR),       DROP_ROW(name, TPL_STR),
+    DROP_ROW(image_url, TPL_STR), DROP_ROW(price, TPL_I64),      DROP_ROW(kind, TPL_STR),
+    DROP_ROW(queue, TPL_BOOL),    DROP_ROW(state, TPL_STR),      DROP_ROW(state_label, TPL_STR),
+    DROP_ROW(opens_at, TPL_STR),  DROP_ROW(starts_at, TPL_STR),  DROP_ROW(closes_at, TPL_STR),
+    DROP_ROW(opens_kst, TPL_STR), DROP_ROW(starts_kst, TPL_STR), DROP_ROW(closes_kst, TPL_STR),
+};
+static const struct tpl_schema drop_row_schema = TPL_SCHEMA(drop_row, drop_row_fields);
+
 static const struct tpl_field product_fields[] = {
     TPL_NESTED(struct view_product, layout, TPL_OBJ, view_layout_schema),
     TPL_FIELD(struct view_product, slug, TPL_STR),
@@ -45,6 +55,7 @@ static const struct tpl_field product_fields[] = {
     TPL_FIELD(struct view_product, sold_out, TPL_BOOL),
     TPL_FIELD(struct view_product, total_available, TPL_I64),
     TPL_FIELD(struct view_product, idempotency_key, TPL_STR),
+    TPL_NESTED(struct view_product, drop, TPL_OBJ, drop_row_schema),
     TPL_NESTED(struct view_product, sizes, TPL_LIST, size_schema),
 };
 const struct tpl_schema view_product_schema = TPL_SCHEMA(product, product_fields);
@@ -154,15 +165,6 @@ static const struct tpl_field order_fields[] = {
 };
 static const struct tpl_schema order_schema = TPL_SCHEMA(order, order_fields);
 
-#define DROP_ROW(f, t) TPL_FIELD(struct view_drop_row, f, t)
-static const struct tpl_field drop_row_fields[] = {
-    DROP_ROW(id, TPL_I64),        DROP_ROW(slug, TPL_STR),       DROP_ROW(name, TPL_STR),
-    DROP_ROW(image_url, TPL_STR), DROP_ROW(price, TPL_I64),      DROP_ROW(kind, TPL_STR),
-    DROP_ROW(queue, TPL_BOOL),    DROP_ROW(state, TPL_STR),      DROP_ROW(state_label, TPL_STR),
-    DROP_ROW(opens_at, TPL_STR),  DROP_ROW(starts_at, TPL_STR),  DROP_ROW(closes_at, TPL_STR),
-    DROP_ROW(opens_kst, TPL_STR), DROP_ROW(starts_kst, TPL_STR), DROP_ROW(closes_kst, TPL_STR),
-};
-static const struct tpl_schema drop_row_schema = TPL_SCHEMA(drop_row, drop_row_fields);
 
 static const struct tpl_field drops_fields[] = {
     TPL_NESTED(struct view_drops, layout, TPL_OBJ, view_layout_schema),
@@ -213,10 +215,16 @@ static const struct tpl_field drop_fields[] = {
 };
 static const struct tpl_schema drop_schema = TPL_SCHEMA(drop, drop_fields);
 
+static const struct tpl_field help_fields[] = {
+    TPL_NESTED(struct view_help, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_help, accounts_per_address, TPL_I64),
+};
+static const struct tpl_schema help_schema = TPL_SCHEMA(help, help_fields);
+
 const struct tpl_binding web_views[] = {
     {"home.html", &view_home_schema}, {"product.html", &view_product_schema},
     {"signin.html", &signin_schema},  {"signup.html", &signup_schema},
     {"cart.html", &cart_schema},      {"orders.html", &orders_schema},
     {"order.html", &order_schema},    {"drops.html", &drops_schema},
-    {"drop.html", &drop_schema},      {NULL, NULL},
+    {"drop.html", &drop_schema},      {"help_drops.html", &help_schema},      {NULL, NULL},
 };

@@ -42,6 +42,8 @@ struct view_size {
     bool few_left; /* 1..3 pairs */
 };
 
+struct view_drop_row;
+
 struct view_product {
     const struct view_layout *layout;
     struct str slug;
@@ -56,6 +58,7 @@ struct view_product {
     int64_t total_available;
     struct tpl_list sizes;      /* of struct view_size */
     struct str idempotency_key; /* "Buy now" (signed-in shoppers only) */
+    struct view_drop_row *drop; /* sold only through this drop (NULL: ordinary sale) */
 };
 
 /* A short message above a form or list ("Signed out.", "Added to your cart."). */
@@ -199,6 +202,12 @@ struct view_drop {
     struct tpl_list sizes;      /* of struct view_drop_size, for the buy form */
     bool refresh;
     int64_t refresh_s;
+};
+
+/* a page of text (help) */
+struct view_help {
+    const struct view_layout *layout;
+    int64_t accounts_per_address;
 };
 
 extern const struct tpl_schema view_home_schema;

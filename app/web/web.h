@@ -66,6 +66,7 @@ void api_order_cancel(struct http_ex *x);
 void page_drops(struct http_ex *x);
 void page_drop(struct http_ex *x);
 void page_drop_queue_join(struct http_ex *x);
+void page_help_drops(struct http_ex *x);
 void api_drops(struct http_ex *x);
 void api_drop(struct http_ex *x);
 void api_drop_queue_join(struct http_ex *x);
@@ -74,6 +75,8 @@ void api_drop_queue(struct http_ex *x);
 void web_drops_metrics(void);
 /* web_drop_state_label: a drop's state in words for shoppers */
 const char *web_drop_state_label(enum drop_state s, enum drop_kind k);
+/* web_product_drop: the drop that governs a product, for its page (NULL: none) */
+struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id);
 /* web_drop_admission: whether the request carries a drop admission (checkout.c) */
 bool web_drop_admission(struct http_ex *x, int64_t *drop_id);
 /* webhook.c */
