@@ -33,11 +33,18 @@ static const struct http_param p_anomaly_resolve[] = {
     END,
 };
 
+static const struct http_param p_admin_order[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    END,
+};
+
 static const struct http_route routes[] = {
     {HTTP_GET, "/admin/stock", admin_stock, "admin_stock", p_admin_stock, FRONT_ADMIN},
     {HTTP_POST, "/admin/stock/{sku_id}/buckets", admin_stock_buckets, "admin_buckets", p_buckets,
      FRONT_ADMIN},
     {HTTP_POST, "/admin/products/{id}/price", admin_price, "admin_price", p_price, FRONT_ADMIN},
+    {HTTP_GET, "/admin/orders", admin_orders, "admin_orders", NULL, FRONT_ADMIN},
+    {HTTP_GET, "/admin/orders/{id}", admin_order, "admin_order", p_admin_order, FRONT_ADMIN},
     {HTTP_GET, "/admin/payments", admin_payments, "admin_payments", p_admin_payments, FRONT_ADMIN},
     {HTTP_POST, "/admin/payments/anomalies/{id}/resolve", admin_anomaly_resolve,
      "admin_anomaly_resolve", p_anomaly_resolve, FRONT_ADMIN},

@@ -82,8 +82,63 @@ static const struct tpl_field admin_payments_fields[] = {
 static const struct tpl_schema admin_payments_schema =
     TPL_SCHEMA(admin_payments, admin_payments_fields);
 
+static const struct tpl_field admin_ship_fields[] = {
+    TPL_FIELD(struct view_admin_ship, has, TPL_BOOL),
+    TPL_FIELD(struct view_admin_ship, recipient, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, phone, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, postcode, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, address, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, detail, TPL_STR),
+};
+static const struct tpl_schema admin_ship_schema = TPL_SCHEMA(admin_ship, admin_ship_fields);
+
+static const struct tpl_field admin_order_row_fields[] = {
+    TPL_FIELD(struct view_admin_order_row, id, TPL_I64),
+    TPL_FIELD(struct view_admin_order_row, email, TPL_STR),
+    TPL_FIELD(struct view_admin_order_row, status, TPL_STR),
+    TPL_FIELD(struct view_admin_order_row, total, TPL_I64),
+    TPL_FIELD(struct view_admin_order_row, created_at, TPL_STR),
+    TPL_NESTED(struct view_admin_order_row, ship, TPL_OBJ, admin_ship_schema),
+};
+static const struct tpl_schema admin_order_row_schema =
+    TPL_SCHEMA(admin_order_row, admin_order_row_fields);
+
+static const struct tpl_field admin_orders_fields[] = {
+    TPL_NESTED(struct view_admin_orders, layout, TPL_OBJ, view_layout_schema),
+    TPL_NESTED(struct view_admin_orders, orders, TPL_LIST, admin_order_row_schema),
+};
+static const struct tpl_schema admin_orders_schema = TPL_SCHEMA(admin_orders, admin_orders_fields);
+
+static const struct tpl_field admin_order_line_fields[] = {
+    TPL_FIELD(struct view_admin_order_line, slug, TPL_STR),
+    TPL_FIELD(struct view_admin_order_line, name, TPL_STR),
+    TPL_FIELD(struct view_admin_order_line, size_mm, TPL_I64),
+    TPL_FIELD(struct view_admin_order_line, quantity, TPL_I64),
+    TPL_FIELD(struct view_admin_order_line, unit_price, TPL_I64),
+};
+static const struct tpl_schema admin_order_line_schema =
+    TPL_SCHEMA(admin_order_line, admin_order_line_fields);
+
+static const struct tpl_field admin_order_fields[] = {
+    TPL_NESTED(struct view_admin_order, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_admin_order, id, TPL_I64),
+    TPL_FIELD(struct view_admin_order, email, TPL_STR),
+    TPL_FIELD(struct view_admin_order, status, TPL_STR),
+    TPL_FIELD(struct view_admin_order, pending, TPL_BOOL),
+    TPL_FIELD(struct view_admin_order, total, TPL_I64),
+    TPL_FIELD(struct view_admin_order, pairs, TPL_I64),
+    TPL_FIELD(struct view_admin_order, created_at, TPL_STR),
+    TPL_FIELD(struct view_admin_order, hold_expires_at, TPL_STR),
+    TPL_FIELD(struct view_admin_order, paid_at, TPL_STR),
+    TPL_NESTED(struct view_admin_order, ship, TPL_OBJ, admin_ship_schema),
+    TPL_NESTED(struct view_admin_order, lines, TPL_LIST, admin_order_line_schema),
+};
+static const struct tpl_schema admin_order_schema = TPL_SCHEMA(admin_order, admin_order_fields);
+
 const struct tpl_binding admin_views[] = {
     {"admin/stock.html", &admin_stock_schema},
     {"admin/payments.html", &admin_payments_schema},
+    {"admin/orders.html", &admin_orders_schema},
+    {"admin/order.html", &admin_order_schema},
     {NULL, NULL},
 };

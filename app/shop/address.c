@@ -101,9 +101,8 @@ static bool is_digit(char c)
 }
 
 /* The three-digit area codes outside Seoul (02), and the mobile and internet prefixes. */
-static const char *const area_codes[] = {"031", "032", "033", "041", "042", "043",
-                                         "044", "051", "052", "053", "054", "055",
-                                         "061", "062", "063", "064"};
+static const char *const area_codes[] = {"031", "032", "033", "041", "042", "043", "044", "051",
+                                         "052", "053", "054", "055", "061", "062", "063", "064"};
 
 /*
  * phone_normalise: a Korean phone number with dashes in the arena, or false. Digits may be
@@ -155,8 +154,8 @@ static bool phone_normalise(struct arena *a, struct str in, struct str *out)
     if (!prefix || (rest != 7 && rest != 8) || (eight_only && rest != 8))
         return false;
     size_t mid = rest - 4;
-    *out = str_from_cstr(arena_sprintf(a, "%.*s-%.*s-%.*s", (int)prefix, d, (int)mid, d + prefix,
-                                       4, d + prefix + mid));
+    *out = str_from_cstr(arena_sprintf(a, "%.*s-%.*s-%.*s", (int)prefix, d, (int)mid, d + prefix, 4,
+                                       d + prefix + mid));
     return true;
 }
 
@@ -203,10 +202,10 @@ int address_check(struct arena *a, const struct address *in, struct address *out
         errs->field[ADDRESS_PHONE] =
             "Enter a Korean mobile or landline number, e.g. 010-1234-5678 or 02-123-4567.";
     errs->field[ADDRESS_POSTCODE] = postcode_check(out->postcode);
-    errs->field[ADDRESS_ADDRESS] = text_field(
-        out->address, 1, ADDRESS_ADDRESS_MAX, "Enter the road-name or lot address.",
-        "Keep the address to 200 characters; the rest goes into the detail.",
-        "The address may not contain line breaks or control characters.");
+    errs->field[ADDRESS_ADDRESS] =
+        text_field(out->address, 1, ADDRESS_ADDRESS_MAX, "Enter the road-name or lot address.",
+                   "Keep the address to 200 characters; the rest goes into the detail.",
+                   "The address may not contain line breaks or control characters.");
     errs->field[ADDRESS_DETAIL] =
         text_field(out->detail, 0, ADDRESS_DETAIL_MAX, NULL,
                    "Keep the building, floor and unit to 100 characters.",
@@ -219,19 +218,20 @@ int address_check(struct arena *a, const struct address *in, struct address *out
 
 #define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
-static const struct db_stmt q_get = {
-    "address_get",
-    "SELECT recipient, phone, postcode, address, detail, " ISO("updated_at") " FROM "
-                                                                             "account_addresses"
-                                                                             " WHERE account_id = ?",
-    DB_IDEMPOTENT};
+static const struct db_stmt q_get = {"address_get",
+                                     "SELECT recipient, phone, postcode, address, detail, " ISO(
+                                         "updated_at") " FROM "
+                                                       "account_addresses"
+                                                       " WHERE account_id = ?",
+                                     DB_IDEMPOTENT};
 
 /* right after the write: the primary's row, whatever the replica has yet */
 static const struct db_stmt q_get_saved = {
     "address_get_saved",
-    "SELECT recipient, phone, postcode, address, detail, " ISO("updated_at") " FROM "
-                                                                             "account_addresses"
-                                                                             " WHERE account_id = ?",
+    "SELECT recipient, phone, postcode, address, detail, " ISO(
+        "updated_at") " FROM "
+                      "account_addresses"
+                      " WHERE account_id = ?",
     DB_IDEMPOTENT | DB_PRIMARY};
 
 /* the connection's time zone is UTC (db.c), so NOW(6) is UTC */
@@ -271,8 +271,8 @@ int address_put(struct shop_ctx *c, int64_t account_id, const struct address *in
     int rc = address_check(c->arena, in, &ok, errs);
     if (rc != SHOP_OK)
         return rc;
-    struct db_val v[] = {DB_I(account_id), DB_S(ok.recipient), DB_S(ok.phone),
-                         DB_S(ok.postcode), DB_S(ok.address),  DB_S(ok.detail)};
+    struct db_val v[] = {DB_I(account_id),  DB_S(ok.recipient), DB_S(ok.phone),
+                         DB_S(ok.postcode), DB_S(ok.address),   DB_S(ok.detail)};
     if ((rc = db_exec(c->db, &q_put, v, 6, c->arena, NULL)))
         return rc;
     rc = read_one(c, &q_get_saved, account_id, saved);

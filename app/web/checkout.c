@@ -54,6 +54,14 @@ void page_checkout(struct http_ex *x)
         web_render_cart(x, o->status, str_from_cstr(front_outcome_message(x, rc, &r.problem)), NULL,
                         0, STR_NULL);
         return;
+    case SHOP_ADDRESS_REQUIRED:
+        /* the cart again, which says where to add the address and comes back here */
+        x->error_code = o->code;
+        web_render_cart(x, o->status,
+                        STR("Add a shipping address before you place the order: we need to "
+                            "know where to send your pairs."),
+                        NULL, 0, STR_NULL);
+        return;
     case SHOP_KEY_REUSED:
         x->error_code = o->code;
         web_render_cart(x, o->status,

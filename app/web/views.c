@@ -77,6 +77,33 @@ static const struct tpl_field signup_fields[] = {
 };
 static const struct tpl_schema signup_schema = TPL_SCHEMA(signup, signup_fields);
 
+static const struct tpl_field ship_fields[] = {
+    TPL_FIELD(struct view_ship, has, TPL_BOOL),    TPL_FIELD(struct view_ship, recipient, TPL_STR),
+    TPL_FIELD(struct view_ship, phone, TPL_STR),   TPL_FIELD(struct view_ship, postcode, TPL_STR),
+    TPL_FIELD(struct view_ship, address, TPL_STR), TPL_FIELD(struct view_ship, detail, TPL_STR),
+};
+static const struct tpl_schema ship_schema = TPL_SCHEMA(ship, ship_fields);
+
+static const struct tpl_field address_fields[] = {
+    TPL_NESTED(struct view_address, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_address, recipient, TPL_STR),
+    TPL_FIELD(struct view_address, phone, TPL_STR),
+    TPL_FIELD(struct view_address, postcode, TPL_STR),
+    TPL_FIELD(struct view_address, address, TPL_STR),
+    TPL_FIELD(struct view_address, detail, TPL_STR),
+    TPL_FIELD(struct view_address, err_recipient, TPL_STR),
+    TPL_FIELD(struct view_address, err_phone, TPL_STR),
+    TPL_FIELD(struct view_address, err_postcode, TPL_STR),
+    TPL_FIELD(struct view_address, err_address, TPL_STR),
+    TPL_FIELD(struct view_address, err_detail, TPL_STR),
+    TPL_FIELD(struct view_address, error, TPL_STR),
+    TPL_FIELD(struct view_address, notice, TPL_STR),
+    TPL_FIELD(struct view_address, next, TPL_STR),
+    TPL_FIELD(struct view_address, has_address, TPL_BOOL),
+    TPL_FIELD(struct view_address, required, TPL_BOOL),
+};
+static const struct tpl_schema address_schema = TPL_SCHEMA(address, address_fields);
+
 static const struct tpl_field cart_line_fields[] = {
     TPL_FIELD(struct view_cart_line, sku_id, TPL_I64),
     TPL_FIELD(struct view_cart_line, slug, TPL_STR),
@@ -110,6 +137,7 @@ static const struct tpl_field cart_fields[] = {
     TPL_FIELD(struct view_cart, error, TPL_STR),
     TPL_NESTED(struct view_cart, problems, TPL_LIST, problem_schema),
     TPL_FIELD(struct view_cart, notice, TPL_STR),
+    TPL_NESTED(struct view_cart, ship, TPL_OBJ, ship_schema),
 };
 static const struct tpl_schema cart_schema = TPL_SCHEMA(cart, cart_fields);
 
@@ -122,6 +150,7 @@ static const struct tpl_field order_row_fields[] = {
     TPL_FIELD(struct view_order_row, pairs, TPL_I64),
     TPL_FIELD(struct view_order_row, created_at, TPL_STR),
     TPL_FIELD(struct view_order_row, hold_expires_at, TPL_STR),
+    TPL_NESTED(struct view_order_row, ship, TPL_OBJ, ship_schema),
 };
 static const struct tpl_schema order_row_schema = TPL_SCHEMA(order_row, order_row_fields);
 
@@ -129,6 +158,7 @@ static const struct tpl_field orders_fields[] = {
     TPL_NESTED(struct view_orders, layout, TPL_OBJ, view_layout_schema),
     TPL_NESTED(struct view_orders, orders, TPL_LIST, order_row_schema),
     TPL_FIELD(struct view_orders, empty, TPL_BOOL),
+    TPL_NESTED(struct view_orders, ship, TPL_OBJ, ship_schema),
 };
 static const struct tpl_schema orders_schema = TPL_SCHEMA(orders, orders_fields);
 
@@ -161,6 +191,7 @@ static const struct tpl_field order_fields[] = {
     TPL_FIELD(struct view_order, created_at, TPL_STR),
     TPL_FIELD(struct view_order, hold_expires_at, TPL_STR),
     TPL_FIELD(struct view_order, paid_at, TPL_STR),
+    TPL_NESTED(struct view_order, ship, TPL_OBJ, ship_schema),
     TPL_NESTED(struct view_order, lines, TPL_LIST, order_line_schema),
 };
 static const struct tpl_schema order_schema = TPL_SCHEMA(order, order_fields);
@@ -222,9 +253,16 @@ static const struct tpl_field help_fields[] = {
 static const struct tpl_schema help_schema = TPL_SCHEMA(help, help_fields);
 
 const struct tpl_binding web_views[] = {
-    {"home.html", &view_home_schema}, {"product.html", &view_product_schema},
-    {"signin.html", &signin_schema},  {"signup.html", &signup_schema},
-    {"cart.html", &cart_schema},      {"orders.html", &orders_schema},
-    {"order.html", &order_schema},    {"drops.html", &drops_schema},
-    {"drop.html", &drop_schema},      {"help_drops.html", &help_schema},      {NULL, NULL},
+    {"home.html", &view_home_schema},
+    {"product.html", &view_product_schema},
+    {"signin.html", &signin_schema},
+    {"signup.html", &signup_schema},
+    {"cart.html", &cart_schema},
+    {"orders.html", &orders_schema},
+    {"order.html", &order_schema},
+    {"address.html", &address_schema},
+    {"drops.html", &drops_schema},
+    {"drop.html", &drop_schema},
+    {"help_drops.html", &help_schema},
+    {NULL, NULL},
 };

@@ -77,6 +77,37 @@ struct view_signup {
     struct str error;
 };
 
+/* A shipping address as pages show it (the account's, or the one an order ships to). */
+struct view_ship {
+    bool has; /* false: none yet (or an order placed before addresses existed) */
+    struct str recipient;
+    struct str phone;
+    struct str postcode;
+    struct str address;
+    struct str detail;
+};
+
+/* The shipping-address form (/account/address). Each err_* is the message beside its field,
+ * empty when the field is right; the values refill the form as typed. */
+struct view_address {
+    const struct view_layout *layout;
+    struct str recipient;
+    struct str phone;
+    struct str postcode;
+    struct str address;
+    struct str detail;
+    struct str err_recipient;
+    struct str err_phone;
+    struct str err_postcode;
+    struct str err_address;
+    struct str err_detail;
+    struct str error;  /* the summary above the form */
+    struct str notice; /* "Your shipping address is saved." */
+    struct str next;   /* a local path to return to after saving (empty: stay here) */
+    bool has_address;  /* the account has one already (the title says "Change") */
+    bool required;     /* the shopper was sent here because an order needs one */
+};
+
 struct view_cart_line {
     int64_t sku_id;
     struct str slug;
@@ -108,6 +139,7 @@ struct view_cart {
     struct str error;
     struct tpl_list problems; /* of struct view_problem */
     struct str notice;
+    const struct view_ship *ship; /* where the order will ship; has false: add one first */
 };
 
 struct view_order_row {
@@ -119,12 +151,14 @@ struct view_order_row {
     int64_t pairs;
     struct str created_at;
     struct str hold_expires_at;
+    const struct view_ship *ship;
 };
 
 struct view_orders {
     const struct view_layout *layout;
     struct tpl_list orders; /* of struct view_order_row */
     bool empty;
+    const struct view_ship *ship; /* the account's shipping address */
 };
 
 struct view_order_line {
@@ -155,7 +189,8 @@ struct view_order {
     struct str created_at;
     struct str hold_expires_at;
     struct str paid_at;
-    struct tpl_list lines; /* of struct view_order_line */
+    const struct view_ship *ship; /* where it ships */
+    struct tpl_list lines;        /* of struct view_order_line */
 };
 
 /* drops (drops.c) */

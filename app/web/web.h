@@ -1,7 +1,7 @@
 /*
  * web — the shopper's side: HTML pages and the JSON API (v1) for the mobile app.
  *
- * A page and its JSON twin are one handler file per subject (catalog, account, cart,
+ * A page and its JSON twin are one handler file per subject (catalog, account, address, cart,
  * checkout, orders, pay, webhook): both call the same domain operation and answer its outcome
  * through the shared table (front_answer, app/front/outcome.c); they differ only in how a
  * success is shown (a rendered page or a redirect, versus JSON). routes.c is the folder's
@@ -26,6 +26,11 @@ struct order;
  * answered already (404 order_not_found for anyone else's or a missing order, else a 5xx). */
 bool web_own_order(struct http_ex *x, struct order *o);
 
+struct address;
+/* web_view_ship: an address as the pages show it, in the arena; an empty one (has false) for
+ * NULL or an address without a recipient (address.c) */
+const struct view_ship *web_view_ship(struct http_ex *x, const struct address *a);
+
 /* catalog.c */
 void page_home(struct http_ex *x);
 void page_product(struct http_ex *x);
@@ -42,6 +47,11 @@ void api_signup(struct http_ex *x);
 void api_signin(struct http_ex *x);
 void api_signout(struct http_ex *x);
 void api_whoami(struct http_ex *x);
+/* address.c */
+void page_address(struct http_ex *x);
+void page_address_post(struct http_ex *x);
+void api_address(struct http_ex *x);
+void api_address_put(struct http_ex *x);
 /* cart.c */
 void page_cart(struct http_ex *x);
 void page_cart_set(struct http_ex *x);

@@ -149,4 +149,14 @@ bool cookie_from(const char *headers, const char *name, char *out, size_t outlen
 /* wait_until: polls cond(arg) every 100 ms for up to timeout_ms; true when it held. */
 bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
 
+/* A valid shipping address (PUT /api/v1/account/address), and its row for account_addresses
+ * (tests that create accounts in SQL: "INSERT INTO account_addresses (account_id, "
+ * TEST_ADDRESS_COLUMNS ") SELECT id, " TEST_ADDRESS_VALUES " FROM accounts WHERE ..."). */
+#define TEST_ADDRESS_JSON                                                              \
+    "{\"recipient\":\"홍길동\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\"," \
+    "\"address\":\"서울특별시 강남구 테헤란로 152\",\"detail\":\"12층\"}"
+#define TEST_ADDRESS_COLUMNS "recipient, phone, postcode, address, detail"
+#define TEST_ADDRESS_VALUES \
+    "'홍길동', '010-1234-5678', '06236', '서울특별시 강남구 테헤란로 152', '12층'"
+
 #endif
