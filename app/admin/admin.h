@@ -21,6 +21,11 @@ void admin_stock_buckets(struct http_ex *x);
 void admin_price(struct http_ex *x);
 /* orders.c */
 void admin_orders(struct http_ex *x);
+/* drops.c */
+void admin_drops(struct http_ex *x);
+void admin_drop_create(struct http_ex *x);
+void admin_drop_cancel(struct http_ex *x);
+void admin_drop_beacon(struct http_ex *x);
 void admin_order(struct http_ex *x);
 /* payments.c */
 void admin_payments(struct http_ex *x);

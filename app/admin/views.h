@@ -98,6 +98,25 @@ struct view_admin_order_row {
     const struct view_admin_ship *ship;
 };
 
+struct view_admin_drop_row {
+    int64_t id;
+    struct str slug, name, kind, state, commitment, beacon;
+    struct str opens_at, starts_at, closes_at; /* ISO UTC */
+    bool queue, draw, can_cancel, can_beacon;
+    int64_t rate, limit, window_s;
+    int64_t joined, admitted, orders, paid, serving, next_place;
+};
+
+struct view_admin_drops {
+    const struct view_layout *layout;
+    struct tpl_list drops; /* of struct view_admin_drop_row */
+    struct str csrf;
+    struct str error, notice;
+    /* the create form, refilled after an error */
+    struct str f_slug, f_kind, f_opens, f_starts, f_closes;
+    int64_t f_rate, f_limit, f_window;
+};
+
 struct view_admin_orders {
     const struct view_layout *layout;
     struct tpl_list orders; /* of struct view_admin_order_row */

@@ -11,14 +11,28 @@
 /* a TIMESTAMP(6) column as unix milliseconds (0 for NULL) */
 #define MS(col) "COALESCE(CAST(FLOOR(UNIX_TIMESTAMP(" col ") * 1000) AS SIGNED), 0)"
 
-#define DROP_COLS                                                                                                                        \
-    "d.id, d.product_id, p.slug, p.name, p.image, p.price_krw, d.kind, " MS("d.opens_at") ", " MS("d.starts_at") ", " MS(                \
-        "d.closes_at") ", d.per_account_limit, d.purchase_window_s, "                                                                    \
-                       "d.admit_per_second, d.commitment, COALESCE(d.beacon, ''), " MS(                                                  \
-                           "d.shuffled_at") ", " MS("d.drawn_at") ", " MS("d.sold_out_at") ","                                           \
-                                                                                           " " MS("d.cancelled_at") ", d.serving, "      \
-                                                                                                                    "d.next_place, " MS( \
-                                                                                                                        "d.created_at") ", d.created_by, " MS("d.released_at")
+#define DROP_COLS                                                                                                         \
+    "d.id, d.product_id, p.slug, p.name, p.image, p.price_krw, d.kind, " MS("d.opens_at") ", " MS("d.starts_at") ", " MS( \
+        "d.closes_at") ", d.per_account_limit, d.purchase_window_s, "                                                     \
+                       "d.admit_per_second, d.commitment, COALESCE(d.beacon, ''), " MS(                                   \
+                           "d.shuffled_at") ", " MS("d.drawn_at") ", " MS("d.sold_out_at") ","                            \
+                                                                                           " " MS(                        \
+                                                                                               "d"                        \
+                                                                                               "."                        \
+                                                                                               "c"                        \
+                                                                                               "a"                        \
+                                                                                               "n"                        \
+                                                                                               "c"                        \
+                                                                                               "e"                        \
+                                                                                               "l"                        \
+                                                                                               "l"                        \
+                                                                                               "e"                        \
+                                                                                               "d"                        \
+                                                                                               "_"                        \
+                                                                                               "a"                        \
+                                                                                               "t") ", d.serving, "       \
+                                                                                                    "d.next_place, " MS(  \
+                                                                                                        "d.created_at") ", d.created_by, " MS("d.released_at")
 
 static const struct db_stmt q_get = {"drop_get",
                                      "SELECT " DROP_COLS
@@ -88,6 +102,20 @@ static const struct db_stmt q_sizes = {
     "SELECT k.id, k.size_mm, (SELECT COALESCE(SUM(s.available), 0) FROM stock s"
     "                         WHERE s.sku_id = k.id)"
     "  FROM skus k WHERE k.product_id = ? ORDER BY k.size_mm, k.id",
+    DB_IDEMPOTENT};
+
+static const struct db_stmt q_stats_queue = {
+    "drop_stats_queue",
+    "SELECT COUNT(*), COALESCE(SUM(admitted_at IS NOT NULL), 0) FROM drop_queue WHERE drop_id = ?",
+    DB_IDEMPOTENT};
+static const struct db_stmt q_stats_draw = {
+    "drop_stats_draw",
+    "SELECT COUNT(*), COALESCE(SUM(result = 'won'), 0) FROM drop_entries WHERE drop_id = ?",
+    DB_IDEMPOTENT};
+static const struct db_stmt q_stats_orders = {
+    "drop_stats_orders",
+    "SELECT COALESCE(SUM(status IN ('pending_payment', 'paid', 'payment_unknown')), 0),"
+    "       COALESCE(SUM(status = 'paid'), 0) FROM orders WHERE drop_id = ?",
     DB_IDEMPOTENT};
 
 static const struct db_stmt q_seed = {"drop_seed", "SELECT seed FROM drops WHERE id = ?", 0};
@@ -505,5 +533,20 @@ int drop_sizes(struct shop_ctx *c, int64_t product_id, struct drop_size **out, s
     for (size_t i = 0; i < r.nrows; i++)
         (*out)[i] = (struct drop_size){db_int(&r, i, 0), db_int(&r, i, 1), db_int(&r, i, 2)};
     *n = r.nrows;
+    return 0;
+}
+
+int drop_stats(struct shop_ctx *c, const struct drop *d, struct drop_stats *out)
+{
+    struct db_result a, b;
+    struct db_val p[] = {DB_I(d->id)};
+    int rc =
+        db_exec(c->db, d->kind == DROP_QUEUE ? &q_stats_queue : &q_stats_draw, p, 1, c->arena, &a);
+    if (!rc)
+        rc = db_exec(c->db, &q_stats_orders, p, 1, c->arena, &b);
+    if (rc)
+        return rc;
+    *out =
+        (struct drop_stats){db_int(&a, 0, 0), db_int(&a, 0, 1), db_int(&b, 0, 0), db_int(&b, 0, 1)};
     return 0;
 }

@@ -123,6 +123,15 @@ struct drop_size {
 /* drop_sizes: the sizes of a product with their available pairs, smallest first. */
 int drop_sizes(struct shop_ctx *c, int64_t product_id, struct drop_size **out, size_t *n);
 
+/* What an admin watches: a drop's crowd and sales. */
+struct drop_stats {
+    int64_t joined;   /* queue: shoppers in the queue; draw: entries */
+    int64_t admitted; /* queue: admitted so far; draw: winners (won) */
+    int64_t orders;   /* live orders of the drop (pending, paid) */
+    int64_t paid;     /* paid orders */
+};
+int drop_stats(struct shop_ctx *c, const struct drop *d, struct drop_stats *out);
+
 /* drop_seed: the seed of a drop (only for the shuffle, the draw and the proof). */
 int drop_seed(struct shop_ctx *c, int64_t id, uint8_t seed[32]);
 

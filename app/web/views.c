@@ -196,7 +196,6 @@ static const struct tpl_field order_fields[] = {
 };
 static const struct tpl_schema order_schema = TPL_SCHEMA(order, order_fields);
 
-
 static const struct tpl_field drops_fields[] = {
     TPL_NESTED(struct view_drops, layout, TPL_OBJ, view_layout_schema),
     TPL_NESTED(struct view_drops, drops, TPL_LIST, drop_row_schema),
@@ -253,16 +252,10 @@ static const struct tpl_field help_fields[] = {
 static const struct tpl_schema help_schema = TPL_SCHEMA(help, help_fields);
 
 const struct tpl_binding web_views[] = {
-    {"home.html", &view_home_schema},
-    {"product.html", &view_product_schema},
-    {"signin.html", &signin_schema},
-    {"signup.html", &signup_schema},
-    {"cart.html", &cart_schema},
-    {"orders.html", &orders_schema},
-    {"order.html", &order_schema},
-    {"address.html", &address_schema},
-    {"drops.html", &drops_schema},
-    {"drop.html", &drop_schema},
-    {"help_drops.html", &help_schema},
-    {NULL, NULL},
+    {"home.html", &view_home_schema},  {"product.html", &view_product_schema},
+    {"signin.html", &signin_schema},   {"signup.html", &signup_schema},
+    {"cart.html", &cart_schema},       {"orders.html", &orders_schema},
+    {"order.html", &order_schema},     {"address.html", &address_schema},
+    {"drops.html", &drops_schema},     {"drop.html", &drop_schema},
+    {"help_drops.html", &help_schema}, {NULL, NULL},
 };
