@@ -80,10 +80,15 @@ static const struct db_stmt q_beacon = {"drop_beacon",
 
 static const struct db_stmt q_seed = {"drop_seed", "SELECT seed FROM drops WHERE id = ?", 0};
 
-/* drops whose draw still has entrants to offer pairs to keep their product */
+/* a drawn draw keeps its product while a pair may still pass to another entrant: while some
+ * winner has no order yet or an order that is not paid (it may lapse). Once every winner paid,
+ * or a lapsed pair found nobody left to go to (app/batch/draws.c), the drop is over. */
 static const struct db_stmt q_pending_offers = {
     "drop_pending_offers",
-    "SELECT COUNT(*) FROM drop_entries WHERE drop_id = ? AND offered_at IS NULL", 0};
+    "SELECT COUNT(*) FROM drop_entries e LEFT JOIN orders o ON o.id = e.order_id"
+    " WHERE e.drop_id = ? AND e.result = 'won' AND (o.id IS NULL OR o.status NOT IN ('paid',"
+    " 'refunded'))",
+    0};
 
 const char *drop_state_name(enum drop_state s)
 {
@@ -240,7 +245,7 @@ int drop_for_product(struct shop_ctx *c, int64_t product_id, struct drop *out)
     if (!drop_live(out, now))
         return SHOP_DROP_NOT_FOUND;
     if (out->kind == DROP_DRAW && out->drawn_at) {
-        /* a drawn draw keeps its product while entrants are left to offer pairs to */
+        /* a drawn draw keeps its product while a winner's pair may still move on */
         struct db_result r;
         struct db_val p[] = {DB_I(out->id)};
         rc = db_exec(c->db, &q_pending_offers, p, 1, c->arena, &r);
