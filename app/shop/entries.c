@@ -13,8 +13,8 @@
 static const struct db_stmt q_now_open = {
     "entries_now", "SELECT CAST(FLOOR(UNIX_TIMESTAMP(NOW(6)) * 1000) AS SIGNED)", 0};
 
-static const struct db_stmt q_mine_locked = {
-    "entries_mine_locked", "SELECT 1 FROM drop_entries WHERE drop_id = ? AND account_id = ?", 0};
+static const struct db_stmt q_mine = {
+    "entries_mine", "SELECT 1 FROM drop_entries WHERE drop_id = ? AND account_id = ?", 0};
 
 static const struct db_stmt q_sku_of = {
     "entries_sku_of", "SELECT size_mm FROM skus WHERE id = ? AND product_id = ?", 0};
@@ -84,7 +84,7 @@ static int enter_tx(void *arg)
     if (d.cancelled_at || d.drawn_at || now < d.opens_at || now >= d.closes_at)
         return SHOP_ENTRIES_CLOSED;
     struct db_val mine[] = {DB_I(q->drop_id), DB_I(q->account_id)};
-    if ((rc = db_exec(c->db, &q_mine_locked, mine, 2, c->arena, &r)))
+    if ((rc = db_exec(c->db, &q_mine, mine, 2, c->arena, &r)))
         return rc;
     if (r.nrows)
         return SHOP_ALREADY_ENTERED;
