@@ -172,17 +172,33 @@ int batch_cmd_schedule(struct batch_env *e)
     const struct batch_job *expire = batch_job_find("expire-holds");
     const struct batch_job *audit = batch_job_find("audit-stock");
     const struct batch_job *reconcile = batch_job_find("reconcile-payments");
+    const struct batch_job *draw = batch_job_find("drop-draw");
+    int64_t next_draw = 0;
     int64_t next_expire = 0,
             next_audit = clock_mono_ns() + e->cfg.batch_audit_interval_ms * 1000000,
             next_reconcile = clock_mono_ns() + e->cfg.batch_reconcile_interval_ms * 1000000,
             next_prune = 0, next_drop = 0;
     log_info("scheduler started: expire-holds every %lldms, reconcile-payments every %lldms, "
-             "audit-stock every %lldms",
+             "audit-stock every %lldms, drop-draw every %lldms when due",
              (long long)e->cfg.batch_expire_interval_ms,
              (long long)e->cfg.batch_reconcile_interval_ms,
-             (long long)e->cfg.batch_audit_interval_ms);
+             (long long)e->cfg.batch_audit_interval_ms, (long long)e->cfg.batch_drop_interval_ms);
     while (!*e->stop) {
         int64_t now = clock_mono_ns();
+        if (now >= next_draw) {
+            /* drop-draw runs only when there is something to do (batch_draws_due), so a draw
+             * happens within about a second of its close without an execution row four times
+             * a second */
+            struct shop_ctx ctx = {e->db, NULL, e->arena, e->gw, NULL};
+            bool due = false;
+            int rc = batch_draws_due(&ctx, &due);
+            arena_reset(e->arena);
+            if (rc)
+                log_warn("drop-draw: cannot tell whether a draw is due: %s", err_str(rc));
+            else if (due)
+                batch_cmd_run(e, draw, "scheduled", true);
+            next_draw = now + e->cfg.batch_drop_interval_ms * 1000000;
+        }
         if (now >= next_expire) {
             batch_cmd_run(e, expire, "scheduled", true);
             next_expire = now + e->cfg.batch_expire_interval_ms * 1000000;

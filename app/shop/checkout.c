@@ -34,7 +34,10 @@ static const struct db_stmt q_cart = {
     "SELECT c.sku_id, c.quantity, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0),"
     "       p.name, (SELECT COUNT(*) FROM stock s WHERE s.sku_id = c.sku_id),"
     "       (SELECT d.id FROM drops d WHERE d.product_id = p.id AND d.cancelled_at IS NULL"
-    "           AND d.released_at IS NULL AND (d.kind = 'draw' OR d.closes_at > UTC_TIMESTAMP(6))"
+    "           AND (d.closes_at > UTC_TIMESTAMP(6) OR (d.kind = 'draw' AND (d.drawn_at IS NULL"
+    "             OR EXISTS (SELECT 1 FROM drop_entries e LEFT JOIN orders o ON o.id = e.order_id"
+    "                         WHERE e.drop_id = d.id AND e.result = 'won'"
+    "                           AND (o.id IS NULL OR o.status NOT IN ('paid', 'refunded'))))))"
     "         ORDER BY d.id DESC LIMIT 1)"
     "  FROM cart_items c JOIN skus k ON k.id = c.sku_id JOIN products p ON p.id = k.product_id"
     " WHERE c.account_id = ? AND p.active = 1 ORDER BY c.sku_id",
@@ -42,13 +45,17 @@ static const struct db_stmt q_cart = {
 
 /* buy now: the one size, with the same columns as q_cart. The last column of both is the live
  * drop that governs the product (shop/drop.h), NULL when none: its sizes are sold only through
- * checkout_place_drop. A queue governs until it closes, a draw until it is released. */
+ * checkout_place_drop. A queue governs until it closes; a draw until it is drawn and no pair
+ * can pass to another entrant any more (every winner paid; shop/drop.c, drop_for_product). */
 static const struct db_stmt q_item = {
     "checkout_item",
     "SELECT k.id, ?, k.size_mm, p.id, p.price_krw, COALESCE(p.max_per_account, 0), p.name,"
     "       (SELECT COUNT(*) FROM stock s WHERE s.sku_id = k.id),"
     "       (SELECT d.id FROM drops d WHERE d.product_id = p.id AND d.cancelled_at IS NULL"
-    "           AND d.released_at IS NULL AND (d.kind = 'draw' OR d.closes_at > UTC_TIMESTAMP(6))"
+    "           AND (d.closes_at > UTC_TIMESTAMP(6) OR (d.kind = 'draw' AND (d.drawn_at IS NULL"
+    "             OR EXISTS (SELECT 1 FROM drop_entries e LEFT JOIN orders o ON o.id = e.order_id"
+    "                         WHERE e.drop_id = d.id AND e.result = 'won'"
+    "                           AND (o.id IS NULL OR o.status NOT IN ('paid', 'refunded'))))))"
     "         ORDER BY d.id DESC LIMIT 1)"
     "  FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id = ? AND p.active = 1",
     0};

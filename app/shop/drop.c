@@ -32,7 +32,7 @@
                                                                                                "a"                        \
                                                                                                "t") ", d.serving, "       \
                                                                                                     "d.next_place, " MS(  \
-                                                                                                        "d.created_at") ", d.created_by, " MS("d.released_at")
+                                                                                                        "d.created_at") ", d.created_by"
 
 static const struct db_stmt q_get = {"drop_get",
                                      "SELECT " DROP_COLS
@@ -120,7 +120,16 @@ static const struct db_stmt q_stats_orders = {
 
 static const struct db_stmt q_seed = {"drop_seed", "SELECT seed FROM drops WHERE id = ?", 0};
 
-/* drops whose draw still has entrants to offer pairs to keep their product */
+/* a drawn draw keeps its product while a pair may still pass to another entrant: while some
+ * winner has no order yet or an order that is not paid (it may lapse). Once every winner paid,
+ * or a lapsed pair found nobody left to go to (app/batch/draws.c), the drop is over. */
+static const struct db_stmt q_pending_offers = {
+    "drop_pending_offers",
+    "SELECT COUNT(*) FROM drop_entries e LEFT JOIN orders o ON o.id = e.order_id"
+    " WHERE e.drop_id = ? AND e.result = 'won' AND (o.id IS NULL OR o.status NOT IN ('paid',"
+    " 'refunded'))",
+    0};
+
 const char *drop_state_name(enum drop_state s)
 {
     switch (s) {
@@ -184,8 +193,7 @@ bool drop_live(const struct drop *d, int64_t now)
         return false;
     if (d->kind == DROP_QUEUE)
         return now < d->closes_at;
-    return !d->released_at; /* a draw keeps its product until every pair is sold or no
-                               entrant is left to offer one to (the draw job releases it) */
+    return true; /* drawn: drop_for_product asks whether a pair may still pass on */
 }
 
 static void read_drop(const struct db_result *r, size_t row, struct drop *d)
@@ -216,7 +224,6 @@ static void read_drop(const struct db_result *r, size_t row, struct drop *d)
     d->next_place = db_int(r, row, c++);
     d->created_at = db_int(r, row, c++);
     d->created_by = db_text(r, row, c++);
-    d->released_at = db_int(r, row, c++);
 }
 
 static int get_with(struct shop_ctx *c, const struct db_stmt *st, int64_t id, struct drop *out)
@@ -277,6 +284,16 @@ int drop_for_product(struct shop_ctx *c, int64_t product_id, struct drop *out)
         return rc;
     if (!drop_live(out, now))
         return SHOP_DROP_NOT_FOUND;
+    if (out->kind == DROP_DRAW && out->drawn_at) {
+        /* a drawn draw keeps its product while a winner's pair may still move on */
+        struct db_result r;
+        struct db_val p[] = {DB_I(out->id)};
+        rc = db_exec(c->db, &q_pending_offers, p, 1, c->arena, &r);
+        if (rc)
+            return rc;
+        if (db_int(&r, 0, 0) == 0)
+            return SHOP_DROP_NOT_FOUND;
+    }
     return 0;
 }
 

@@ -67,7 +67,6 @@ struct drop {
     int64_t next_place; /* queue: the last place given out */
     int64_t created_at;
     struct str created_by;
-    int64_t released_at; /* draw: the draw job gave the product back (unix ms); 0: not */
 };
 
 /* drop_state: the state at now_ms (unix ms). */
@@ -76,8 +75,9 @@ const char *drop_state_name(enum drop_state s);
 const char *drop_kind_name(enum drop_kind k);
 /* drop_kind_parse: "queue" / "draw"; false otherwise. */
 bool drop_kind_parse(struct str s, enum drop_kind *out);
-/* drop_live: not cancelled and not over (a queue until it closes, a draw until the draw job
- * releases it: every pair sold or no entrant left): it governs its product's sizes. */
+/* drop_live: not cancelled and not over by its times (a queue until it closes; a draw has no
+ * end by time: drop_for_product also asks whether a drawn draw still has a pair that may pass
+ * to an entrant). A live drop governs its product's sizes. */
 bool drop_live(const struct drop *d, int64_t now_ms);
 
 struct drop_new {

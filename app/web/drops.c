@@ -437,6 +437,10 @@ void page_drop(struct http_ex *x)
     int64_t now;
     if (!one_drop(x, &d, &now))
         return;
+    if (d.kind == DROP_DRAW) {
+        web_drop_draw_page(x, &d); /* entries, results and the proof: draw.c */
+        return;
+    }
     struct view_drop *v = arena_calloc(x->arena, 1, sizeof *v);
     v->drop = arena_calloc(x->arena, 1, sizeof *v->drop);
     fill_drop_row(x, &d, now, v->drop);

@@ -129,6 +129,17 @@ static const struct http_param p_address_api[] = {
     ADDRESS_FIELD("recipient"), ADDRESS_FIELD("phone"),  ADDRESS_FIELD("postcode"),
     ADDRESS_FIELD("address"),   ADDRESS_FIELD("detail"), END,
 };
+/* draws (draw.c) */
+static const struct http_param p_draw_page[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"entered", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_draw_enter[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, true},
+    END,
+};
 static const struct http_param p_webhook[] = {
     {"PSP-Signature", HTTP_SRC_HEADER, HTTP_K_TEXT, 1, 500, false},
     END,
@@ -194,6 +205,15 @@ static const struct http_route routes[] = {
      FRONT_AUTH},
     {HTTP_GET, "/api/v1/drops/{id}/queue", api_drop_queue, "api_drop_queue", p_drop_poll,
      FRONT_LAZY_SESSION},
+    /* draw drops (draw.c): entering, one's result, the proof (public, also a queue's
+     * pre-queue shuffle) */
+    {HTTP_GET, "/drops/{id}/draw", page_drop_draw, "drop_draw", p_draw_page, 0},
+    {HTTP_POST, "/drops/{id}/entries", page_drop_enter, "drop_enter", p_draw_enter, FRONT_AUTH},
+    {HTTP_GET, "/drops/{id}/proof", page_drop_proof, "drop_proof", p_id, 0},
+    {HTTP_POST, "/api/v1/drops/{id}/entries", api_drop_enter, "api_drop_enter", p_draw_enter,
+     FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops/{id}/entry", api_drop_entry, "api_drop_entry", p_id, FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops/{id}/proof", api_drop_proof, "api_drop_proof", p_id, 0},
 };
 
 const struct front_module web_module = {

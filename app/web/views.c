@@ -251,11 +251,105 @@ static const struct tpl_field help_fields[] = {
 };
 static const struct tpl_schema help_schema = TPL_SCHEMA(help, help_fields);
 
+/* ---- draws (draw.c) */
+static const struct tpl_field draw_size_fields[] = {
+    TPL_FIELD(struct view_draw_size, sku_id, TPL_I64),
+    TPL_FIELD(struct view_draw_size, size_mm, TPL_I64),
+    TPL_FIELD(struct view_draw_size, mine, TPL_BOOL),
+};
+static const struct tpl_schema draw_size_schema = TPL_SCHEMA(draw_size, draw_size_fields);
+
+static const struct tpl_field drop_draw_fields[] = {
+    TPL_FIELD(struct view_drop_draw, id, TPL_I64),
+    TPL_FIELD(struct view_drop_draw, state, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, opens_at, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, closes_at, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, drawn_at, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, commitment, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, upcoming, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, open, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, closed, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, drawn, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, cancelled, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, signed_in, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, csrf, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, entries, TPL_I64),
+    TPL_NESTED(struct view_drop_draw, sizes, TPL_LIST, draw_size_schema),
+    TPL_FIELD(struct view_drop_draw, entered, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, ref, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, size_mm, TPL_I64),
+    TPL_FIELD(struct view_drop_draw, place, TPL_I64),
+    TPL_FIELD(struct view_drop_draw, won, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, lost, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, waiting, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, order_id, TPL_I64),
+    TPL_FIELD(struct view_drop_draw, lapsed, TPL_BOOL),
+    TPL_FIELD(struct view_drop_draw, error, TPL_STR),
+    TPL_FIELD(struct view_drop_draw, just_entered, TPL_BOOL),
+};
+const struct tpl_schema view_drop_draw_schema = TPL_SCHEMA(drop_draw, drop_draw_fields);
+
+static const struct tpl_field drop_draw_page_fields[] = {
+    TPL_NESTED(struct view_drop_draw_page, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_drop_draw_page, slug, TPL_STR),
+    TPL_FIELD(struct view_drop_draw_page, name, TPL_STR),
+    TPL_FIELD(struct view_drop_draw_page, brand, TPL_STR),
+    TPL_FIELD(struct view_drop_draw_page, image_url, TPL_STR),
+    TPL_FIELD(struct view_drop_draw_page, price, TPL_I64),
+    TPL_FIELD(struct view_drop_draw_page, refresh, TPL_BOOL),
+    TPL_NESTED(struct view_drop_draw_page, draw, TPL_OBJ, view_drop_draw_schema),
+};
+static const struct tpl_schema drop_draw_page_schema =
+    TPL_SCHEMA(drop_draw_page, drop_draw_page_fields);
+
+static const struct tpl_field proof_entry_fields[] = {
+    TPL_FIELD(struct view_proof_entry, place, TPL_I64),
+    TPL_FIELD(struct view_proof_entry, ref, TPL_STR),
+    TPL_FIELD(struct view_proof_entry, sku_id, TPL_I64),
+    TPL_FIELD(struct view_proof_entry, won, TPL_BOOL),
+};
+static const struct tpl_schema proof_entry_schema = TPL_SCHEMA(proof_entry, proof_entry_fields);
+
+static const struct tpl_field proof_stock_fields[] = {
+    TPL_FIELD(struct view_proof_stock, sku_id, TPL_I64),
+    TPL_FIELD(struct view_proof_stock, n, TPL_I64),
+};
+static const struct tpl_schema proof_stock_schema = TPL_SCHEMA(proof_stock, proof_stock_fields);
+
+static const struct tpl_field drop_proof_fields[] = {
+    TPL_NESTED(struct view_drop_proof, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_drop_proof, id, TPL_I64),
+    TPL_FIELD(struct view_drop_proof, name, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, kind, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, prequeue, TPL_BOOL),
+    TPL_FIELD(struct view_drop_proof, algorithm, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, commitment, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, seed, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, digest, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, beacon, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, nentries, TPL_I64),
+    TPL_FIELD(struct view_drop_proof, nwinners, TPL_I64),
+    TPL_NESTED(struct view_drop_proof, stock, TPL_LIST, proof_stock_schema),
+    TPL_NESTED(struct view_drop_proof, entries, TPL_LIST, proof_entry_schema),
+    TPL_FIELD(struct view_drop_proof, json_url, TPL_STR),
+    TPL_FIELD(struct view_drop_proof, verify_url, TPL_STR),
+};
+static const struct tpl_schema drop_proof_schema = TPL_SCHEMA(drop_proof, drop_proof_fields);
+
 const struct tpl_binding web_views[] = {
-    {"home.html", &view_home_schema},  {"product.html", &view_product_schema},
-    {"signin.html", &signin_schema},   {"signup.html", &signup_schema},
-    {"cart.html", &cart_schema},       {"orders.html", &orders_schema},
-    {"order.html", &order_schema},     {"address.html", &address_schema},
-    {"drops.html", &drops_schema},     {"drop.html", &drop_schema},
-    {"help_drops.html", &help_schema}, {NULL, NULL},
+    {"home.html", &view_home_schema},
+    {"product.html", &view_product_schema},
+    {"signin.html", &signin_schema},
+    {"signup.html", &signup_schema},
+    {"cart.html", &cart_schema},
+    {"orders.html", &orders_schema},
+    {"order.html", &order_schema},
+    {"address.html", &address_schema},
+    {"drops.html", &drops_schema},
+    {"drop.html", &drop_schema},
+    {"help_drops.html", &help_schema},
+    /* draws (draw.c) */
+    {"drop_draw.html", &drop_draw_page_schema},
+    {"drop_proof.html", &drop_proof_schema},
+    {NULL, NULL},
 };

@@ -245,6 +245,82 @@ struct view_help {
     int64_t accounts_per_address;
 };
 
+/* ---- draws (draw.c): the entry form and result a draw drop's page shows
+ * (templates/partials/drop_draw.html, rendered with a struct view_drop_draw in scope), the
+ * draw page and the proof page. */
+struct view_draw_size {
+    int64_t sku_id;
+    int64_t size_mm;
+    bool mine; /* the size of the shopper's entry */
+};
+
+struct view_drop_draw {
+    int64_t id;
+    struct str state;     /* upcoming, open, closed, drawn (drop_state_name) */
+    struct str opens_at;  /* ISO 8601 UTC */
+    struct str closes_at; /* ISO 8601 UTC */
+    struct str drawn_at;  /* ISO 8601 UTC; empty before the draw */
+    struct str commitment;
+    bool upcoming, open, closed, drawn, cancelled;
+    bool signed_in;
+    struct str csrf;
+    int64_t entries;         /* how many entered so far */
+    struct tpl_list sizes;   /* of struct view_draw_size: the size picker */
+    bool entered;            /* the shopper has an entry */
+    struct str ref;          /* its public ref */
+    int64_t size_mm;         /* its size */
+    int64_t place;           /* its place in the draw order; 0 before */
+    bool won, lost, waiting; /* waiting: entered, not drawn yet */
+    int64_t order_id;        /* the winner's order (or a lapsed one) */
+    bool lapsed;             /* won, did not pay in time: the pair went to the next entrant */
+    struct str error;        /* what went wrong with an entry just submitted */
+    bool just_entered;
+};
+
+struct view_drop_draw_page {
+    const struct view_layout *layout;
+    struct str slug;
+    struct str name;
+    struct str brand;
+    struct str image_url;
+    int64_t price;
+    bool refresh; /* closed and not drawn yet: the page refreshes itself */
+    const struct view_drop_draw *draw;
+};
+
+struct view_proof_entry {
+    int64_t place; /* 1-based */
+    struct str ref;
+    int64_t sku_id;
+    bool won;
+};
+
+struct view_proof_stock {
+    int64_t sku_id;
+    int64_t n;
+};
+
+struct view_drop_proof {
+    const struct view_layout *layout;
+    int64_t id;
+    struct str name;
+    struct str kind; /* draw, queue */
+    bool prequeue;
+    struct str algorithm;
+    struct str commitment;
+    struct str seed;
+    struct str digest;
+    struct str beacon;
+    int64_t nentries;
+    int64_t nwinners;
+    struct tpl_list stock;   /* of struct view_proof_stock */
+    struct tpl_list entries; /* of struct view_proof_entry, in draw order */
+    struct str json_url;     /* /api/v1/drops/{id}/proof */
+    struct str verify_url;   /* the absolute JSON URL for tools/verify_draw.py */
+};
+
+extern const struct tpl_schema view_drop_draw_schema;
+
 extern const struct tpl_schema view_home_schema;
 extern const struct tpl_schema view_product_schema;
 

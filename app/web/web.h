@@ -89,6 +89,21 @@ const char *web_drop_state_label(enum drop_state s, enum drop_kind k);
 struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id);
 /* web_drop_admission: whether the request carries a drop admission (checkout.c) */
 bool web_drop_admission(struct http_ex *x, int64_t *drop_id);
+/* draw.c: draw drops (entries, results, proofs) */
+void api_drop_enter(struct http_ex *x);
+void api_drop_entry(struct http_ex *x);
+void api_drop_proof(struct http_ex *x);
+void page_drop_draw(struct http_ex *x);
+void page_drop_enter(struct http_ex *x);
+void page_drop_proof(struct http_ex *x);
+struct drop;
+/* web_drop_draw_view: the draw part of a drop page for d (a draw): state, the size picker,
+ * the signed-in shopper's entry and result; templates/partials/drop_draw.html renders it
+ * ({{#with draw}}{{> drop_draw}}{{/with}}). 0, or an error for front_answer. */
+int web_drop_draw_view(struct http_ex *x, const struct drop *d, struct view_drop_draw **out);
+/* web_drop_draw_page: renders the whole page of a draw drop (drop_draw.html), for a drop page
+ * handler that finds its drop is a draw. */
+void web_drop_draw_page(struct http_ex *x, const struct drop *d);
 /* webhook.c */
 void hook_psp_webhook(struct http_ex *x);
 

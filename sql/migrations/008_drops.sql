@@ -30,7 +30,6 @@ CREATE TABLE drops (
     ticked_at          TIMESTAMP(6) NULL COMMENT 'queue: the admission tick last ran',
     sold_out_at        TIMESTAMP(6) NULL COMMENT 'queue: every pair sold or held since then',
     cancelled_at       TIMESTAMP(6) NULL,
-    released_at        TIMESTAMP(6) NULL COMMENT 'draw: every pair sold or no entrant left; the product is free again',
     created_by         VARCHAR(254) NOT NULL DEFAULT '',
     created_at         TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     updated_at         TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),

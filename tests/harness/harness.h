@@ -115,7 +115,8 @@ bool stack_proxy_server_state(const struct stack *s, const char *name, char *out
 
 /*
  * Concurrent requests (libcurl multi): every hreq is one request; up to max_parallel run at
- * once. Fill method, url, optional body/ctype and up to 6 extra header lines; status, body
+ * once. Fill method, url, optional body/ctype, up to 6 extra header lines and optionally the
+ * local address to send from (another client address for HAProxy and the shop); status, body
  * and headers come back (free with hreq_free). status is -1 on a transport error.
  */
 struct hreq {
@@ -124,6 +125,7 @@ struct hreq {
     const char *ctype;
     char *body;
     char hdr[6][320];
+    char from[16]; /* the local address to send from ("127.0.0.7"); empty: the default */
     long status;
     char *out;
     size_t out_len;
