@@ -176,8 +176,7 @@ static int stock_cmp(const void *x, const void *y)
 }
 
 int draw_winners(struct arena *a, const struct draw_ranked *order, size_t n,
-                 const struct draw_stock *stock, size_t nstock, size_t **winners,
-                 size_t *nwinners)
+                 const struct draw_stock *stock, size_t nstock, size_t **winners, size_t *nwinners)
 {
     struct stock_left *s = arena_alloc(a, (nstock ? nstock : 1) * sizeof *s);
     for (size_t i = 0; i < nstock; i++) {

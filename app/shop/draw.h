@@ -70,11 +70,11 @@ struct draw_stock {
 
 /* One entry at its place in the draw order. */
 struct draw_ranked {
-    struct str ref;                /* the caller's slice */
+    struct str ref; /* the caller's slice */
     int64_t sku_id;
-    size_t entry;                  /* index of the entry in the caller's array */
-    uint8_t rank[DRAW_HASH_LEN];   /* HMAC-SHA256(key, ref) */
-    struct str rank_hex;           /* its lower-case hex, NUL-terminated, arena */
+    size_t entry;                /* index of the entry in the caller's array */
+    uint8_t rank[DRAW_HASH_LEN]; /* HMAC-SHA256(key, ref) */
+    struct str rank_hex;         /* its lower-case hex, NUL-terminated, arena */
 };
 
 /* A whole draw, as its proof publishes it. */
@@ -83,9 +83,9 @@ struct draw_result {
     uint8_t digest[DRAW_HASH_LEN]; /* entries digest, raw */
     struct str digest_hex;         /* its hex, NUL-terminated, arena */
     uint8_t key[DRAW_HASH_LEN];
-    struct draw_ranked *order;     /* every entry, in draw order */
+    struct draw_ranked *order; /* every entry, in draw order */
     size_t n;
-    size_t *winners;               /* positions in order, ascending: the proof's "winners" */
+    size_t *winners; /* positions in order, ascending: the proof's "winners" */
     size_t nwinners;
 };
 
@@ -134,8 +134,7 @@ int draw_order(struct arena *a, const uint8_t key[DRAW_HASH_LEN], const struct d
  * twice in `stock` (outputs unwritten).
  */
 int draw_winners(struct arena *a, const struct draw_ranked *order, size_t n,
-                 const struct draw_stock *stock, size_t nstock, size_t **winners,
-                 size_t *nwinners);
+                 const struct draw_stock *stock, size_t nstock, size_t **winners, size_t *nwinners);
 
 /*
  * draw_run: the whole draw of a draw drop: commitment, digest, key, order and winners into

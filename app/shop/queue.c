@@ -233,28 +233,38 @@ int queue_board_get(struct shop_ctx *c, int64_t drop_id, struct queue_board *out
 {
     if (!c->cache)
         return ERR_NOTFOUND;
-    char key[48], val[256];
+    char key[48];
     board_key(drop_id, key, sizeof key);
     struct str v;
     uint64_t cas;
     int rc = cache_get(c->cache, STR_NULL, str_from_cstr(key), c->arena, &v, &cas);
     if (rc)
         return rc;
-    if (v.len >= sizeof val)
+    /* "1" then 11 integers, separated by single spaces (board_put) */
+    int64_t f[12];
+    size_t nf = 0, i = 0;
+    while (i < v.len && nf < 12) {
+        size_t j = i;
+        while (j < v.len && v.p[j] != ' ')
+            j++;
+        if (!str_to_i64((struct str){v.p + i, j - i}, &f[nf++]))
+            return ERR_NOTFOUND;
+        i = j + 1;
+    }
+    if (nf != 12 || f[0] != 1 || i < v.len)
         return ERR_NOTFOUND;
-    memcpy(val, v.p, v.len);
-    val[v.len] = '\0';
-    int sh, so, ca;
-    struct queue_board b = {.drop_id = drop_id};
-    if (sscanf(val,
-               "1 %" SCNd64 " %" SCNd64 " %d %d %d %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64
-               " %" SCNd64 " %" SCNd64,
-               &b.serving, &b.next_place, &sh, &so, &ca, &b.rate, &b.opens_at, &b.starts_at,
-               &b.closes_at, &b.available, &b.updated_at) != 11)
-        return ERR_NOTFOUND;
-    b.shuffled = sh;
-    b.sold_out = so;
-    b.cancelled = ca;
+    struct queue_board b = {.drop_id = drop_id,
+                            .serving = f[1],
+                            .next_place = f[2],
+                            .shuffled = f[3] != 0,
+                            .sold_out = f[4] != 0,
+                            .cancelled = f[5] != 0,
+                            .rate = f[6],
+                            .opens_at = f[7],
+                            .starts_at = f[8],
+                            .closes_at = f[9],
+                            .available = f[10],
+                            .updated_at = f[11]};
     *out = b;
     return 0;
 }

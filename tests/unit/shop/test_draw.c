@@ -64,8 +64,8 @@ static void seed_0_31(uint8_t seed[DRAW_SEED_LEN])
  * none; SKU 102 has more units (10) than entries (4).
  */
 static const struct draw_entry ENTRIES[] = {
-    {STR("10"), 101},  {STR("9"), 101},  {STR("100"), 102}, {STR("a"), 7},
-    {STR("a-b"), 101}, {STR("a0"), 102}, {STR("A"), 101},   {STR("_z"), 7},
+    {STR("10"), 101},  {STR("9"), 101},   {STR("100"), 102}, {STR("a"), 7},
+    {STR("a-b"), 101}, {STR("a0"), 102},  {STR("A"), 101},   {STR("_z"), 7},
     {STR("-x"), 102},  {STR("Zed"), 102}, {STR("zz"), 103},
 };
 #define NENTRIES (sizeof ENTRIES / sizeof ENTRIES[0])
@@ -95,8 +95,8 @@ static const char *const RANKS[NENTRIES] = {
     "e652f7e13df455de1a995fabab98e0485115dc62fe2e02da860d134f41177c9d", /* Zed */
     "f073638c0f06d97a9a1586a93525d20eb6bbd28dea936c9ce66e4cc1d8cfd3ca", /* zz */
 };
-static const char *const ORDER[NENTRIES] = {"a0", "a",  "100", "_z", "-x", "a-b",
-                                            "10", "Zed", "zz", "9",  "A"};
+static const char *const ORDER[NENTRIES] = {"a0", "a",   "100", "_z", "-x", "a-b",
+                                            "10", "Zed", "zz",  "9",  "A"};
 /* 102: all four (stock 10); 101: the first two of four; 7 (no stock row) and 103 (0): none */
 static const char *const WINNERS[] = {"a0", "100", "-x", "a-b", "10", "Zed"};
 #define NWINNERS (sizeof WINNERS / sizeof WINNERS[0])
@@ -329,8 +329,8 @@ static void test_invalid_lists_are_refused(void **state)
  * p = 0.001: 85.351 (df 50: 86.661). The seeds are fixed, so the statistic is one number,
  * pinned below as Python computed it (58.224, p = 0.17).
  */
-#define K     8
-#define SEEDS 2000
+#define K            8
+#define SEEDS        2000
 #define CHI2_49_P001 85.351
 
 static double chi_square(const unsigned counts[K][K])
@@ -368,8 +368,8 @@ static void test_shuffle_is_uniform(void **state)
         arena_reset(A);
     }
     double x = chi_square(counts);
-    print_message("pre-queue shuffle: chi-square %.3f over %d seeds (df 49, p=0.001 at %.3f)\n",
-                  x, SEEDS, CHI2_49_P001);
+    print_message("pre-queue shuffle: chi-square %.3f over %d seeds (df 49, p=0.001 at %.3f)\n", x,
+                  SEEDS, CHI2_49_P001);
     assert_true(x < CHI2_49_P001);
     assert_true(fabs(x - 58.224) < 1e-6);
 }
