@@ -105,6 +105,9 @@ const struct cfg_directive appcfg_table[] = {
      "retries of a checkout transaction after a deadlock or lock wait timeout"},
     {"drops.accounts_per_address", CFG_INT, F(drops_accounts_per_address), "3", 1, 100000,
      "accounts from one client address that may join one drop's queue or draw"},
+    {"drops.exempt_addresses", CFG_STR, F(drops_exempt_addresses), "", 0, 500,
+     "client addresses (comma-separated) not counted by drops.accounts_per_address: a known "
+     "shared address such as an office gateway (the test suite's 127.0.0.1)"},
     {"batch.drop_interval", CFG_MS, F(batch_drop_interval_ms), "250ms", 50, 60000,
      "how often the drop tick runs: queue admission, the pre-queue shuffle, draws and their "
      "roll-overs"},

@@ -171,7 +171,7 @@ static int join_tx(void *arg)
     if (db_int(&r, 0, 0) == 0)
         return SHOP_ADDRESS_REQUIRED;
     int64_t per_ip = shop_rules(c)->drop_accounts_per_address;
-    if (per_ip > 0) {
+    if (per_ip > 0 && j->ip.len) { /* an empty address is exempt (web/drops.c) */
         struct db_val ipv[] = {DB_I(j->drop_id), DB_S(j->ip)};
         if ((rc = db_exec(c->db, &q_from_ip, ipv, 2, c->arena, &r)))
             return rc;

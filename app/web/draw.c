@@ -33,7 +33,7 @@ void api_drop_enter(struct http_ex *x)
     struct front_req *req = front_req(x);
     struct entry e;
     int rc = entries_enter(&s, http_param_i64(x, "id", 0), req->session.account_id,
-                           http_param_i64(x, "sku_id", 0), x->req.client_ip, &e);
+                           http_param_i64(x, "sku_id", 0), web_drop_client_ip(x), &e);
     if (rc) {
         front_answer(x, rc, NULL);
         return;
@@ -226,7 +226,7 @@ void page_drop_enter(struct http_ex *x)
     struct shop_ctx s = front_shop(x);
     struct entry e;
     int rc = entries_enter(&s, d.id, front_req(x)->session.account_id,
-                           http_param_i64(x, "sku_id", 0), x->req.client_ip, &e);
+                           http_param_i64(x, "sku_id", 0), web_drop_client_ip(x), &e);
     if (rc == SHOP_OK) {
         front_redirectf(x, "/drops/%lld/draw?entered=1", (long long)d.id);
         return;

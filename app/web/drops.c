@@ -158,7 +158,7 @@ static int stand(struct http_ex *x, int64_t drop_id, bool join, struct standing 
     int rc;
     if (join) {
         struct front_req *r = front_req(x);
-        if ((rc = queue_join(&s, drop_id, r->session.account_id, x->req.client_ip, &p)) ||
+        if ((rc = queue_join(&s, drop_id, r->session.account_id, web_drop_client_ip(x), &p)) ||
             (rc = board(x, drop_id, &st->b, &db_read)))
             return rc;
         from_place(x, &p, st, now_ms);
@@ -545,6 +545,22 @@ bool web_drop_admission(struct http_ex *x, int64_t *drop_id)
     }
     *drop_id = a.drop_id;
     return true;
+}
+
+/* ---------------------------------------------------------------- the client's address */
+
+struct str web_drop_client_ip(struct http_ex *x)
+{
+    struct str ip = x->req.client_ip;
+    const char *list = front_cfg(x)->drops_exempt_addresses;
+    for (const char *p = list ? list : ""; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == ip.len && ip.len && memcmp(p, ip.p, n) == 0)
+            return STR_NULL; /* exempt: not counted per address */
+        p += n + (end ? 1 : 0);
+    }
+    return ip;
 }
 
 /* ---------------------------------------------------------------- the product page */

@@ -87,6 +87,9 @@ void web_drops_metrics(void);
 const char *web_drop_state_label(enum drop_state s, enum drop_kind k);
 /* web_product_drop: the drop that governs a product, for its page (NULL: none) */
 struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id);
+/* web_drop_client_ip: the client's address for the per-address limit of drops, empty when
+ * drops.exempt_addresses lists it (then it is not counted) */
+struct str web_drop_client_ip(struct http_ex *x);
 /* web_drop_admission: whether the request carries a drop admission (checkout.c) */
 bool web_drop_admission(struct http_ex *x, int64_t *drop_id);
 /* draw.c: draw drops (entries, results, proofs) */
