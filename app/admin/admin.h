@@ -24,6 +24,7 @@ void admin_orders(struct http_ex *x);
 /* drops.c */
 void admin_drops(struct http_ex *x);
 void admin_drop_create(struct http_ex *x);
+void admin_drop_edit(struct http_ex *x);
 void admin_drop_cancel(struct http_ex *x);
 void admin_drop_beacon(struct http_ex *x);
 void admin_order(struct http_ex *x);

@@ -37,6 +37,14 @@ static bool kst_local(struct str s, int64_t *ms)
     return true;
 }
 
+/* local_kst: unix ms as a datetime-local value in Korean time ("2026-12-24T18:00") */
+static struct str local_kst(struct http_ex *x, int64_t ms)
+{
+    char b[40];
+    size_t n = clock_iso8601(ms + CLOCK_KST_OFFSET_S * 1000LL, b, sizeof b);
+    return arena_str_dup(x->arena, (struct str){b, n < 16 ? n : 16});
+}
+
 static void render(struct http_ex *x, int status, struct view_admin_drops *v)
 {
     struct shop_ctx s = front_shop(x);
@@ -74,9 +82,14 @@ static void render(struct http_ex *x, int status, struct view_admin_drops *v)
             .draw = d->kind == DROP_DRAW,
             .can_cancel = !d->cancelled_at && !d->drawn_at && drop_live(d, now),
             .can_beacon = d->kind == DROP_DRAW && !d->cancelled_at && !d->drawn_at,
+            .can_edit = !d->cancelled_at && now < d->opens_at,
+            .opens_local = local_kst(x, d->opens_at),
+            .starts_local = local_kst(x, d->starts_at),
+            .closes_local = local_kst(x, d->closes_at),
             .rate = d->admit_per_second,
             .limit = d->per_account_limit,
             .window_s = d->purchase_window_s,
+            .window_min = d->purchase_window_s / 60,
             .joined = st.joined,
             .admitted = st.admitted,
             .orders = st.orders,
@@ -108,6 +121,8 @@ void admin_drops(struct http_ex *x)
     struct str done = http_param_str(x, "done");
     if (str_eq_cstr(done, "cancelled"))
         v->notice = STR("The drop is cancelled; its sizes are back on ordinary sale.");
+    else if (str_eq_cstr(done, "edited"))
+        v->notice = STR("The drop is changed.");
     else if (str_eq_cstr(done, "beacon"))
         v->notice = STR("The beacon is saved; the draw will mix it into its key.");
     render(x, 200, v);
@@ -146,6 +161,43 @@ void admin_drop_create(struct http_ex *x)
     int rc = drop_create(&s, &n, &id, &problem);
     if (rc == SHOP_OK) {
         front_redirectf(x, "/admin/drops?created=%" PRId64, id);
+        return;
+    }
+    if (rc < 0) {
+        front_fail(x, rc);
+        return;
+    }
+    x->error_code = front_outcome(rc)->code;
+    v->error = str_from_cstr(front_outcome_message(x, rc, &problem));
+    render(x, front_outcome(rc)->status, v);
+}
+
+void admin_drop_edit(struct http_ex *x)
+{
+    struct view_admin_drops *v = arena_calloc(x->arena, 1, sizeof *v);
+    struct shop_ctx s = front_shop(x);
+    struct drop d;
+    int64_t id = http_param_i64(x, "id", 0);
+    int rc = drop_get(&s, id, &d);
+    if (rc) {
+        front_answer(x, rc, NULL);
+        return;
+    }
+    struct drop_new n = {.admit_per_second = http_param_i64(x, "admit_per_second", 10),
+                         .per_account_limit = http_param_i64(x, "limit", 1),
+                         .purchase_window_s = http_param_i64(x, "window_minutes", 10) * 60,
+                         .actor = front_req(x)->session.email};
+    if (!kst_local(http_param_str(x, "opens_at"), &n.opens_at) ||
+        !kst_local(http_param_str(x, "closes_at"), &n.closes_at) ||
+        (d.kind == DROP_QUEUE && !kst_local(http_param_str(x, "starts_at"), &n.starts_at))) {
+        v->error = STR("Enter every time as a date and time (Korean time).");
+        render(x, 400, v);
+        return;
+    }
+    struct shop_problem problem = {0};
+    rc = drop_edit(&s, id, &n, &problem);
+    if (rc == SHOP_OK) {
+        http_resp_redirect(x, 303, STR("/admin/drops?done=edited"));
         return;
     }
     if (rc < 0) {

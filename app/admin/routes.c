@@ -55,6 +55,16 @@ static const struct http_param p_drop_create[] = {
     {"window_minutes", HTTP_SRC_BODY, HTTP_K_INT, 1, 1440, false},
     END,
 };
+static const struct http_param p_drop_edit[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"opens_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
+    {"starts_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, false},
+    {"closes_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
+    {"admit_per_second", HTTP_SRC_BODY, HTTP_K_INT, 1, 10000, false},
+    {"limit", HTTP_SRC_BODY, HTTP_K_INT, 1, 10, false},
+    {"window_minutes", HTTP_SRC_BODY, HTTP_K_INT, 1, 1440, false},
+    END,
+};
 static const struct http_param p_drop_beacon[] = {
     {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
     {"beacon", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 200, true},
@@ -64,6 +74,8 @@ static const struct http_param p_drop_beacon[] = {
 static const struct http_route routes[] = {
     {HTTP_GET, "/admin/drops", admin_drops, "admin_drops", p_admin_drops, FRONT_ADMIN},
     {HTTP_POST, "/admin/drops", admin_drop_create, "admin_drop_create", p_drop_create, FRONT_ADMIN},
+    {HTTP_POST, "/admin/drops/{id}/edit", admin_drop_edit, "admin_drop_edit", p_drop_edit,
+     FRONT_ADMIN},
     {HTTP_POST, "/admin/drops/{id}/cancel", admin_drop_cancel, "admin_drop_cancel", p_admin_order,
      FRONT_ADMIN},
     {HTTP_POST, "/admin/drops/{id}/beacon", admin_drop_beacon, "admin_drop_beacon", p_drop_beacon,

@@ -102,8 +102,9 @@ struct view_admin_drop_row {
     int64_t id;
     struct str slug, name, kind, state, commitment, beacon;
     struct str opens_at, starts_at, closes_at; /* ISO UTC */
-    bool queue, draw, can_cancel, can_beacon;
-    int64_t rate, limit, window_s;
+    bool queue, draw, can_cancel, can_beacon, can_edit;
+    struct str opens_local, starts_local, closes_local; /* datetime-local values, KST */
+    int64_t rate, limit, window_s, window_min;
     int64_t joined, admitted, orders, paid, serving, next_place;
 };
 

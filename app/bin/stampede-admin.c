@@ -38,6 +38,9 @@ static const char usage[] = "usage: stampede-admin [--config FILE] create-admin 
                             "           --kind queue|draw [--opens-in S] [--starts-in S]\n"
                             "           [--closes-in S] [--admit-per-second N] [--limit N]\n"
                             "           [--window S]\n"
+                            "       stampede-admin [--config FILE] drop-edit ID [--opens-in S]\n"
+                            "           [--starts-in S] [--closes-in S] [--admit-per-second N]\n"
+                            "           [--limit N] [--window S]   (until the drop opens)\n"
                             "       stampede-admin [--config FILE] drop-cancel ID\n";
 
 static struct db *open_db(const struct appcfg *cfg)
@@ -172,17 +175,20 @@ out:
     return rc;
 }
 
-/* drop_cmd: drop-create OPTIONS (prints the drop as JSON) or drop-cancel ID */
+/* drop_cmd: drop-create OPTIONS (prints the drop as JSON), drop-edit ID OPTIONS (the options
+ * given replace the drop's; prints it) or drop-cancel ID */
 static int drop_cmd(const char *config, int argc, char **argv)
 {
     struct drop_new n = {.actor = STR("stampede-admin")};
-    int64_t opens_in = 0, starts_in = -1, closes_in = -1, id = 0;
-    bool have_kind = false, cancel = strcmp(argv[0], "drop-cancel") == 0;
-    if (cancel && (argc != 2 || !str_to_i64(str_from_cstr(argv[1]), &id) || id < 1)) {
+    int64_t opens_in = -1, starts_in = -1, closes_in = -1, id = 0;
+    bool have_kind = false, cancel = strcmp(argv[0], "drop-cancel") == 0,
+         edit = strcmp(argv[0], "drop-edit") == 0;
+    if ((cancel || edit) &&
+        (argc < 2 || !str_to_i64(str_from_cstr(argv[1]), &id) || id < 1 || (cancel && argc != 2))) {
         fputs(usage, stderr);
         return 2;
     }
-    for (int i = 1; !cancel && i < argc; i += 2) {
+    for (int i = edit ? 2 : 1; !cancel && i < argc; i += 2) {
         int64_t v = 0;
         const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!val) {
@@ -211,7 +217,7 @@ static int drop_cmd(const char *config, int argc, char **argv)
             return 2;
         }
     }
-    if (!cancel && (!n.slug.len || !have_kind)) {
+    if (!cancel && !edit && (!n.slug.len || !have_kind)) {
         fputs(usage, stderr);
         return 2;
     }
@@ -235,9 +241,26 @@ static int drop_cmd(const char *config, int argc, char **argv)
     struct shop_ctx ctx = {db, cache, a, NULL, NULL};
     struct shop_problem problem = {0};
     int64_t now = 0;
+    struct drop d;
     if (cancel) {
         rc = drop_cancel(&ctx, id, STR("stampede-admin"));
+    } else if (edit) {
+        if (!(rc = drop_now_ms(&ctx, &now)) && !(rc = drop_get(&ctx, id, &d))) {
+            /* what is not given stays as it is */
+            n.opens_at = opens_in >= 0 ? now + opens_in * 1000 : d.opens_at;
+            n.starts_at = starts_in >= 0 ? now + starts_in * 1000 : d.starts_at;
+            n.closes_at = closes_in >= 0 ? now + closes_in * 1000 : d.closes_at;
+            if (!n.admit_per_second)
+                n.admit_per_second = d.admit_per_second;
+            if (!n.per_account_limit)
+                n.per_account_limit = d.per_account_limit;
+            if (!n.purchase_window_s)
+                n.purchase_window_s = d.purchase_window_s;
+            rc = drop_edit(&ctx, id, &n, &problem);
+        }
     } else if (!(rc = drop_now_ms(&ctx, &now))) {
+        if (opens_in < 0)
+            opens_in = 0;
         /* defaults: opens now, a queue starts 60 s after it opens; a sale of an hour */
         if (starts_in < 0)
             starts_in = n.kind == DROP_QUEUE ? opens_in + 60 : opens_in;
@@ -248,7 +271,6 @@ static int drop_cmd(const char *config, int argc, char **argv)
         n.closes_at = now + closes_in * 1000;
         rc = drop_create(&ctx, &n, &id, &problem);
     }
-    struct drop d;
     if (!rc)
         rc = drop_get(&ctx, id, &d);
     if (rc > 0) {

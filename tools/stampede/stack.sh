@@ -263,13 +263,14 @@ cmd_drop() {
     local sub=${1:-}
     (($#)) && shift
     case $sub in
-    create | cancel)
+    create | edit | cancel)
         STAMPEDE_CFG_LOG_FILE=- exec "$BUILD/stampede-admin" --config "$ETC/stampede.conf" \
             "drop-$sub" "$@"
         ;;
     *)
         printf '%s\n' "usage: ./stampede drop create --product SLUG --kind queue|draw [--opens-in S]" \
             "           [--starts-in S] [--closes-in S] [--admit-per-second N] [--limit N] [--window S]" \
+            "       ./stampede drop edit ID [the same options: they replace the drop's] (until it opens)" \
             "       ./stampede drop cancel ID" >&2
         return 2
         ;;
