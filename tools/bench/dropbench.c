@@ -18,9 +18,11 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 enum step { S_IDLE, S_JOIN, S_POLL, S_BUY, S_PAY, S_CONFIRM, S_DONE };
