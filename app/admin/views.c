@@ -137,14 +137,16 @@ static const struct tpl_schema admin_order_schema = TPL_SCHEMA(admin_order, admi
 
 #define AD(f, t) TPL_FIELD(struct view_admin_drop_row, f, t)
 static const struct tpl_field admin_drop_fields[] = {
-    AD(id, TPL_I64),          AD(slug, TPL_STR),        AD(name, TPL_STR),
-    AD(kind, TPL_STR),        AD(state, TPL_STR),       AD(commitment, TPL_STR),
-    AD(beacon, TPL_STR),      AD(opens_at, TPL_STR),    AD(starts_at, TPL_STR),
-    AD(closes_at, TPL_STR),   AD(queue, TPL_BOOL),      AD(draw, TPL_BOOL),
-    AD(can_cancel, TPL_BOOL), AD(can_beacon, TPL_BOOL), AD(rate, TPL_I64),
-    AD(limit, TPL_I64),       AD(window_s, TPL_I64),    AD(joined, TPL_I64),
-    AD(admitted, TPL_I64),    AD(orders, TPL_I64),      AD(paid, TPL_I64),
-    AD(serving, TPL_I64),     AD(next_place, TPL_I64),
+    AD(id, TPL_I64),          AD(slug, TPL_STR),         AD(name, TPL_STR),
+    AD(kind, TPL_STR),        AD(state, TPL_STR),        AD(commitment, TPL_STR),
+    AD(beacon, TPL_STR),      AD(opens_at, TPL_STR),     AD(starts_at, TPL_STR),
+    AD(closes_at, TPL_STR),   AD(queue, TPL_BOOL),       AD(draw, TPL_BOOL),
+    AD(can_cancel, TPL_BOOL), AD(can_beacon, TPL_BOOL),  AD(rate, TPL_I64),
+    AD(limit, TPL_I64),       AD(window_s, TPL_I64),     AD(joined, TPL_I64),
+    AD(admitted, TPL_I64),    AD(orders, TPL_I64),       AD(paid, TPL_I64),
+    AD(serving, TPL_I64),     AD(next_place, TPL_I64),   AD(can_edit, TPL_BOOL),
+    AD(opens_local, TPL_STR), AD(starts_local, TPL_STR), AD(closes_local, TPL_STR),
+    AD(window_min, TPL_I64),
 };
 static const struct tpl_schema admin_drop_schema = TPL_SCHEMA(admin_drop, admin_drop_fields);
 
