@@ -56,6 +56,14 @@ function newProduct(label, stock) {
     return { slug, sku };
 }
 
+// pick: a shopper taps a size box (the radio inside is transparent over it)
+async function pick(page, selector) {
+    const label = page.locator(selector);
+    await label.scrollIntoViewIfNeeded();
+    const box = await label.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+}
+
 async function signUp(page, who) {
     await page.goto(`${BASE}/account/signup`);
     await page.fill('#signup-name', 'Drop Shopper');
@@ -101,9 +109,11 @@ async function queueDrop(browser) {
     await page.locator('text=It is your turn').waitFor({ timeout: 45000 });
     await assertClean(page, watch, 'admitted drop page');
     await screenshot(page, 'drop-queue-admitted.png');
-    const label = page.locator(`label[for="size-${product.sku}"]`);
-    const box = await label.boundingBox();
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await pick(page, `label[for="size-${product.sku}"]`);
+    assert.ok(await page.locator(`#size-${product.sku}`).isChecked(), 'the size is picked');
+    // nothing on the page is wider than the phone
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `the drop page fits a phone (scroll width ${width})`);
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("Buy now")')]);
     const m = /\/orders\/(\d+)\?placed=1$/.exec(page.url());
     assert.ok(m, `buying leads to the order, was ${page.url()}`);
@@ -131,9 +141,7 @@ async function drawDrop(browser) {
     await page.goto(`${BASE}/account/address?next=/drops/${drop.id}`);
     await fillAddress(page);
     assert.equal(new URL(page.url()).pathname, `/drops/${drop.id}`);
-    const label = page.locator(`label[for="draw-size-${product.sku}"]`);
-    const box = await label.boundingBox();
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await pick(page, `label[for="draw-size-${product.sku}"]`);
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("Enter the draw")')]);
     await page.locator('text=You\'re in the draw').waitFor();
     await assertClean(page, watch, 'entered draw page');
