@@ -4,8 +4,8 @@
  *
  *   stampede-dropbench sessions N FILE
  *       makes N session tokens (32 random bytes, base64url) into FILE, one per line, and prints
- *       on stdout the SQL that stores their SHA-256 for the accounts drop-<i>@bench.stampede:
- *       the crowd is signed in beforehand without N password hashes
+ *       on stdout the SQL that stores the SHA-256 of their bytes for the accounts
+ * drop-<i>@bench.stampede: the crowd is signed in beforehand without N password hashes
  *   stampede-dropbench run SHOP_URL PSP_URL DROP_ID STARTS_AT_MS TOKENS N SKUS ARRIVE_S MAX_S
  *       N shoppers (one event loop, libcurl multi) arrive spread over ARRIVE_S seconds from two
  *       seconds before the start, and do what shoppers do: join the queue, poll at the pace the
@@ -258,6 +258,7 @@ static void done(CURLM *m, struct shopper *s, CURLcode cc)
         return;
     }
     cJSON *j = s->out.p ? cJSON_Parse(s->out.p) : NULL;
+    long errs = other_err + not_admitted;
     switch (s->step) {
     case S_JOIN:
     case S_POLL: {
@@ -347,6 +348,9 @@ static void done(CURLM *m, struct shopper *s, CURLcode cc)
     default:
         break;
     }
+    if (other_err + not_admitted > errs && errs < 3) /* the first few, for the raw output */
+        fprintf(stderr, "error: step %d status %ld: %.300s\n", (int)s->step, st,
+                s->out.p ? s->out.p : "");
     cJSON_Delete(j);
 }
 
@@ -367,7 +371,7 @@ static int cmd_sessions(int n, const char *file)
         randombytes_buf(raw, sizeof raw);
         sodium_bin2base64(tok, sizeof tok, raw, sizeof raw,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        crypto_hash_sha256(hash, (const unsigned char *)tok, strlen(tok));
+        crypto_hash_sha256(hash, raw, sizeof raw); /* the shop keeps the hash of the raw bytes */
         sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
         fprintf(f, "%s\n", tok);
         printf("INSERT INTO sessions (id_hash, account_id, expires_at) SELECT UNHEX('%s'), id, "
