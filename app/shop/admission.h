@@ -60,4 +60,20 @@ bool admission_read(const uint8_t key[ADMISSION_KEY_LEN], struct str token, int6
 /* admission_ticket_key: the key of queue tickets (a shopper's place, web/drops.c). */
 void admission_ticket_key(struct str secret, uint8_t key[ADMISSION_KEY_LEN]);
 
+/*
+ * Queue tickets: the same claims (account, drop, place, expiry, ref) as the shop's own signed
+ * value "sub.drop.place.exp.ref.MAC" (decimal numbers, the ref's base64url characters, MAC = the
+ * first 16 bytes of HMAC-SHA256(ticket key, everything before it) in base64url), not a JWT:
+ * a ticket is read on every queue poll, the hottest request of a drop, and only ever by the
+ * shop, so it is checked with one HMAC (libsodium) instead of a JWT library's parse (the
+ * admission, which checkout and the edge check, stays a standard JWT).
+ *
+ * ticket_sign: the value for a (arena). ticket_read: true, with *out, when token is a ticket
+ * signed with key for drop_id that has not expired at now_s.
+ */
+struct str ticket_sign(const uint8_t key[ADMISSION_KEY_LEN], const struct admission *a,
+                       struct arena *arena);
+bool ticket_read(const uint8_t key[ADMISSION_KEY_LEN], struct str token, int64_t drop_id,
+                 int64_t now_s, struct admission *out);
+
 #endif

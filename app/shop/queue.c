@@ -35,8 +35,15 @@ static const struct db_stmt q_insert = {
     " VALUES (?, ?, ?, ?, NULLIF(?, 0), ?)",
     0};
 
-static const struct db_stmt q_next_place = {"queue_next_place",
-                                            "UPDATE drops SET next_place = ? WHERE id = ?", 0};
+/* places for those who joined after the shuffle, in arrival order (the tick) */
+static const struct db_stmt q_place_from = {"queue_place_from", "SET @queue_place = ?", 0};
+static const struct db_stmt q_place_arrivals = {
+    "queue_place_arrivals",
+    "UPDATE drop_queue SET place = (@queue_place := @queue_place + 1)"
+    " WHERE drop_id = ? AND place IS NULL ORDER BY joined_at, account_id",
+    0};
+static const struct db_stmt q_next_place = {
+    "queue_next_place", "UPDATE drops SET next_place = @queue_place WHERE id = ?", 0};
 
 /* the tick */
 static const struct db_stmt q_tick_state = {
@@ -51,12 +58,6 @@ static const struct db_stmt q_prequeue = {
 
 static const struct db_stmt q_set_place = {
     "queue_set_place", "UPDATE drop_queue SET place = ? WHERE drop_id = ? AND ref = ?", 0};
-
-static const struct db_stmt q_unplaced = {
-    "queue_unplaced",
-    "SELECT ref FROM drop_queue WHERE drop_id = ? AND place IS NULL"
-    " ORDER BY joined_at, account_id",
-    0};
 
 static const struct db_stmt q_shuffled = {
     "queue_shuffled",
@@ -153,7 +154,8 @@ static int join_tx(void *arg)
     struct shop_ctx *c = j->c;
     struct drop d;
     int64_t now;
-    int rc = drop_read_locked(c, j->drop_id, true, &d);
+    /* a shared lock: joins run side by side; the tick's shuffle (exclusive) waits for them */
+    int rc = drop_read_locked(c, j->drop_id, false, &d);
     if (rc)
         return rc;
     if (d.kind != DROP_QUEUE)
@@ -178,23 +180,15 @@ static int join_tx(void *arg)
         if (db_int(&r, 0, 0) >= per_ip)
             return SHOP_TOO_MANY_ACCOUNTS;
     }
-    /* before the shuffle a place is given at the start; after it, the next one */
+    /* before the start: the pre-queue, shuffled at the start; after it, the tick gives the
+     * next places in arrival order (joined_at) within batch.drop_interval */
     bool prequeue = !d.shuffled_at && now < d.starts_at;
-    int64_t place = d.shuffled_at ? d.next_place + 1 : 0;
-    struct db_val iv[] = {DB_I(j->drop_id), DB_I(j->account_id), DB_S(j->ref),
-                          DB_I(prequeue),   DB_I(place),         DB_S(j->ip)};
+    struct db_val iv[] = {DB_I(j->drop_id), DB_I(j->account_id), DB_S(j->ref), DB_I(prequeue),
+                          DB_I(0),          DB_S(j->ip)};
     if ((rc = db_exec(c->db, &q_insert, iv, 6, c->arena, NULL)))
         return rc;
-    if (place) {
-        struct db_val nv[] = {DB_I(place), DB_I(j->drop_id)};
-        if ((rc = db_exec(c->db, &q_next_place, nv, 2, c->arena, NULL)))
-            return rc;
-    }
-    *j->out = (struct queue_place){.drop_id = j->drop_id,
-                                   .account_id = j->account_id,
-                                   .ref = j->ref,
-                                   .prequeue = prequeue,
-                                   .place = place};
+    *j->out = (struct queue_place){
+        .drop_id = j->drop_id, .account_id = j->account_id, .ref = j->ref, .prequeue = prequeue};
     return 0;
 }
 
@@ -366,11 +360,11 @@ struct tick {
     bool have_board;
 };
 
-/* shuffle: places for the pre-queue (stampede-draw-v1), then for those who joined after the
- * start but before this shuffle, in arrival order */
+/* shuffle: places 1..P for the pre-queue (stampede-draw-v1); those who joined after the start
+ * follow in arrival order (place_arrivals) */
 static int shuffle(struct shop_ctx *c, struct drop *d)
 {
-    struct db_result r, u;
+    struct db_result r;
     struct db_val dv[] = {DB_I(d->id)};
     int rc = db_exec(c->db, &q_prequeue, dv, 1, c->arena, &r);
     if (rc)
@@ -391,20 +385,30 @@ static int shuffle(struct shop_ctx *c, struct drop *d)
         if ((rc = db_exec(c->db, &q_set_place, pv, 3, c->arena, NULL)))
             return rc;
     }
-    if ((rc = db_exec(c->db, &q_unplaced, dv, 1, c->arena, &u)))
-        return rc;
-    for (size_t i = 0; i < u.nrows; i++) {
-        struct db_val pv[] = {DB_I(++place), DB_I(d->id), DB_S(db_text(&u, i, 0))};
-        if ((rc = db_exec(c->db, &q_set_place, pv, 3, c->arena, NULL)))
-            return rc;
-    }
     struct db_val sv[] = {DB_I(place), DB_I(d->id)};
     if ((rc = db_exec(c->db, &q_shuffled, sv, 2, c->arena, NULL)))
         return rc;
-    log_info("drop %" PRId64 ": pre-queue of %zu shuffled, %zu more placed after it", d->id, res.n,
-             u.nrows);
+    log_info("drop %" PRId64 ": pre-queue of %zu shuffled", d->id, res.n);
     d->shuffled_at = 1;
     d->next_place = place;
+    return 0;
+}
+
+/* place_arrivals: the next places for those who joined since the last tick, in arrival order */
+static int place_arrivals(struct shop_ctx *c, struct drop *d)
+{
+    struct db_val fv[] = {DB_I(d->next_place)};
+    struct db_val dv[] = {DB_I(d->id)};
+    struct db_result r;
+    int rc;
+    if ((rc = db_exec(c->db, &q_place_from, fv, 1, c->arena, NULL)) ||
+        (rc = db_exec(c->db, &q_place_arrivals, dv, 1, c->arena, &r)))
+        return rc;
+    if (r.affected == 0)
+        return 0;
+    if ((rc = db_exec(c->db, &q_next_place, dv, 1, c->arena, NULL)))
+        return rc;
+    d->next_place += (int64_t)r.affected;
     return 0;
 }
 
@@ -424,6 +428,8 @@ static int tick_tx(void *arg)
     if ((rc = drop_now_ms(c, &now)))
         return rc;
     if (!d.cancelled_at && now >= d.starts_at && !d.shuffled_at && (rc = shuffle(c, &d)))
+        return rc;
+    if (d.shuffled_at && (rc = place_arrivals(c, &d)))
         return rc;
     if ((rc = available_pairs(c, &d, &available, &outstanding)))
         return rc;

@@ -6,7 +6,9 @@
  * the same place. Shoppers who join before the start have no place yet: at the start the tick
  * shuffles them with stampede-draw-v1 (the drop's seed, whose commitment was public since the
  * drop was announced; the pre-queue proof is public from then on) and gives them places 1..P;
- * later arrivals get the next place in arrival order.
+ * later arrivals get the next places in arrival order (joined_at), given by the tick within
+ * batch.drop_interval. Joins take the drop row's lock in share mode, so a crowd joins side by
+ * side; the shuffle takes it exclusively and so sees every pre-start join committed.
  *
  * Admission (queue_tick, every batch.drop_interval in stampede-batch): under the drop row's
  * lock, places after `serving` are admitted in order at the drop's rate (a credit that grows

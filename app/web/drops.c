@@ -4,9 +4,9 @@
  * entries, results and proofs are in draws.c.
  *
  * The poll is the hottest request of a drop and reads no database in steady state:
- *   - who and where: the queue ticket, a token signed by the shop (shop/admission.h, the
- *     ticket key) that names the account, the drop and the place, given when the shopper
- *     joins (cookie stampede_q_<id>, or the Queue-Ticket header for apps). The route skips
+ *   - who and where: the queue ticket, a value signed by the shop (shop/admission.h,
+ *     ticket_sign: one HMAC to check) that names the account, the drop and the place, given when
+ * the shopper joins (cookie stampede_q_<id>, or the Queue-Ticket header for apps). The route skips
  *     the session lookup (FRONT_LAZY_SESSION); the ticket is the proof.
  *   - the queue: the board the batch tick writes to memcached (shop/queue.h), kept by the
  *     thread for up to BOARD_KEEP_MS.
@@ -70,7 +70,10 @@ static struct str give_ticket(struct http_ex *x, const struct queue_place *p,
 {
     struct admission a = {
         p->account_id, p->drop_id, p->place, clock_real_s(), b->closes_at / 1000 + 3600, p->ref};
-    return give_token(x, front_shop(x).rules->ticket_key, "stampede_q_", &a);
+    struct str tok = ticket_sign(front_shop(x).rules->ticket_key, &a, x->arena);
+    struct http_cookie_opts o = {a.expires_s - a.issued_s, true, false, "Lax"};
+    http_resp_cookie(x, cookie_name(x, "stampede_q_", a.drop_id), tok, &o);
+    return tok;
 }
 
 static struct str give_admission(struct http_ex *x, const struct queue_place *p)
@@ -168,20 +171,20 @@ static int stand(struct http_ex *x, int64_t drop_id, bool join, struct standing 
     if ((rc = board(x, drop_id, &st->b, &db_read)))
         goto out;
     struct admission t, a;
-    bool ticket = admission_read(rules->ticket_key, ticket_sent(x, drop_id), drop_id, now_ms / 1000,
-                                 x->arena, &t);
+    bool ticket =
+        ticket_read(rules->ticket_key, ticket_sent(x, drop_id), drop_id, now_ms / 1000, &t);
     if (ticket && (t.place > 0 || !st->b.shuffled)) {
         bool reached = t.place > 0 && t.place <= st->b.serving;
         if (!reached) {
             queue_view(&st->b, t.place, false, false, now_ms, &st->v);
-            st->ref = t.ref;
+            st->ref = arena_str_dup(x->arena, t.ref);
             goto out;
         }
         if (admission_verify(rules->admission_key, admission_sent(x, drop_id), t.account_id,
                              drop_id, now_ms / 1000, x->arena, &a)) {
             queue_view(&st->b, t.place, true, false, now_ms, &st->v);
             st->admission_expires_at = a.expires_s * 1000;
-            st->ref = t.ref;
+            st->ref = arena_str_dup(x->arena, t.ref);
             goto out;
         }
     }
@@ -204,39 +207,69 @@ out:
     return rc;
 }
 
-static cJSON *standing_json(const struct standing *st)
+/* token_safe: only characters JSON carries as they are (refs, tickets, admissions, times) */
+static bool token_safe(struct str s)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "state", queue_state_name(st->v.state));
-    if (st->v.position > 0) {
-        cJSON_AddNumberToObject(o, "position", (double)st->v.position);
-        cJSON_AddNumberToObject(o, "ahead", (double)st->v.ahead);
-    } else {
-        cJSON_AddNullToObject(o, "position");
-        cJSON_AddNullToObject(o, "ahead");
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
     }
-    if (st->v.eta_s >= 0)
-        cJSON_AddNumberToObject(o, "eta_seconds", (double)st->v.eta_s);
+    return true;
+}
+
+static void json_field(struct buf *b, const char *name, struct str v)
+{
+    buf_printf(b, ",\"%s\":\"%.*s\"", name, STR_FMT(v));
+}
+
+static void json_num(struct buf *b, const char *name, int64_t v, bool known)
+{
+    if (known)
+        buf_printf(b, ",\"%s\":%lld", name, (long long)v);
     else
-        cJSON_AddNullToObject(o, "eta_seconds");
-    cJSON_AddNumberToObject(o, "poll_after_ms", (double)st->v.poll_after_ms);
-    if (st->v.starts_in_s > 0)
-        cJSON_AddNumberToObject(o, "starts_in_seconds", (double)st->v.starts_in_s);
-    if (st->ref.len)
-        cJSON_AddItemToObject(o, "ref", front_json_str(st->ref));
-    if (st->ticket.len)
-        cJSON_AddItemToObject(o, "ticket", front_json_str(st->ticket));
-    if (st->admission.len)
-        cJSON_AddItemToObject(o, "admission", front_json_str(st->admission));
-    if (st->admission_expires_at) {
-        char iso[40];
+        buf_printf(b, ",\"%s\":null", name);
+}
+
+/*
+ * answer_standing: the status body (DESIGN.md, Drops (v1)). Written straight into the response
+ * (the poll is the hottest request of a drop; every string in it is a token of the characters
+ * token_safe allows, checked).
+ */
+static void answer_standing(struct http_ex *x, const struct standing *st)
+{
+    char iso[40] = "";
+    if (st->admission_expires_at)
         clock_iso8601(st->admission_expires_at, iso, sizeof iso);
-        cJSON_AddStringToObject(o, "admission_expires_at", iso);
+    struct str exp = str_from_cstr(iso);
+    if (!token_safe(st->ref) || !token_safe(st->ticket) || !token_safe(st->admission)) {
+        front_fail(x, ERR_INTERNAL);
+        return;
     }
+    struct buf *b = x->resp.body;
+    buf_reset(b);
+    x->resp.status = 200;
+    x->resp.content_type = "application/json";
+    buf_printf(b, "{\"state\":\"%s\"", queue_state_name(st->v.state));
+    json_num(b, "position", st->v.position, st->v.position > 0);
+    json_num(b, "ahead", st->v.ahead, st->v.position > 0);
+    json_num(b, "eta_seconds", st->v.eta_s, st->v.eta_s >= 0);
+    json_num(b, "poll_after_ms", st->v.poll_after_ms, true);
+    if (st->v.starts_in_s > 0)
+        json_num(b, "starts_in_seconds", st->v.starts_in_s, true);
+    if (st->ref.len)
+        json_field(b, "ref", st->ref);
+    if (st->ticket.len)
+        json_field(b, "ticket", st->ticket);
+    if (st->admission.len)
+        json_field(b, "admission", st->admission);
+    if (exp.len)
+        json_field(b, "admission_expires_at", exp);
     if (st->order_id)
-        cJSON_AddNumberToObject(o, "order_id", (double)st->order_id);
-    cJSON_AddNumberToObject(o, "pairs_left", (double)st->b.available);
-    return o;
+        json_num(b, "order_id", st->order_id, true);
+    json_num(b, "pairs_left", st->b.available, true);
+    buf_append_cstr(b, "}");
 }
 
 void api_drop_queue_join(struct http_ex *x)
@@ -247,7 +280,7 @@ void api_drop_queue_join(struct http_ex *x)
         front_answer(x, rc, NULL);
         return;
     }
-    http_resp_json(x, 200, standing_json(&st));
+    answer_standing(x, &st);
 }
 
 void api_drop_queue(struct http_ex *x)
@@ -259,7 +292,7 @@ void api_drop_queue(struct http_ex *x)
         return;
     }
     http_resp_header(x, "Cache-Control", STR("no-store"));
-    http_resp_json(x, 200, standing_json(&st));
+    answer_standing(x, &st);
 }
 
 /* ---------------------------------------------------------------- drops as JSON */

@@ -387,7 +387,7 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         return 3;
     if (argc == 4 && strcmp(argv[1], "sessions") == 0)
-        return cmd_sessions(atoi(argv[2]), argv[3]);
+        return cmd_sessions((int)strtol(argv[2], NULL, 10), argv[3]);
     if (argc != 11 || strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "usage: stampede-dropbench sessions N FILE\n"
                         "       stampede-dropbench run SHOP PSP DROP_ID STARTS_AT_MS TOKENS N SKUS "
@@ -398,7 +398,7 @@ int main(int argc, char **argv)
     psp = argv[3];
     drop_id = atoll(argv[4]);
     double starts = atof(argv[5]) / 1000.0;
-    N = atoi(argv[7]);
+    N = (int)strtol(argv[7], NULL, 10);
     double arrive = atof(argv[9]), max_s = atof(argv[10]);
     for (char *p = argv[8]; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
         skus = realloc(skus, (size_t)(nskus + 1) * sizeof *skus);
