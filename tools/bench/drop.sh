@@ -70,9 +70,8 @@ dr_metric() { # NAME: the sum of a counter over both web nodes' /metrics
 }
 
 dr_wrk() { # NAME PATH [HEADER]: wrk through HAProxy -> "rps p99_ms errors"
-    local name=$1 path=$2 hdr=${3:-} conns
-    conns=$(($(nproc) * 2))
-    local args=(-t "$(nproc)" -c "$conns" -d "${BENCH_WRK_SECONDS}s" --latency)
+    local name=$1 path=$2 hdr=${3:-}
+    local args=(-t 2 -c 64 -d "${BENCH_WRK_SECONDS}s" --latency)
     [[ -n $hdr ]] && args+=(-H "$hdr")
     wrk "${args[@]}" "$BSTACK_URL$path" >"$DR_OUT/wrk-$name.txt" 2>&1 ||
         b_die "wrk $name failed" "$(tail -n 5 "$DR_OUT/wrk-$name.txt")"
@@ -164,17 +163,30 @@ bench_main() {
     b_step "queue polls vs hello (wrk, ${BENCH_WRK_SECONDS}s each)"
     ticket=$(sed -n 's/^ticket=//p' "$DR_OUT/crowd.err" | head -n 1)
     [[ -n $ticket ]] || b_die "no waiting shopper's ticket to poll with"
-    local hello poll q0 q1 p0 p1 d0 d1
-    hello=$(dr_wrk hello /__bench/hello)
-    p0=$(dr_metric stampede_drop_polls_total)
-    d0=$(dr_metric stampede_drop_poll_db_reads_total)
-    q0=$(dr_questions)
-    poll=$(dr_wrk poll "/api/v1/drops/$drop_id/queue" "Queue-Ticket: $ticket")
-    q1=$(dr_questions)
-    p1=$(dr_metric stampede_drop_polls_total)
-    d1=$(dr_metric stampede_drop_poll_db_reads_total)
-    local wrk_polls=$((p1 - p0)) poll_db=$((d1 - d0)) questions=$((q1 - q0))
-    b_note "hello: $hello; poll: $poll; polls counted $wrk_polls, of which read the database $poll_db; database statements meanwhile $questions"
+    # three rounds, hello and poll interleaved; the medians
+    local r h p a b hr=() hp=() pr=() pp=() q0 q1 p0 p1 d0 d1 wrk_polls=0 poll_db=0 questions=0
+    for r in 1 2 3; do
+        h=$(dr_wrk "hello-$r" /__bench/hello)
+        p0=$(dr_metric stampede_drop_polls_total)
+        d0=$(dr_metric stampede_drop_poll_db_reads_total)
+        q0=$(dr_questions)
+        p=$(dr_wrk "poll-$r" "/api/v1/drops/$drop_id/queue" "Queue-Ticket: $ticket")
+        q1=$(dr_questions)
+        p1=$(dr_metric stampede_drop_polls_total)
+        d1=$(dr_metric stampede_drop_poll_db_reads_total)
+        wrk_polls=$((wrk_polls + p1 - p0))
+        poll_db=$((poll_db + d1 - d0))
+        questions=$((questions + q1 - q0))
+        read -r a b _ <<<"$h"
+        hr+=("$a") hp+=("$b")
+        read -r a b _ <<<"$p"
+        pr+=("$a") pp+=("$b")
+        b_note "round $r: hello $h; poll $p"
+    done
+    local hello poll
+    hello="$(b_median "${hr[@]}") $(b_median "${hp[@]}")"
+    poll="$(b_median "${pr[@]}") $(b_median "${pp[@]}")"
+    b_note "medians: hello $hello; poll $poll; polls counted $wrk_polls, of which read the database $poll_db; database statements meanwhile $questions"
 
     local section=$DR_OUT/section.md
     dr_report "$started" "$line" "$sold" "$sold_out_s" "$hello" "$poll" "$wrk_polls" "$poll_db" \
@@ -191,7 +203,7 @@ bench_main() {
 # dr_report STARTED CROWD SOLD SOLD_OUT_S HELLO POLL POLLS POLL_DB QUESTIONS: the section.
 dr_report() {
     local started=$1 line=$2 sold=$3 so=$4 hello=$5 poll=$6 polls=$7 pdb=$8 qs=$9
-    local hr hp pr pp ratio per_poll _
+    local hr hp pr pp ratio per_poll
     read -r hr hp _ <<<"$hello"
     read -r pr pp _ <<<"$poll"
     ratio=$(awk -v a="$pr" -v b="$hr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
@@ -204,9 +216,10 @@ dr_report() {
     printf '%s pairs (5 sizes, %s admissions/s) and join, poll at the pace the answers ask, buy\n' \
         "$BENCH_STOCK" "$BENCH_RATE"
     printf 'when admitted and pay at the sandbox (stampede-dropbench, one libcurl event loop on this\n'
-    printf 'same machine). Then wrk (%s s, 2 connections per core) measures the queue poll with a\n' \
+    printf 'same machine). Then wrk (-t2 -c64, %s s, 3 rounds interleaved, medians) measures the\n' \
         "$BENCH_WRK_SECONDS"
-    printf 'waiting shopper'"'"'s ticket beside the libfcgi hello through the same chain.\n\n'
+    printf 'queue poll with a waiting shopper'"'"'s ticket beside the libfcgi hello through the same\n'
+    printf 'chain.\n\n'
     printf '| figure | measured | target |\n|---|---:|---|\n'
     printf '| pairs sold / stock | %s / %s | equal |\n' "$sold" "$BENCH_STOCK"
     printf '| paid at the sandbox | %s |  |\n' "$(dr_kv "$line" paid)"
