@@ -1,8 +1,8 @@
 /*
  * admin — the operators' pages under /admin (role admin; everyone else gets 404): stock and
- * the bucket split of hot sizes, prices, payment anomalies. Changes are CSRF-protected forms
- * that go through the domain's operations and answer their outcomes through the shared table
- * (front_answer).
+ * the bucket split of hot sizes, prices, orders and where they ship, payment anomalies. Changes are
+ * CSRF-protected forms that go through the domain's operations and answer their outcomes through
+ * the shared table (front_answer).
  *
  * This header is the folder's own: the composition (app/site) reads admin_module; the handler
  * prototypes are for routes.c.
@@ -19,6 +19,15 @@ extern const struct front_module admin_module;
 void admin_stock(struct http_ex *x);
 void admin_stock_buckets(struct http_ex *x);
 void admin_price(struct http_ex *x);
+/* orders.c */
+void admin_orders(struct http_ex *x);
+/* drops.c */
+void admin_drops(struct http_ex *x);
+void admin_drop_create(struct http_ex *x);
+void admin_drop_edit(struct http_ex *x);
+void admin_drop_cancel(struct http_ex *x);
+void admin_drop_beacon(struct http_ex *x);
+void admin_order(struct http_ex *x);
 /* payments.c */
 void admin_payments(struct http_ex *x);
 void admin_anomaly_resolve(struct http_ex *x);

@@ -33,11 +33,59 @@ static const struct http_param p_anomaly_resolve[] = {
     END,
 };
 
+static const struct http_param p_admin_order[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    END,
+};
+
+static const struct http_param p_admin_drops[] = {
+    {"created", HTTP_SRC_QUERY, HTTP_K_ID, 0, 0, false},
+    {"done", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 32, false},
+    END,
+};
+/* times are the form's datetime-local values, read as Korean time */
+static const struct http_param p_drop_create[] = {
+    {"product", HTTP_SRC_BODY, HTTP_K_SLUG, 1, 80, true},
+    {"kind", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 8, true},
+    {"opens_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
+    {"starts_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, false},
+    {"closes_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
+    {"admit_per_second", HTTP_SRC_BODY, HTTP_K_INT, 1, 10000, false},
+    {"limit", HTTP_SRC_BODY, HTTP_K_INT, 1, 10, false},
+    {"window_minutes", HTTP_SRC_BODY, HTTP_K_INT, 1, 1440, false},
+    END,
+};
+static const struct http_param p_drop_edit[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"opens_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
+    {"starts_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, false},
+    {"closes_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
+    {"admit_per_second", HTTP_SRC_BODY, HTTP_K_INT, 1, 10000, false},
+    {"limit", HTTP_SRC_BODY, HTTP_K_INT, 1, 10, false},
+    {"window_minutes", HTTP_SRC_BODY, HTTP_K_INT, 1, 1440, false},
+    END,
+};
+static const struct http_param p_drop_beacon[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"beacon", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 200, true},
+    END,
+};
+
 static const struct http_route routes[] = {
+    {HTTP_GET, "/admin/drops", admin_drops, "admin_drops", p_admin_drops, FRONT_ADMIN},
+    {HTTP_POST, "/admin/drops", admin_drop_create, "admin_drop_create", p_drop_create, FRONT_ADMIN},
+    {HTTP_POST, "/admin/drops/{id}/edit", admin_drop_edit, "admin_drop_edit", p_drop_edit,
+     FRONT_ADMIN},
+    {HTTP_POST, "/admin/drops/{id}/cancel", admin_drop_cancel, "admin_drop_cancel", p_admin_order,
+     FRONT_ADMIN},
+    {HTTP_POST, "/admin/drops/{id}/beacon", admin_drop_beacon, "admin_drop_beacon", p_drop_beacon,
+     FRONT_ADMIN},
     {HTTP_GET, "/admin/stock", admin_stock, "admin_stock", p_admin_stock, FRONT_ADMIN},
     {HTTP_POST, "/admin/stock/{sku_id}/buckets", admin_stock_buckets, "admin_buckets", p_buckets,
      FRONT_ADMIN},
     {HTTP_POST, "/admin/products/{id}/price", admin_price, "admin_price", p_price, FRONT_ADMIN},
+    {HTTP_GET, "/admin/orders", admin_orders, "admin_orders", NULL, FRONT_ADMIN},
+    {HTTP_GET, "/admin/orders/{id}", admin_order, "admin_order", p_admin_order, FRONT_ADMIN},
     {HTTP_GET, "/admin/payments", admin_payments, "admin_payments", p_admin_payments, FRONT_ADMIN},
     {HTTP_POST, "/admin/payments/anomalies/{id}/resolve", admin_anomaly_resolve,
      "admin_anomaly_resolve", p_anomaly_resolve, FRONT_ADMIN},

@@ -82,8 +82,94 @@ static const struct tpl_field admin_payments_fields[] = {
 static const struct tpl_schema admin_payments_schema =
     TPL_SCHEMA(admin_payments, admin_payments_fields);
 
+static const struct tpl_field admin_ship_fields[] = {
+    TPL_FIELD(struct view_admin_ship, has, TPL_BOOL),
+    TPL_FIELD(struct view_admin_ship, recipient, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, phone, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, postcode, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, address, TPL_STR),
+    TPL_FIELD(struct view_admin_ship, detail, TPL_STR),
+};
+static const struct tpl_schema admin_ship_schema = TPL_SCHEMA(admin_ship, admin_ship_fields);
+
+static const struct tpl_field admin_order_row_fields[] = {
+    TPL_FIELD(struct view_admin_order_row, id, TPL_I64),
+    TPL_FIELD(struct view_admin_order_row, email, TPL_STR),
+    TPL_FIELD(struct view_admin_order_row, status, TPL_STR),
+    TPL_FIELD(struct view_admin_order_row, total, TPL_I64),
+    TPL_FIELD(struct view_admin_order_row, created_at, TPL_STR),
+    TPL_NESTED(struct view_admin_order_row, ship, TPL_OBJ, admin_ship_schema),
+};
+static const struct tpl_schema admin_order_row_schema =
+    TPL_SCHEMA(admin_order_row, admin_order_row_fields);
+
+static const struct tpl_field admin_orders_fields[] = {
+    TPL_NESTED(struct view_admin_orders, layout, TPL_OBJ, view_layout_schema),
+    TPL_NESTED(struct view_admin_orders, orders, TPL_LIST, admin_order_row_schema),
+};
+static const struct tpl_schema admin_orders_schema = TPL_SCHEMA(admin_orders, admin_orders_fields);
+
+static const struct tpl_field admin_order_line_fields[] = {
+    TPL_FIELD(struct view_admin_order_line, slug, TPL_STR),
+    TPL_FIELD(struct view_admin_order_line, name, TPL_STR),
+    TPL_FIELD(struct view_admin_order_line, size_mm, TPL_I64),
+    TPL_FIELD(struct view_admin_order_line, quantity, TPL_I64),
+    TPL_FIELD(struct view_admin_order_line, unit_price, TPL_I64),
+};
+static const struct tpl_schema admin_order_line_schema =
+    TPL_SCHEMA(admin_order_line, admin_order_line_fields);
+
+static const struct tpl_field admin_order_fields[] = {
+    TPL_NESTED(struct view_admin_order, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_admin_order, id, TPL_I64),
+    TPL_FIELD(struct view_admin_order, email, TPL_STR),
+    TPL_FIELD(struct view_admin_order, status, TPL_STR),
+    TPL_FIELD(struct view_admin_order, pending, TPL_BOOL),
+    TPL_FIELD(struct view_admin_order, total, TPL_I64),
+    TPL_FIELD(struct view_admin_order, pairs, TPL_I64),
+    TPL_FIELD(struct view_admin_order, created_at, TPL_STR),
+    TPL_FIELD(struct view_admin_order, hold_expires_at, TPL_STR),
+    TPL_FIELD(struct view_admin_order, paid_at, TPL_STR),
+    TPL_NESTED(struct view_admin_order, ship, TPL_OBJ, admin_ship_schema),
+    TPL_NESTED(struct view_admin_order, lines, TPL_LIST, admin_order_line_schema),
+};
+static const struct tpl_schema admin_order_schema = TPL_SCHEMA(admin_order, admin_order_fields);
+
+#define AD(f, t) TPL_FIELD(struct view_admin_drop_row, f, t)
+static const struct tpl_field admin_drop_fields[] = {
+    AD(id, TPL_I64),          AD(slug, TPL_STR),         AD(name, TPL_STR),
+    AD(kind, TPL_STR),        AD(state, TPL_STR),        AD(commitment, TPL_STR),
+    AD(beacon, TPL_STR),      AD(opens_at, TPL_STR),     AD(starts_at, TPL_STR),
+    AD(closes_at, TPL_STR),   AD(queue, TPL_BOOL),       AD(draw, TPL_BOOL),
+    AD(can_cancel, TPL_BOOL), AD(can_beacon, TPL_BOOL),  AD(rate, TPL_I64),
+    AD(limit, TPL_I64),       AD(window_s, TPL_I64),     AD(joined, TPL_I64),
+    AD(admitted, TPL_I64),    AD(orders, TPL_I64),       AD(paid, TPL_I64),
+    AD(serving, TPL_I64),     AD(next_place, TPL_I64),   AD(can_edit, TPL_BOOL),
+    AD(opens_local, TPL_STR), AD(starts_local, TPL_STR), AD(closes_local, TPL_STR),
+    AD(window_min, TPL_I64),
+};
+static const struct tpl_schema admin_drop_schema = TPL_SCHEMA(admin_drop, admin_drop_fields);
+
+#define ADS(f, t) TPL_FIELD(struct view_admin_drops, f, t)
+static const struct tpl_field admin_drops_fields[] = {
+    TPL_NESTED(struct view_admin_drops, layout, TPL_OBJ, view_layout_schema),
+    TPL_NESTED(struct view_admin_drops, drops, TPL_LIST, admin_drop_schema),
+    ADS(csrf, TPL_STR),
+    ADS(error, TPL_STR),
+    ADS(notice, TPL_STR),
+    ADS(f_slug, TPL_STR),
+    ADS(f_kind, TPL_STR),
+    ADS(f_opens, TPL_STR),
+    ADS(f_starts, TPL_STR),
+    ADS(f_closes, TPL_STR),
+    ADS(f_rate, TPL_I64),
+    ADS(f_limit, TPL_I64),
+    ADS(f_window, TPL_I64),
+};
+static const struct tpl_schema admin_drops_schema = TPL_SCHEMA(admin_drops, admin_drops_fields);
+
 const struct tpl_binding admin_views[] = {
-    {"admin/stock.html", &admin_stock_schema},
-    {"admin/payments.html", &admin_payments_schema},
-    {NULL, NULL},
+    {"admin/drops.html", &admin_drops_schema},       {"admin/stock.html", &admin_stock_schema},
+    {"admin/payments.html", &admin_payments_schema}, {"admin/orders.html", &admin_orders_schema},
+    {"admin/order.html", &admin_order_schema},       {NULL, NULL},
 };

@@ -79,6 +79,73 @@ struct view_admin_stock {
     struct str error;
 };
 
+/* Where an order ships (the names the partial ship_to.html reads). */
+struct view_admin_ship {
+    bool has; /* false: placed before addresses existed */
+    struct str recipient;
+    struct str phone;
+    struct str postcode;
+    struct str address;
+    struct str detail;
+};
+
+struct view_admin_order_row {
+    int64_t id;
+    struct str email;
+    struct str status;
+    int64_t total;
+    struct str created_at; /* ISO 8601 UTC; shown in KST */
+    const struct view_admin_ship *ship;
+};
+
+struct view_admin_drop_row {
+    int64_t id;
+    struct str slug, name, kind, state, commitment, beacon;
+    struct str opens_at, starts_at, closes_at; /* ISO UTC */
+    bool queue, draw, can_cancel, can_beacon, can_edit;
+    struct str opens_local, starts_local, closes_local; /* datetime-local values, KST */
+    int64_t rate, limit, window_s, window_min;
+    int64_t joined, admitted, orders, paid, serving, next_place;
+};
+
+struct view_admin_drops {
+    const struct view_layout *layout;
+    struct tpl_list drops; /* of struct view_admin_drop_row */
+    struct str csrf;
+    struct str error, notice;
+    /* the create form, refilled after an error */
+    struct str f_slug, f_kind, f_opens, f_starts, f_closes;
+    int64_t f_rate, f_limit, f_window;
+};
+
+struct view_admin_orders {
+    const struct view_layout *layout;
+    struct tpl_list orders; /* of struct view_admin_order_row */
+};
+
+struct view_admin_order_line {
+    struct str slug;
+    struct str name;
+    int64_t size_mm;
+    int64_t quantity;
+    int64_t unit_price;
+};
+
+struct view_admin_order {
+    const struct view_layout *layout;
+    int64_t id;
+    struct str email;
+    struct str status;
+    bool pending;
+    int64_t total;
+    int64_t pairs;
+    struct str created_at; /* ISO 8601 UTC (all three); shown in KST */
+    struct str hold_expires_at;
+    struct str paid_at; /* empty unless paid */
+    const struct view_admin_ship *ship;
+    struct tpl_list lines; /* of struct view_admin_order_line */
+};
+
 /* The admin page templates and their schemas, for tpl_set_load. */
 /* (the list ends with {NULL, NULL}) */
 extern const struct tpl_binding admin_views[];

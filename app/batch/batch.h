@@ -118,4 +118,10 @@ extern const struct batch_job batch_jobs[];
 extern const size_t batch_jobs_len;
 const struct batch_job *batch_job_find(const char *name);
 
+/* batch_draws_due: whether the drop-draw job (draws.c) has anything to do: a draw drop past its
+ * close and not drawn, or a recent draw with a winner without an order or whose order lapsed.
+ * One read on the primary; the scheduler asks it before each run instead of recording an
+ * execution four times a second for nothing. */
+int batch_draws_due(struct shop_ctx *c, bool *due);
+
 #endif

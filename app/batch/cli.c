@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/sec.h"
 #include "db/retry.h"
+#include "shop/queue.h"
 
 #include <curl/curl.h>
 
@@ -16,7 +17,7 @@
 
 int batch_cmd_run(struct batch_env *e, const struct batch_job *job, const char *params, bool quiet)
 {
-    struct shop_ctx ctx = {e->db, NULL, e->arena, e->gw};
+    struct shop_ctx ctx = {e->db, e->cache, e->arena, e->gw, &e->rules};
     struct batch_opts o = {e->host,
                            (e->cfg.batch_lease_ttl_ms + 999) / 1000,
                            e->cfg.batch_chunk,
@@ -171,17 +172,33 @@ int batch_cmd_schedule(struct batch_env *e)
     const struct batch_job *expire = batch_job_find("expire-holds");
     const struct batch_job *audit = batch_job_find("audit-stock");
     const struct batch_job *reconcile = batch_job_find("reconcile-payments");
+    const struct batch_job *draw = batch_job_find("drop-draw");
+    int64_t next_draw = 0;
     int64_t next_expire = 0,
             next_audit = clock_mono_ns() + e->cfg.batch_audit_interval_ms * 1000000,
             next_reconcile = clock_mono_ns() + e->cfg.batch_reconcile_interval_ms * 1000000,
-            next_prune = 0;
+            next_prune = 0, next_drop = 0;
     log_info("scheduler started: expire-holds every %lldms, reconcile-payments every %lldms, "
-             "audit-stock every %lldms",
+             "audit-stock every %lldms, drop-draw every %lldms when due",
              (long long)e->cfg.batch_expire_interval_ms,
              (long long)e->cfg.batch_reconcile_interval_ms,
-             (long long)e->cfg.batch_audit_interval_ms);
+             (long long)e->cfg.batch_audit_interval_ms, (long long)e->cfg.batch_drop_interval_ms);
     while (!*e->stop) {
         int64_t now = clock_mono_ns();
+        if (now >= next_draw) {
+            /* drop-draw runs only when there is something to do (batch_draws_due), so a draw
+             * happens within about a second of its close without an execution row four times
+             * a second */
+            struct shop_ctx ctx = {e->db, NULL, e->arena, e->gw, NULL};
+            bool due = false;
+            int rc = batch_draws_due(&ctx, &due);
+            arena_reset(e->arena);
+            if (rc)
+                log_warn("drop-draw: cannot tell whether a draw is due: %s", err_str(rc));
+            else if (due)
+                batch_cmd_run(e, draw, "scheduled", true);
+            next_draw = now + e->cfg.batch_drop_interval_ms * 1000000;
+        }
         if (now >= next_expire) {
             batch_cmd_run(e, expire, "scheduled", true);
             next_expire = now + e->cfg.batch_expire_interval_ms * 1000000;
@@ -194,6 +211,17 @@ int batch_cmd_schedule(struct batch_env *e)
             batch_cmd_run(e, audit, "scheduled", true);
             next_audit = now + e->cfg.batch_audit_interval_ms * 1000000;
         }
+        if (now >= next_drop && !*e->stop) {
+            /* queue drops: shuffle at the start, admissions, sold out, the board (shop/queue.h) */
+            struct shop_ctx ctx = {e->db, e->cache, e->arena, e->gw, &e->rules};
+            int64_t ticked = 0;
+            int rc = queue_tick_all(&ctx, &ticked);
+            if (rc)
+                log_warn("queue drops: tick failed: %s",
+                         rc < 0 ? err_str(rc) : shop_outcome_name(rc));
+            arena_reset(e->arena);
+            next_drop = now + e->cfg.batch_drop_interval_ms * 1000000;
+        }
         if (e->cfg.batch_keep_noop_ms > 0 && now >= next_prune && !*e->stop) {
             int64_t n = 0;
             int rc = prune(e, e->cfg.batch_keep_noop_ms / 1000, &n);
@@ -204,7 +232,8 @@ int batch_cmd_schedule(struct batch_env *e)
                          (long long)(e->cfg.batch_keep_noop_ms / 1000));
             next_prune = now + 600 * (int64_t)1000000000;
         }
-        clock_sleep_ms(100);
+        int64_t pause = e->cfg.batch_drop_interval_ms < 100 ? e->cfg.batch_drop_interval_ms : 100;
+        clock_sleep_ms(pause);
     }
     log_info("scheduler stopped");
     return 0;
@@ -245,6 +274,9 @@ int batch_env_open(struct batch_env *e, const char *config, volatile int *stop)
     curl_global_init(CURL_GLOBAL_ALL);
     struct gateway_opts go = appcfg_gateway_opts(&e->cfg);
     e->gw = gateway_psp_new(&go);
+    struct cache_opts co = appcfg_cache_opts(&e->cfg, false);
+    e->cache = cache_new(&co);
+    e->rules = appcfg_shop_rules(&e->cfg);
     batch_set_stop_flag(stop);
 out:
     buf_free(&err);
@@ -254,6 +286,8 @@ out:
 void batch_env_close(struct batch_env *e)
 {
     gateway_free(e->gw);
+    if (e->cache)
+        cache_free(e->cache);
     if (e->db)
         db_free(e->db);
     if (e->arena)

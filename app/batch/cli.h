@@ -20,6 +20,8 @@ struct batch_env {
     struct db *db;
     struct gateway *gw;
     struct arena *arena;
+    struct cache *cache;     /* the drops' queue boards (shop/queue.h) */
+    struct shop_rules rules; /* from the configuration */
     char host[128];
     volatile int *stop; /* set by SIGTERM/SIGINT: stop after the current chunk */
 };

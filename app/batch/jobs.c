@@ -72,6 +72,9 @@ static const struct batch_step audit_steps[] = {
 extern const struct batch_step batch_reconcile_steps[];
 extern const size_t batch_reconcile_steps_len;
 extern const struct batch_step batch_audit_payments_steps[];
+/* drop-draw: draws.c */
+extern const struct batch_step batch_draw_steps[];
+extern const size_t batch_draw_steps_len;
 
 const struct batch_job batch_jobs[] = {
     {"expire-holds", "return the stock of unpaid orders whose hold expired", expire_steps, 1},
@@ -85,6 +88,10 @@ const struct batch_job batch_jobs[] = {
      "check that every captured payment maps to one paid order and every paid order to one "
      "capture (I5)",
      batch_audit_payments_steps, 1},
+    {"drop-draw",
+     "draw the draw drops past their close (stampede-draw-v1), give winners an order with a "
+     "hold, and pass the pair of a winner who did not pay to the next entrant in draw order",
+     batch_draw_steps, 3},
 };
 const size_t batch_jobs_len = sizeof batch_jobs / sizeof batch_jobs[0];
 

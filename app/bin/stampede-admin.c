@@ -21,8 +21,10 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
+#include "core/clock.h"
 #include "shop/account.h"
 #include "shop/catalog.h"
+#include "shop/drop.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -31,7 +33,15 @@
 
 static const char usage[] = "usage: stampede-admin [--config FILE] create-admin EMAIL NAME\n"
                             "       stampede-admin [--config FILE] set-price SLUG PRICE\n"
-                            "       stampede-admin [--config FILE] cache-bump\n";
+                            "       stampede-admin [--config FILE] cache-bump\n"
+                            "       stampede-admin [--config FILE] drop-create --product SLUG\n"
+                            "           --kind queue|draw [--opens-in S] [--starts-in S]\n"
+                            "           [--closes-in S] [--admit-per-second N] [--limit N]\n"
+                            "           [--window S]\n"
+                            "       stampede-admin [--config FILE] drop-edit ID [--opens-in S]\n"
+                            "           [--starts-in S] [--closes-in S] [--admit-per-second N]\n"
+                            "           [--limit N] [--window S]   (until the drop opens)\n"
+                            "       stampede-admin [--config FILE] drop-cancel ID\n";
 
 static struct db *open_db(const struct appcfg *cfg)
 {
@@ -165,6 +175,135 @@ out:
     return rc;
 }
 
+/* drop_cmd: drop-create OPTIONS (prints the drop as JSON), drop-edit ID OPTIONS (the options
+ * given replace the drop's; prints it) or drop-cancel ID */
+static int drop_cmd(const char *config, int argc, char **argv)
+{
+    struct drop_new n = {.actor = STR("stampede-admin")};
+    int64_t opens_in = -1, starts_in = -1, closes_in = -1, id = 0;
+    bool have_kind = false, cancel = strcmp(argv[0], "drop-cancel") == 0,
+         edit = strcmp(argv[0], "drop-edit") == 0;
+    if ((cancel || edit) &&
+        (argc < 2 || !str_to_i64(str_from_cstr(argv[1]), &id) || id < 1 || (cancel && argc != 2))) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    for (int i = edit ? 2 : 1; !cancel && i < argc; i += 2) {
+        int64_t v = 0;
+        const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!val) {
+            fprintf(stderr, "stampede-admin: %s needs a value\n", o);
+            return 2;
+        }
+        bool num = str_to_i64(str_from_cstr(val), &v) && v >= 0;
+        if (strcmp(o, "--product") == 0)
+            n.slug = str_from_cstr(val);
+        else if (strcmp(o, "--kind") == 0 && drop_kind_parse(str_from_cstr(val), &n.kind))
+            have_kind = true;
+        else if (strcmp(o, "--opens-in") == 0 && num)
+            opens_in = v;
+        else if (strcmp(o, "--starts-in") == 0 && num)
+            starts_in = v;
+        else if (strcmp(o, "--closes-in") == 0 && num)
+            closes_in = v;
+        else if (strcmp(o, "--admit-per-second") == 0 && num)
+            n.admit_per_second = v;
+        else if (strcmp(o, "--limit") == 0 && num)
+            n.per_account_limit = v;
+        else if (strcmp(o, "--window") == 0 && num)
+            n.purchase_window_s = v;
+        else {
+            fprintf(stderr, "stampede-admin: bad option or value: %s %s\n", o, val);
+            return 2;
+        }
+    }
+    if (!cancel && !edit && (!n.slug.len || !have_kind)) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    struct appcfg cfg;
+    struct buf err;
+    buf_init(&err, 4096);
+    int rc = 0;
+    struct db *db = NULL;
+    struct cache *cache = NULL;
+    struct arena *a = arena_new(64 * 1024, 16 << 20);
+    if (appcfg_load(&cfg, config, &err)) {
+        fprintf(stderr, "stampede-admin: %s\n", buf_cstr(&err));
+        rc = 3;
+        goto out;
+    }
+    log_init("stampede-admin", "admin", "-", LOG_WARN);
+    sec_init();
+    db = open_db(&cfg);
+    struct cache_opts co = appcfg_cache_opts(&cfg, false);
+    cache = cache_new(&co);
+    struct shop_ctx ctx = {db, cache, a, NULL, NULL};
+    struct shop_problem problem = {0};
+    int64_t now = 0;
+    struct drop d;
+    if (cancel) {
+        rc = drop_cancel(&ctx, id, STR("stampede-admin"));
+    } else if (edit) {
+        if (!(rc = drop_now_ms(&ctx, &now)) && !(rc = drop_get(&ctx, id, &d))) {
+            /* what is not given stays as it is */
+            n.opens_at = opens_in >= 0 ? now + opens_in * 1000 : d.opens_at;
+            n.starts_at = starts_in >= 0 ? now + starts_in * 1000 : d.starts_at;
+            n.closes_at = closes_in >= 0 ? now + closes_in * 1000 : d.closes_at;
+            if (!n.admit_per_second)
+                n.admit_per_second = d.admit_per_second;
+            if (!n.per_account_limit)
+                n.per_account_limit = d.per_account_limit;
+            if (!n.purchase_window_s)
+                n.purchase_window_s = d.purchase_window_s;
+            rc = drop_edit(&ctx, id, &n, &problem);
+        }
+    } else if (!(rc = drop_now_ms(&ctx, &now))) {
+        if (opens_in < 0)
+            opens_in = 0;
+        /* defaults: opens now, a queue starts 60 s after it opens; a sale of an hour */
+        if (starts_in < 0)
+            starts_in = n.kind == DROP_QUEUE ? opens_in + 60 : opens_in;
+        if (closes_in < 0)
+            closes_in = starts_in + 3600;
+        n.opens_at = now + opens_in * 1000;
+        n.starts_at = now + starts_in * 1000;
+        n.closes_at = now + closes_in * 1000;
+        rc = drop_create(&ctx, &n, &id, &problem);
+    }
+    if (!rc)
+        rc = drop_get(&ctx, id, &d);
+    if (rc > 0) {
+        fprintf(stderr, "stampede-admin: %s%s%s\n", shop_outcome_name(rc), problem.why ? ": " : "",
+                problem.why ? problem.why : "");
+        rc = 1;
+    } else if (rc < 0) {
+        fprintf(stderr, "stampede-admin: database: %s\n", err_str(rc));
+        rc = 3;
+    } else {
+        char o[40], s[40], c[40];
+        clock_iso8601(d.opens_at, o, sizeof o);
+        clock_iso8601(d.starts_at, s, sizeof s);
+        clock_iso8601(d.closes_at, c, sizeof c);
+        printf("{\"id\":%lld,\"product\":{\"slug\":\"%.*s\"},\"kind\":\"%s\","
+               "\"state\":\"%s\",\"opens_at\":\"%s\",\"starts_at\":\"%s\",\"closes_at\":\"%s\","
+               "\"commitment\":\"%.*s\",\"admit_per_second\":%lld,\"per_account_limit\":%lld,"
+               "\"purchase_window_seconds\":%lld}\n",
+               (long long)d.id, STR_FMT(d.slug), drop_kind_name(d.kind),
+               drop_state_name(drop_state(&d, now ? now : d.created_at)), o, s, c,
+               STR_FMT(d.commitment), (long long)d.admit_per_second, (long long)d.per_account_limit,
+               (long long)d.purchase_window_s);
+    }
+out:
+    if (db)
+        db_free(db);
+    cache_free(cache);
+    arena_destroy(a);
+    appcfg_free(&cfg);
+    buf_free(&err);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = getenv("STAMPEDE_CONFIG");
@@ -177,6 +316,9 @@ int main(int argc, char **argv)
         config = "var/etc/stampede.conf";
     if (argc - i == 3 && strcmp(argv[i], "set-price") == 0)
         return catalog_cmd(config, argv[i], argv + i + 1);
+    if (argc - i >= 1 &&
+        (strcmp(argv[i], "drop-create") == 0 || strcmp(argv[i], "drop-cancel") == 0))
+        return drop_cmd(config, argc - i, argv + i);
     if (argc - i == 1 && strcmp(argv[i], "cache-bump") == 0)
         return catalog_cmd(config, argv[i], argv + i + 1);
     if (argc - i != 3 || strcmp(argv[i], "create-admin") != 0) {

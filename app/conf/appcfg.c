@@ -1,5 +1,7 @@
 /* appcfg — the shop processes' configuration table; see appcfg.h. */
 #include "appcfg.h"
+
+#include "shop/admission.h"
 #include "core/buf.h"
 
 #include <stddef.h>
@@ -101,6 +103,14 @@ const struct cfg_directive appcfg_table[] = {
      "how long an unpaid order holds its stock"},
     {"checkout.max_retries", CFG_INT, F(checkout_retries), "5", 0, 50,
      "retries of a checkout transaction after a deadlock or lock wait timeout"},
+    {"drops.accounts_per_address", CFG_INT, F(drops_accounts_per_address), "3", 1, 100000,
+     "accounts from one client address that may join one drop's queue or draw"},
+    {"drops.exempt_addresses", CFG_STR, F(drops_exempt_addresses), "", 0, 500,
+     "client addresses (comma-separated) not counted by drops.accounts_per_address: a known "
+     "shared address such as an office gateway (the test suite's 127.0.0.1)"},
+    {"batch.drop_interval", CFG_MS, F(batch_drop_interval_ms), "250ms", 50, 60000,
+     "how often the drop tick runs: queue admission, the pre-queue shuffle, draws and their "
+     "roll-overs"},
     {"db.fresh_after_write", CFG_MS, F(db_fresh_after_write_ms), "5s", 0, 600000,
      "after a shopper's write, their reads go to the primary this long (read-your-writes "
      "across requests; at least the proxy's max_replication_lag); 0: never"},
@@ -209,9 +219,13 @@ struct gateway_opts appcfg_gateway_opts(const struct appcfg *c)
 
 struct shop_rules appcfg_shop_rules(const struct appcfg *c)
 {
-    return (struct shop_rules){
+    struct shop_rules r = {
         .cart_max_line = c->cart_max_line,
         .hold_ttl_s = c->hold_ttl_ms / 1000,
         .checkout_tries = c->checkout_retries + 1,
+        .drop_accounts_per_address = c->drops_accounts_per_address,
     };
+    admission_key(str_from_cstr(c->secret ? c->secret : ""), r.admission_key);
+    admission_ticket_key(str_from_cstr(c->secret ? c->secret : ""), r.ticket_key);
+    return r;
 }

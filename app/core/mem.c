@@ -96,6 +96,11 @@ char *mem_strdup(const char *s)
     return mem_strndup(s, strlen(s));
 }
 
+void mem_free_foreign(void *p)
+{
+    free(p);
+}
+
 void mem_free(void *p)
 {
     if (!p)

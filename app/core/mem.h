@@ -25,6 +25,10 @@ char *mem_strndup(const char *s, size_t n);
 char *mem_strdup(const char *s);
 void mem_free(void *p);
 
+/* mem_free_foreign: frees memory a library allocated with malloc and hands to its caller
+ * (libjwt's encoded tokens); not counted. */
+void mem_free_foreign(void *p);
+
 /* mem_try_alloc/mem_try_realloc: like the above but NULL on failure (real or injected). */
 void *mem_try_alloc(size_t n);
 void *mem_try_realloc(void *p, size_t n);

@@ -88,6 +88,9 @@ static bool csrf_ok(struct http_ex *x)
 static void load_session(struct http_ex *x)
 {
     struct front_req *r = front_req(x);
+    if (r->session_loaded)
+        return;
+    r->session_loaded = true;
     struct str token = http_cookie(x, FRONT_SESSION_COOKIE);
     if (token.len == 0)
         return;
@@ -159,11 +162,18 @@ void front_finish(struct http_ex *x)
     http_resp_cookie(x, FRONT_FRESH_COOKIE, (struct str){val, exp.len + 1 + mac.len}, &o);
 }
 
+bool front_load_session(struct http_ex *x)
+{
+    load_session(x);
+    return front_req(x)->signed_in;
+}
+
 bool front_before(struct http_ex *x)
 {
     unsigned flags = x->route->flags;
     fresh_from_cookie(x);
-    load_session(x);
+    if (!(flags & FRONT_LAZY_SESSION))
+        load_session(x);
     struct front_req *r = front_req(x);
     bool changes = x->req.method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE);
     if (changes && !(flags & FRONT_NO_CSRF) && !csrf_ok(x)) {

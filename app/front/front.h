@@ -93,11 +93,16 @@ enum front_route_flags {
     FRONT_AUTH = HTTP_ROUTE_APP(0),    /* a signed-in shopper is required */
     FRONT_ADMIN = HTTP_ROUTE_APP(1),   /* an admin is required (others get 404) */
     FRONT_NO_CSRF = HTTP_ROUTE_APP(2), /* state change authenticated otherwise (signed) */
+    /* the session is not looked up before the handler (a GET that proves who asks with a
+     * signed token of its own, such as a queue poll); the handler calls front_load_session
+     * if it needs it. Not with FRONT_AUTH or FRONT_ADMIN. */
+    FRONT_LAZY_SESSION = HTTP_ROUTE_APP(3),
 };
 
 /* Per-request state (x->local). */
 struct front_req {
     bool signed_in;
+    bool session_loaded;  /* load_session ran */
     bool session_unknown; /* the session lookup failed (database down), not "no session" */
     struct session session;
     struct str session_token; /* from the cookie */
@@ -131,6 +136,9 @@ void front_thread_stop(struct http_app *app);
 bool front_before(struct http_ex *x);
 /* front_finish: the http finish hook: after a write, the read-your-writes cookie. */
 void front_finish(struct http_ex *x);
+/* front_load_session: for FRONT_LAZY_SESSION routes: looks the session up now (once);
+ * true when signed in (front_req(x)->session_unknown when the lookup failed). */
+bool front_load_session(struct http_ex *x);
 /* front_req: this request's state (created on first use). */
 struct front_req *front_req(struct http_ex *x);
 /* front_cfg: the configuration. */

@@ -54,6 +54,26 @@ static const struct front_outcome table[SHOP_OUTCOME_COUNT] = {
     [SHOP_GATEWAY_DOWN] = {503, "gateway_unavailable",
                            "The payment gateway cannot be asked right now; try again."},
     [SHOP_ROW_BUSY] = {409, "busy", "Someone else is changing this right now; try again."},
+    [SHOP_DROP_NOT_FOUND] = {404, "drop_not_found", "We could not find that drop."},
+    [SHOP_INVALID_DROP] = {400, "invalid_drop", "Those drop settings are not possible."},
+    [SHOP_DROP_EXISTS] = {409, "drop_exists", "That product already has a drop scheduled."},
+    [SHOP_DROP_LOCKED] = {409, "drop_locked", "The drop has opened; it can no longer change."},
+    [SHOP_WRONG_DROP_KIND] = {409, "wrong_drop_kind", "This drop does not work that way."},
+    [SHOP_DROP_NOT_OPEN] = {409, "drop_not_open", "This drop is not open right now."},
+    [SHOP_NOT_IN_QUEUE] = {404, "not_in_queue", "You have not joined this queue."},
+    [SHOP_TOO_MANY_ACCOUNTS] = {429, "too_many_accounts",
+                                "Too many accounts from your address are in this drop."},
+    [SHOP_NOT_ADMITTED] = {403, "not_admitted",
+                           "That size is sold only through its drop: join the queue or the draw."},
+    [SHOP_ALREADY_ENTERED] = {409, "already_entered", "You have already entered this draw."},
+    [SHOP_ENTRIES_CLOSED] = {409, "entries_closed", "Entries for this draw are not open."},
+    [SHOP_NOT_ENTERED] = {404, "not_entered", "You have not entered this draw."},
+    [SHOP_NOT_DRAWN] = {409, "not_drawn", "The draw has not happened yet."},
+    [SHOP_INVALID_ADDRESS] = {400, "invalid_address",
+                              "Check the shipping address: some fields are not right."},
+    [SHOP_NO_ADDRESS] = {404, "no_address", "There is no shipping address in your account yet."},
+    [SHOP_ADDRESS_REQUIRED] = {409, "address_required",
+                               "Add a shipping address to your account first."},
 };
 
 static const struct front_outcome unknown = {500, "internal_error",
@@ -88,6 +108,7 @@ const char *front_outcome_message(struct http_ex *x, int outcome, const struct s
         break;
     case SHOP_WEAK_PASSWORD:
     case SHOP_EMAIL_TAKEN:
+    case SHOP_INVALID_DROP:
         if (p->why)
             return p->why;
         break;

@@ -10,10 +10,15 @@
 
 #define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
+/* the ship-to columns, NULL for orders placed before migration 007 */
+#define SHIP                                                                                     \
+    " o.ship_recipient IS NOT NULL, COALESCE(o.ship_recipient, ''), COALESCE(o.ship_phone, '')," \
+    " COALESCE(o.ship_postcode, ''), COALESCE(o.ship_address, ''), COALESCE(o.ship_detail, '')"
+
 static const struct db_stmt q_list = {
     "order_list",
     "SELECT o.id, o.status, o.total_krw, o.currency, " ISO("o.created_at") ", " ISO(
-        "o.hold_expires_at") ", (SELECT COALESCE(SUM(quantity), 0) FROM order_lines"
+        "o.hold_expires_at") "," SHIP ", (SELECT COALESCE(SUM(quantity), 0) FROM order_lines"
                              " WHERE order_id = o.id) FROM orders o WHERE o.account_id = ? ORDER "
                              "BY o.id DESC LIMIT ?",
     DB_IDEMPOTENT};
@@ -21,9 +26,22 @@ static const struct db_stmt q_list = {
 static const struct db_stmt q_get = {
     "order_get",
     "SELECT o.id, o.status, o.total_krw, o.currency, " ISO("o.created_at") ", " ISO(
-        "o.hold_expires_at") ", COALESCE(" ISO("o.paid_at") ", ''), o.hold_expires_at < NOW(6)"
-                                                            " FROM orders o WHERE o.id = ? AND "
-                                                            "o.account_id = ?",
+        "o.hold_expires_at") "," SHIP
+                             ", COALESCE(" ISO(
+                                 "o.paid_at") ", ''),"
+                                              " o.hold_expires_at < NOW(6), o.account_id, ''"
+                                              " FROM orders o WHERE o.id = ? AND o.account_id = ?",
+    DB_IDEMPOTENT};
+
+static const struct db_stmt q_get_any = {
+    "order_get_any",
+    "SELECT o.id, o.status, o.total_krw, o.currency, " ISO("o.created_at") ", " ISO(
+        "o.hold_expires_at") "," SHIP
+                             ", COALESCE(" ISO(
+                                 "o.paid_at") ", ''),"
+                                              " o.hold_expires_at < NOW(6), o.account_id, a.email"
+                                              " FROM orders o JOIN accounts a ON a.id = "
+                                              "o.account_id WHERE o.id = ?",
     DB_IDEMPOTENT};
 
 static const struct db_stmt q_lines = {
@@ -41,7 +59,10 @@ static void fill(const struct db_result *r, size_t i, struct order *o)
     o->currency = db_text(r, i, 3);
     o->created_at = db_text(r, i, 4);
     o->hold_expires_at = db_text(r, i, 5);
+    o->ship = (struct order_ship){db_int(r, i, 6) != 0, db_text(r, i, 7),  db_text(r, i, 8),
+                                  db_text(r, i, 9),     db_text(r, i, 10), db_text(r, i, 11)};
 }
+#define AFTER_SHIP 12
 
 int order_list(struct shop_ctx *c, int64_t account_id, int64_t limit, struct order **out, size_t *n)
 {
@@ -55,28 +76,24 @@ int order_list(struct shop_ctx *c, int64_t account_id, int64_t limit, struct ord
     for (size_t i = 0; i < r.nrows; i++) {
         fill(&r, i, &(*out)[i]);
         (*out)[i].account_id = account_id;
-        (*out)[i].pairs = db_int(&r, i, 6);
+        (*out)[i].pairs = db_int(&r, i, AFTER_SHIP);
     }
     return 0;
 }
 
-int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct order *out)
+/* get: the order in r (one row of q_get or q_get_any) with its lines */
+static int get(struct shop_ctx *c, const struct db_result *r, struct order *out)
 {
-    struct db_result r;
-    struct db_val v[] = {DB_I(order_id), DB_I(account_id)};
-    int rc = db_exec(c->db, &q_get, v, 2, c->arena, &r);
-    if (rc)
-        return rc;
-    if (r.nrows == 0)
-        return SHOP_ORDER_NOT_FOUND;
     memset(out, 0, sizeof *out);
-    fill(&r, 0, out);
-    out->account_id = account_id;
-    out->paid_at = db_text(&r, 0, 6);
-    out->hold_over = db_int(&r, 0, 7) != 0;
+    fill(r, 0, out);
+    out->paid_at = db_text(r, 0, AFTER_SHIP);
+    out->hold_over = db_int(r, 0, AFTER_SHIP + 1) != 0;
+    out->account_id = db_int(r, 0, AFTER_SHIP + 2);
+    out->email = db_text(r, 0, AFTER_SHIP + 3);
     struct db_result l;
-    struct db_val lv[] = {DB_I(order_id)};
-    if ((rc = db_exec(c->db, &q_lines, lv, 1, c->arena, &l)))
+    struct db_val lv[] = {DB_I(out->id)};
+    int rc = db_exec(c->db, &q_lines, lv, 1, c->arena, &l);
+    if (rc)
         return rc;
     out->lines = arena_calloc(c->arena, l.nrows + 1, sizeof *out->lines);
     out->nlines = l.nrows;
@@ -93,6 +110,30 @@ int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct o
         out->pairs += x->quantity;
     }
     return 0;
+}
+
+int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct order *out)
+{
+    struct db_result r;
+    struct db_val v[] = {DB_I(order_id), DB_I(account_id)};
+    int rc = db_exec(c->db, &q_get, v, 2, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return SHOP_ORDER_NOT_FOUND;
+    return get(c, &r, out);
+}
+
+int order_get_any(struct shop_ctx *c, int64_t order_id, struct order *out)
+{
+    struct db_result r;
+    struct db_val v[] = {DB_I(order_id)};
+    int rc = db_exec(c->db, &q_get_any, v, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return SHOP_ORDER_NOT_FOUND;
+    return get(c, &r, out);
 }
 
 static const struct db_stmt q_due = {

@@ -24,6 +24,13 @@ struct order_line {
     struct str image;
 };
 
+/* Where an order ships to: the account's address as it was when the order was placed
+ * (shop/address.h). has is false for orders placed before addresses existed (migration 007). */
+struct order_ship {
+    bool has;
+    struct str recipient, phone, postcode, address, detail;
+};
+
 struct order {
     int64_t id;
     int64_t account_id;
@@ -35,6 +42,8 @@ struct order {
     struct str paid_at;         /* ISO 8601 UTC; empty unless paid (order_get only) */
     bool hold_over;             /* hold_expires_at has passed (order_get only) */
     int64_t pairs;
+    struct order_ship ship;
+    struct str email; /* the account's e-mail (order_get_any only) */
     struct order_line *lines;
     size_t nlines;
 };
@@ -45,6 +54,10 @@ int order_list(struct shop_ctx *c, int64_t account_id, int64_t limit, struct ord
 /* order_get: one order of the account with its lines; SHOP_ORDER_NOT_FOUND for an order that
  * does not exist or is another account's (the same answer: no enumeration). */
 int order_get(struct shop_ctx *c, int64_t account_id, int64_t order_id, struct order *out);
+
+/* order_get_any: one order of any account, with its lines and the account's e-mail, for the
+ * back office (app/admin); SHOP_ORDER_NOT_FOUND when there is no such order. */
+int order_get_any(struct shop_ctx *c, int64_t order_id, struct order *out);
 
 /*
  * order_expire_due: expires up to `limit` overdue orders; *expired counts the orders it

@@ -63,6 +63,24 @@ enum shop_outcome {
     SHOP_STILL_CAPTURED, /* the gateway still holds the money (mark refunded refused) */
     SHOP_GATEWAY_DOWN,   /* the gateway could not be asked */
     SHOP_ROW_BUSY,       /* another transaction holds the row: try again */
+    /* drops (shop/drop.h, queue.h, entries.h) */
+    SHOP_DROP_NOT_FOUND,
+    SHOP_INVALID_DROP,      /* problem->why names the field */
+    SHOP_DROP_EXISTS,       /* the product already has a live drop */
+    SHOP_DROP_LOCKED,       /* the drop opened (or was drawn): it cannot be changed so */
+    SHOP_WRONG_DROP_KIND,   /* a queue action on a draw, or the other way round */
+    SHOP_DROP_NOT_OPEN,     /* the queue or the entries are not open now */
+    SHOP_NOT_IN_QUEUE,      /* the shopper never joined this queue */
+    SHOP_TOO_MANY_ACCOUNTS, /* too many accounts from one address in this drop */
+    SHOP_NOT_ADMITTED,      /* a drop's size bought without a valid admission */
+    SHOP_ALREADY_ENTERED,   /* a second entry in a draw by the same account */
+    SHOP_ENTRIES_CLOSED,    /* outside the draw's entry window */
+    SHOP_NOT_ENTERED,       /* the shopper has no entry in this draw */
+    SHOP_NOT_DRAWN,         /* no proof yet */
+    /* the shipping address (shop/address.h) */
+    SHOP_INVALID_ADDRESS,  /* some fields are wrong; which and why in struct address_errors */
+    SHOP_NO_ADDRESS,       /* the account has no shipping address yet */
+    SHOP_ADDRESS_REQUIRED, /* an order, a queue or an entry needs an address to ship to */
     SHOP_OUTCOME_COUNT
 };
 

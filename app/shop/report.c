@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%d %H:%i:%s')"
+/* ISO 8601 UTC: the pages show it in Korean time ({{kst}}) inside <time datetime> */
+#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
 static const struct db_stmt q_stock = {
     "report_stock",
@@ -104,5 +105,39 @@ int report_payments(struct shop_ctx *c, struct report_payments *out)
         out->events[i] = (struct report_payment_event){
             db_text(&ev, i, 0), db_int(&ev, i, 1),  db_text(&ev, i, 2), db_text(&ev, i, 3),
             db_int(&ev, i, 4),  db_text(&ev, i, 5), db_text(&ev, i, 6)};
+    return 0;
+}
+
+static const struct db_stmt q_orders = {
+    "report_orders",
+    "SELECT o.id, a.email, o.status, o.total_krw, " ISO(
+        "o.created_at") ","
+                        "       o.ship_recipient IS NOT NULL, COALESCE(o.ship_recipient, ''),"
+                        "       COALESCE(o.ship_postcode, ''), COALESCE(o.ship_address, '')"
+                        "  FROM orders o JOIN accounts a ON a.id = o.account_id ORDER BY o.id DESC "
+                        "LIMIT ?",
+    DB_IDEMPOTENT};
+
+int report_orders(struct shop_ctx *c, int64_t limit, struct report_order **rows, size_t *n)
+{
+    struct db_result r;
+    struct db_val v[] = {DB_I(limit)};
+    int rc = db_exec(c->db, &q_orders, v, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    *rows = arena_calloc(c->arena, r.nrows + 1, sizeof **rows);
+    *n = r.nrows;
+    for (size_t i = 0; i < r.nrows; i++)
+        (*rows)[i] = (struct report_order){
+            .id = db_int(&r, i, 0),
+            .email = db_text(&r, i, 1),
+            .status = db_text(&r, i, 2),
+            .total = db_int(&r, i, 3),
+            .created_at = db_text(&r, i, 4),
+            .has_ship = db_int(&r, i, 5) != 0,
+            .recipient = db_text(&r, i, 6),
+            .postcode = db_text(&r, i, 7),
+            .address = db_text(&r, i, 8),
+        };
     return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * report — what the admin pages read: stock per size, payment anomalies, reconciliation runs
- * and the payment log. Plain reads outside transactions (a moment's staleness is fine for a
- * back office); every change goes through the operations of the other modules.
+ * report — what the admin pages read: stock per size, payment anomalies, reconciliation runs,
+ * the payment log and the latest orders (one order: order_get_any, shop/order.h). Plain reads
+ * outside transactions (a moment's staleness is fine for a back office); every change goes through
+ * the operations of the other modules.
  *
  * Memory: results in the context's arena. Errors: database errors only.
  */
@@ -60,5 +61,19 @@ struct report_payments {
 };
 
 int report_payments(struct shop_ctx *c, struct report_payments *out);
+
+/* One order as the admin's order list shows it, with where it ships (has_ship false: placed
+ * before addresses existed). Times are ISO 8601 UTC. */
+struct report_order {
+    int64_t id;
+    struct str email, status;
+    int64_t total;
+    struct str created_at;
+    bool has_ship;
+    struct str recipient, postcode, address;
+};
+
+/* report_orders: the latest orders of every account, newest first, at most limit. */
+int report_orders(struct shop_ctx *c, int64_t limit, struct report_order **rows, size_t *n);
 
 #endif

@@ -28,6 +28,13 @@ struct shop_rules {
     int64_t cart_max_line;  /* most pairs of one size in a cart line or a buy-now (cart.max_line) */
     int64_t hold_ttl_s;     /* how long an unpaid order holds its pairs (checkout.hold_ttl) */
     int64_t checkout_tries; /* attempts of a checkout transaction (checkout.max_retries + 1) */
+    /* drops: accounts from one client address in one drop (drops.accounts_per_address) */
+    int64_t drop_accounts_per_address;
+    /* drops: the key of admission tokens (shop/admission.h), from security.secret; all zero
+     * bytes when the context has none (tools): no admission is then valid */
+    uint8_t admission_key[32];
+    /* drops: the key of queue tickets (a shopper's place; admission_ticket_key) */
+    uint8_t ticket_key[32];
 };
 
 /* The rules when a context carries none (tools and tests): the configuration's defaults. */

@@ -74,6 +74,7 @@ struct http_service *site_load(void *config_path, struct buf *err)
     if (f->cfg.cache_enabled && f->cfg.cache_near)
         near_node_init();
     front_metrics_init(f);
+    web_drops_metrics();
     f->hash_gate = gate_new((int)f->cfg.hash_concurrency, (int)f->cfg.hash_queue);
     f->policy.hash_gate = f->hash_gate;
     f->svc.router = f->router;

@@ -28,6 +28,7 @@
 #include "tpl.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -54,6 +55,7 @@ enum op {
     OP_RAW,    /* value as is */
     OP_URL,    /* value percent-encoded */
     OP_KRW,    /* integer value with thousands separators */
+    OP_KST,    /* ISO 8601 UTC string value as Korean time for people */
     OP_IF,     /* value; jump to a when false */
     OP_UNLESS, /* value; jump to a when true */
     OP_JMP,    /* jump to a */
@@ -181,6 +183,7 @@ enum tag_kind {
     T_RAW,
     T_URL,
     T_KRW,
+    T_KST,
     T_OPEN,
     T_CLOSE,
     T_ELSE,
@@ -529,6 +532,8 @@ static int parse_tag(struct ctx *c, const struct src *s, const struct tok *tk, s
         tg->kind = T_URL;
     else if (word_is(w, "krw"))
         tg->kind = T_KRW;
+    else if (word_is(w, "kst"))
+        tg->kind = T_KST;
     else if (word_is(w, "extends"))
         tg->kind = T_EXTENDS;
     else if (word_is(w, "asset"))
@@ -701,10 +706,14 @@ static int compile_value(struct ctx *c, const struct src *s, const struct tag *t
         op = OP_URL;
     else if (tg->kind == T_KRW)
         op = OP_KRW;
+    else if (tg->kind == T_KST)
+        op = OP_KST;
     if (op == OP_KRW && v.type != TPL_I64 && v.type != TPL_INT && v.type != V_INDEX &&
         v.type != V_NUMBER)
         return fail(c, s->name, tg->line, "{{krw %.*s}}: not an integer", shown(tg->arg),
                     tg->arg.p);
+    if (op == OP_KST && v.type != TPL_STR && v.type != TPL_CSTR)
+        return fail(c, s->name, tg->line, "{{kst %.*s}}: not a string", shown(tg->arg), tg->arg.p);
     emit_val(c, op, &v, 0);
     return 0;
 }
@@ -909,6 +918,7 @@ static int parse_body(struct ctx *c, struct src *s, struct open *o)
         case T_RAW:
         case T_URL:
         case T_KRW:
+        case T_KST:
             rc = compile_value(c, s, &tg);
             break;
         case T_OPEN:
@@ -1262,7 +1272,14 @@ integer:
         buf_append_i64(out, v);
     return;
 string:
-    if (in->op == OP_HTML)
+    if (in->op == OP_KST) {
+        /* a time for people; anything that is not an ISO UTC time is shown as it is */
+        char kst[CLOCK_KST_MAX];
+        int64_t secs;
+        if (clock_parse_iso8601(s, &secs))
+            s = (struct str){kst, clock_kst(secs, kst, sizeof kst)};
+        buf_append_html(out, s);
+    } else if (in->op == OP_HTML)
         buf_append_html(out, s);
     else if (in->op == OP_URL)
         buf_append_urlenc(out, s);
@@ -1293,6 +1310,7 @@ int tpl_render(const struct tpl *t, const void *data, struct buf *out)
         case OP_RAW:
         case OP_URL:
         case OP_KRW:
+        case OP_KST:
             output(t, in, fr, out);
             break;
         case OP_IF:

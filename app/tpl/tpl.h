@@ -14,6 +14,9 @@
  *   {{raw name}}               value without escaping: the one greppable raw marker
  *   {{url name}}               value percent-encoded for a URL path segment or query value
  *   {{krw name}}               an integer amount in won with separators: 129000 -> "129,000"
+ *   {{kst name}}               a string holding an ISO 8601 UTC time ("2026-12-05T22:50:32Z")
+ *                              in Korean time for people: "6 Dec 2026, 07:50 KST" (core/clock.h);
+ *                              any other string is shown as it is, escaped
  *   {{#if name}} .. {{else}} .. {{/if}}   true when: bool true, integer != 0, string not empty,
  *                              list not empty, object pointer not NULL
  *   {{#unless name}} .. {{/unless}}

@@ -2,6 +2,7 @@
 #include "web/web.h"
 
 #include "core/sec.h"
+#include "shop/address.h"
 #include "shop/cart.h"
 
 #include <cjson/cJSON.h>
@@ -16,7 +17,15 @@ void web_render_cart(struct http_ex *x, int status, struct str error,
         front_fail(x, rc);
         return;
     }
+    /* where the order would ship: without an address the page says to add one first */
+    struct address addr;
+    rc = c.n ? address_get(&s, front_req(x)->session.account_id, &addr) : SHOP_NO_ADDRESS;
+    if (rc < 0) {
+        front_fail(x, rc);
+        return;
+    }
     struct view_cart *v = arena_calloc(x->arena, 1, sizeof *v);
+    v->ship = web_view_ship(x, rc == SHOP_OK ? &addr : NULL);
     struct view_cart_line *lines = arena_calloc(x->arena, c.n + 1, sizeof *lines);
     for (size_t i = 0; i < c.n; i++) {
         const struct cart_line *l = &c.lines[i];

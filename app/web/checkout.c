@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 
 /* place: the domain's checkout for this request: the cart, or "buy now" when the route was
- * given a sku_id (quantity defaults to 1) */
+ * given a sku_id (quantity defaults to 1), through its drop when it carries an admission */
 static int place(struct http_ex *x, struct str key, struct checkout_result *r)
 {
     struct checkout_item item = {0}, *direct = NULL;
@@ -17,6 +17,12 @@ static int place(struct http_ex *x, struct str key, struct checkout_result *r)
         direct = &item;
     }
     struct shop_ctx s = front_shop(x);
+    int64_t drop_id;
+    if (direct && web_drop_admission(x, &drop_id)) {
+        /* a drop's size: checked against the admission in the checkout's transaction */
+        struct checkout_drop d = {drop_id, false};
+        return checkout_place_drop(&s, front_req(x)->session.account_id, key, direct, &d, r);
+    }
     return checkout_place(&s, front_req(x)->session.account_id, key, direct, r);
 }
 
@@ -47,6 +53,14 @@ void page_checkout(struct http_ex *x)
         x->error_code = o->code;
         web_render_cart(x, o->status, str_from_cstr(front_outcome_message(x, rc, &r.problem)), NULL,
                         0, STR_NULL);
+        return;
+    case SHOP_ADDRESS_REQUIRED:
+        /* the cart again, which says where to add the address and comes back here */
+        x->error_code = o->code;
+        web_render_cart(x, o->status,
+                        STR("Add a shipping address before you place the order: we need to "
+                            "know where to send your pairs."),
+                        NULL, 0, STR_NULL);
         return;
     case SHOP_KEY_REUSED:
         x->error_code = o->code;

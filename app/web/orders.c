@@ -1,6 +1,7 @@
 /* orders — the shopper's orders: the list, one order (pages and JSON). */
 #include "web/web.h"
 
+#include "shop/address.h"
 #include "shop/order.h"
 
 #include <cjson/cJSON.h>
@@ -20,6 +21,15 @@ const char *web_status_label(struct str s)
     if (str_eq_cstr(s, "refunded"))
         return "Refunded";
     return "Unknown";
+}
+
+/* ship_view: an order's ship-to as the pages show it */
+static const struct view_ship *ship_view(struct http_ex *x, const struct order_ship *s)
+{
+    struct view_ship *v = arena_calloc(x->arena, 1, sizeof *v);
+    if (s->has)
+        *v = (struct view_ship){true, s->recipient, s->phone, s->postcode, s->address, s->detail};
+    return v;
 }
 
 bool web_own_order(struct http_ex *x, struct order *o)
@@ -59,8 +69,18 @@ void page_orders(struct http_ex *x)
             .pairs = orders[i].pairs,
             .created_at = orders[i].created_at,
             .hold_expires_at = orders[i].hold_expires_at,
+            .ship = ship_view(x, &orders[i].ship),
         };
     }
+    /* the account page's address (the account page is this list) */
+    struct shop_ctx s = front_shop(x);
+    struct address addr;
+    rc = address_get(&s, front_req(x)->session.account_id, &addr);
+    if (rc < 0) {
+        front_fail(x, rc);
+        return;
+    }
+    v->ship = web_view_ship(x, rc == SHOP_OK ? &addr : NULL);
     v->orders = (struct tpl_list){rows, n, sizeof *rows};
     v->empty = n == 0;
     v->layout = front_layout(x, STR("My orders"));
@@ -138,6 +158,7 @@ void page_order(struct http_ex *x)
     v->pairs = o.pairs;
     v->created_at = o.created_at;
     v->hold_expires_at = o.hold_expires_at;
+    v->ship = ship_view(x, &o.ship);
     v->lines = (struct tpl_list){lines, o.nlines, sizeof *lines};
     v->layout =
         front_layout(x, str_from_cstr(arena_sprintf(x->arena, "Order #%lld", (long long)o.id)));
@@ -154,6 +175,17 @@ static cJSON *order_json(const struct order *o)
     cJSON_AddItemToObject(j, "created_at", front_json_str(o->created_at));
     cJSON_AddItemToObject(j, "hold_expires_at", front_json_str(o->hold_expires_at));
     cJSON_AddNumberToObject(j, "pairs", (double)o->pairs);
+    /* where it ships; null for orders placed before addresses existed */
+    if (o->ship.has) {
+        cJSON *s = cJSON_AddObjectToObject(j, "ship_to");
+        cJSON_AddItemToObject(s, "recipient", front_json_str(o->ship.recipient));
+        cJSON_AddItemToObject(s, "phone", front_json_str(o->ship.phone));
+        cJSON_AddItemToObject(s, "postcode", front_json_str(o->ship.postcode));
+        cJSON_AddItemToObject(s, "address", front_json_str(o->ship.address));
+        cJSON_AddItemToObject(s, "detail", front_json_str(o->ship.detail));
+    } else {
+        cJSON_AddNullToObject(j, "ship_to");
+    }
     return j;
 }
 

@@ -88,6 +88,8 @@ static const struct http_param p_checkout_page[] = {
     /* "Buy now" on a product page: that size instead of the cart */
     {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
     {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
+    /* the drop page's buy form: the shopper's admission (shop/admission.h) */
+    {"admission", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 2048, false},
     END,
 };
 /* buy now: one size and quantity instead of the cart (both or neither); every checkout carries
@@ -95,12 +97,59 @@ static const struct http_param p_checkout_page[] = {
 static const struct http_param p_checkout_api[] = {
     {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, false},
     {"quantity", HTTP_SRC_BODY, HTTP_K_INT, 1, 99, false},
+    /* a drop's size: the admission of its queue (shop/admission.h) */
+    {"Drop-Admission", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 2048, false},
     {"Idempotency-Key", HTTP_SRC_HEADER, HTTP_K_TOKEN, 8, 255, true, "idempotency_key_required",
      "invalid_idempotency_key"},
     END,
 };
+/* the shipping address (address.c): any text up to the router's bound reaches the domain,
+ * which names each wrong field; bad UTF-8 or a control character is 400 invalid_address here */
+#define ADDRESS_FIELD(name)                                                       \
+    {                                                                             \
+        name, HTTP_SRC_BODY, HTTP_K_TEXT, 0, 1000, false, NULL, "invalid_address" \
+    }
+static const struct http_param p_address_page[] = {
+    {"next", HTTP_SRC_QUERY, HTTP_K_TEXT, 0, 200, false},
+    {"saved", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    {"required", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_address_form[] = {
+    ADDRESS_FIELD("recipient"),
+    ADDRESS_FIELD("phone"),
+    ADDRESS_FIELD("postcode"),
+    ADDRESS_FIELD("address"),
+    ADDRESS_FIELD("detail"),
+    {"next", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 200, false},
+    {"required", HTTP_SRC_BODY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_address_api[] = {
+    ADDRESS_FIELD("recipient"), ADDRESS_FIELD("phone"),  ADDRESS_FIELD("postcode"),
+    ADDRESS_FIELD("address"),   ADDRESS_FIELD("detail"), END,
+};
+/* draws (draw.c) */
+static const struct http_param p_draw_page[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"entered", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_draw_enter[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"sku_id", HTTP_SRC_BODY, HTTP_K_ID, 0, 0, true},
+    END,
+};
 static const struct http_param p_webhook[] = {
     {"PSP-Signature", HTTP_SRC_HEADER, HTTP_K_TEXT, 1, 500, false},
+    END,
+};
+
+/* drops: a queue poll proves who asks with its ticket (web/drops.c) */
+static const struct http_param p_drop_poll[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"Queue-Ticket", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 2048, false},
+    {"Drop-Admission", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 2048, false},
     END,
 };
 
@@ -114,6 +163,8 @@ static const struct http_route routes[] = {
     {HTTP_POST, "/account/signup", page_signup_post, "signup", p_signup_page, 0},
     {HTTP_POST, "/account/signout", page_signout, "signout", NULL, 0},
     {HTTP_GET, "/account", page_account, "account", NULL, FRONT_AUTH},
+    {HTTP_GET, "/account/address", page_address, "address_page", p_address_page, FRONT_AUTH},
+    {HTTP_POST, "/account/address", page_address_post, "address", p_address_form, FRONT_AUTH},
     {HTTP_GET, "/cart", page_cart, "cart", p_cart_page, FRONT_AUTH},
     {HTTP_POST, "/cart/items", page_cart_set, "cart_set", p_cart_set, FRONT_AUTH},
     {HTTP_POST, "/checkout", page_checkout, "checkout", p_checkout_page, FRONT_AUTH},
@@ -123,6 +174,10 @@ static const struct http_route routes[] = {
     {HTTP_POST, "/orders/{id}/cancel", page_order_cancel, "order_cancel", p_id, FRONT_AUTH},
     {HTTP_GET, "/payments/success", page_payment_success, "payment_success", p_pay_success, 0},
     {HTTP_GET, "/payments/fail", page_payment_fail, "payment_fail", p_pay_fail, FRONT_AUTH},
+    {HTTP_GET, "/drops", page_drops, "drops", NULL, 0},
+    {HTTP_GET, "/help/drops", page_help_drops, "help_drops", NULL, 0},
+    {HTTP_GET, "/drops/{id}", page_drop, "drop", p_id, 0},
+    {HTTP_POST, "/drops/{id}/queue", page_drop_queue_join, "drop_queue_join", p_id, FRONT_AUTH},
     /* gateway events: authenticated by their HMAC signature, not by a session */
     {HTTP_POST, "/webhooks/psp", hook_psp_webhook, "webhook_psp", p_webhook, FRONT_NO_CSRF},
     /* JSON API v1 */
@@ -132,6 +187,9 @@ static const struct http_route routes[] = {
     {HTTP_POST, "/api/v1/session", api_signin, "api_signin", p_signin, 0},
     {HTTP_GET, "/api/v1/session", api_whoami, "api_whoami", NULL, FRONT_AUTH},
     {HTTP_DELETE, "/api/v1/session", api_signout, "api_signout", NULL, FRONT_AUTH},
+    {HTTP_GET, "/api/v1/account/address", api_address, "api_address", NULL, FRONT_AUTH},
+    {HTTP_PUT, "/api/v1/account/address", api_address_put, "api_address_put", p_address_api,
+     FRONT_AUTH},
     {HTTP_GET, "/api/v1/cart", api_cart, "api_cart", NULL, FRONT_AUTH},
     {HTTP_POST, "/api/v1/cart/items", api_cart_set, "api_cart_set", p_cart_set, FRONT_AUTH},
     {HTTP_POST, "/api/v1/checkout", api_checkout, "api_checkout", p_checkout_api, FRONT_AUTH},
@@ -141,6 +199,21 @@ static const struct http_route routes[] = {
      FRONT_AUTH},
     {HTTP_POST, "/api/v1/orders/{id}/cancel", api_order_cancel, "api_order_cancel", p_id,
      FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops", api_drops, "api_drops", NULL, 0},
+    {HTTP_GET, "/api/v1/drops/{id}", api_drop, "api_drop", p_id, 0},
+    {HTTP_POST, "/api/v1/drops/{id}/queue", api_drop_queue_join, "api_drop_queue_join", p_id,
+     FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops/{id}/queue", api_drop_queue, "api_drop_queue", p_drop_poll,
+     FRONT_LAZY_SESSION},
+    /* draw drops (draw.c): entering, one's result, the proof (public, also a queue's
+     * pre-queue shuffle) */
+    {HTTP_GET, "/drops/{id}/draw", page_drop_draw, "drop_draw", p_draw_page, 0},
+    {HTTP_POST, "/drops/{id}/entries", page_drop_enter, "drop_enter", p_draw_enter, FRONT_AUTH},
+    {HTTP_GET, "/drops/{id}/proof", page_drop_proof, "drop_proof", p_id, 0},
+    {HTTP_POST, "/api/v1/drops/{id}/entries", api_drop_enter, "api_drop_enter", p_draw_enter,
+     FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops/{id}/entry", api_drop_entry, "api_drop_entry", p_id, FRONT_AUTH},
+    {HTTP_GET, "/api/v1/drops/{id}/proof", api_drop_proof, "api_drop_proof", p_id, 0},
 };
 
 const struct front_module web_module = {

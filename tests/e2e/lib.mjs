@@ -209,3 +209,23 @@ export async function withBrowser(fn) {
         await browser.close();
     }
 }
+
+// From a cart that asks for a shipping address: follow its link, fill the form as a shopper
+// does and save; the form sends the shopper back to the cart, which now shows where it ships.
+export async function addAddressFromCart(page) {
+    const link = page.locator('a.add-address');
+    assert.equal(await link.count(), 1, 'without an address the cart links to the address form');
+    assert.equal(await page.locator('button:has-text("Place order")').count(), 0,
+                 'without an address there is no Place order button');
+    await Promise.all([page.waitForURL((u) => u.pathname === '/account/address'), link.click()]);
+    await page.fill('#address-recipient', '김지민');
+    await page.fill('#address-phone', '010 9876 5432');
+    await page.fill('#address-postcode', '04524');
+    await page.fill('#address-address', '서울특별시 중구 세종대로 110');
+    await page.fill('#address-detail', '3층');
+    await Promise.all([page.waitForURL((u) => u.pathname === '/cart'),
+                       page.click('button:has-text("Save address")')]);
+    const ship = await page.locator('.ship-box').textContent();
+    assert.match(ship, /세종대로 110/, 'the cart shows where the order ships');
+    assert.match(ship, /010-9876-5432/, 'the phone number as saved (normalised)');
+}

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { DESKTOP, assertClean, baseUrl, openPage, screenshot, withBrowser } from './lib.mjs';
+import {
+    DESKTOP, addAddressFromCart, assertClean, baseUrl, openPage, screenshot, withBrowser,
+} from './lib.mjs';
 
 const BASE = baseUrl();
 
@@ -87,6 +89,7 @@ async function placeOrder(page, product, who) {
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add to cart")')]);
     assert.match(page.url(), /\/cart/, 'after adding, the cart');
+    await addAddressFromCart(page);
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("Place order")')]);
     const m = /\/orders\/(\d+)\?placed=1$/.exec(page.url());
     assert.ok(m, `placing the order leads to its page, was ${page.url()}`);

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-    DESKTOP, assertClean, baseUrl, openPage, readTiles, screenshot, withBrowser,
+    DESKTOP, addAddressFromCart, assertClean, baseUrl, openPage, readTiles, screenshot,
+    withBrowser,
 } from './lib.mjs';
 
 const BASE = baseUrl();
@@ -78,6 +79,9 @@ async function shopping(browser) {
     assert.match(await cartLines.first().textContent(), new RegExp(sizes[0].mm),
                  `the cart line is size ${sizes[0].mm}`);
 
+    // a new shopper has no shipping address: the cart sends them to add one, and back
+    await addAddressFromCart(page);
+
     // size B with "Buy now": an order of its own, the cart untouched
     await page.goto(`${BASE}${product.href}`);
     await pickSize(page, sizes[1].id);
@@ -88,6 +92,13 @@ async function shopping(browser) {
     assert.match(await page.locator('.alert--hold').textContent(), /Awaiting payment/);
     assert.match(await page.locator('.lines').textContent(), new RegExp(sizes[1].mm),
                  `the buy-now order holds size ${sizes[1].mm}`);
+    assert.match(await page.locator('.order-ship').textContent(), /김지민[\s\S]*세종대로 110/,
+                 'the order page shows where it ships');
+    assert.match(await page.locator('.alert--hold time').textContent(),
+                 /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} KST$/,
+                 'the hold expiry in Korean time, for people');
+    assert.match(await page.locator('.alert--hold time').getAttribute('datetime'),
+                 /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'the machine-readable time stays ISO UTC');
     await screenshot(page, 'shopping-order-desktop.png');
     await page.goto(`${BASE}/cart`);
     assert.equal(await cartLines.count(), 1, 'buy now left the cart as it was');

@@ -413,6 +413,11 @@ void http_parallel(struct hreq *r, size_t n, size_t max_parallel)
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect);
         curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs[i]);
         curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)q);
+        char iface[64];
+        if (q->from[0]) {
+            snprintf(iface, sizeof iface, "host!%s", q->from);
+            curl_easy_setopt(h, CURLOPT_INTERFACE, iface);
+        }
         if (q->body) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));

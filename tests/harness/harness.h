@@ -115,7 +115,8 @@ bool stack_proxy_server_state(const struct stack *s, const char *name, char *out
 
 /*
  * Concurrent requests (libcurl multi): every hreq is one request; up to max_parallel run at
- * once. Fill method, url, optional body/ctype and up to 6 extra header lines; status, body
+ * once. Fill method, url, optional body/ctype, up to 6 extra header lines and optionally the
+ * local address to send from (another client address for HAProxy and the shop); status, body
  * and headers come back (free with hreq_free). status is -1 on a transport error.
  */
 struct hreq {
@@ -124,6 +125,7 @@ struct hreq {
     const char *ctype;
     char *body;
     char hdr[6][320];
+    char from[16]; /* the local address to send from ("127.0.0.7"); empty: the default */
     long status;
     char *out;
     size_t out_len;
@@ -148,5 +150,15 @@ bool cookie_from(const char *headers, const char *name, char *out, size_t outlen
 
 /* wait_until: polls cond(arg) every 100 ms for up to timeout_ms; true when it held. */
 bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
+
+/* A valid shipping address (PUT /api/v1/account/address), and its row for account_addresses
+ * (tests that create accounts in SQL: "INSERT INTO account_addresses (account_id, "
+ * TEST_ADDRESS_COLUMNS ") SELECT id, " TEST_ADDRESS_VALUES " FROM accounts WHERE ..."). */
+#define TEST_ADDRESS_JSON                                                              \
+    "{\"recipient\":\"홍길동\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\"," \
+    "\"address\":\"서울특별시 강남구 테헤란로 152\",\"detail\":\"12층\"}"
+#define TEST_ADDRESS_COLUMNS "recipient, phone, postcode, address, detail"
+#define TEST_ADDRESS_VALUES \
+    "'홍길동', '010-1234-5678', '06236', '서울특별시 강남구 테헤란로 152', '12층'"
 
 #endif

@@ -114,6 +114,10 @@ void shopper_new(const struct stack *s, MYSQL *db, const char *label, struct sho
     if (!ok) /* freed first: a leak report must not bury the reason */
         fail_msg("sign-up of %s failed: %s", sh->email, why);
     sh->account_id = db_scalar(db, "SELECT id FROM accounts WHERE email = '%s'", sh->email);
+    /* a checkout needs somewhere to ship to, as a real shopper adds before ordering */
+    if (shopper_request(s, sh, "PUT", "/api/v1/account/address", TEST_ADDRESS_JSON, &r) != 200)
+        fail_msg("address of %s: %ld %s", sh->email, r.status, r.body ? r.body : "");
+    resp_free(&r);
 }
 
 long long sku_new(MYSQL *db, const char *label, int stock, long long price)

@@ -35,7 +35,8 @@ const char *psp_webhook_secret(void);
 /* return_token: the shop's signed `attempt` token for an order's return URLs (valid 1 h) */
 void return_token(long long order_id, char *out, size_t n);
 
-/* shopper_new: signs a new account up through the API (session cookie kept). */
+/* shopper_new: signs a new account up through the API (session cookie kept) and gives it the
+ * TEST_ADDRESS_JSON shipping address, so it can check out. */
 void shopper_new(const struct stack *s, MYSQL *db, const char *label, struct shopper *sh);
 /* shopper_request: an API/page request with the shopper's session and the CSRF header. */
 long shopper_request(const struct stack *s, const struct shopper *sh, const char *method,

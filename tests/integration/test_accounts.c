@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,15 @@ static void signup(struct client *c, const char *who)
     struct resp r;
     if (api(c, "POST", "/api/v1/accounts", body, &r) != 201)
         fail_msg("signup %s: %ld %s", who, r.status, r.body);
+    resp_free(&r);
+}
+
+/* put_address: the signed-in client's shipping address (a checkout needs one) */
+static void put_address(struct client *c)
+{
+    struct resp r;
+    if (api(c, "PUT", "/api/v1/account/address", TEST_ADDRESS_JSON, &r) != 200)
+        fail_msg("address: %ld %s", r.status, r.body);
     resp_free(&r);
 }
 
@@ -247,6 +257,7 @@ static void test_other_shoppers_orders_are_404(void **state)
     struct client *a = client_new(), *b = client_new();
     signup(a, "dave");
     signup(b, "erin");
+    put_address(a);
     long long sku = db_scalar(DB, "SELECT s.sku_id FROM stock s JOIN skus k ON k.id = s.sku_id "
                                   "JOIN products p ON p.id = k.product_id WHERE s.available > 5 "
                                   "AND p.max_per_account IS NULL LIMIT 1");
@@ -503,6 +514,161 @@ static void test_html_signup_signin_signout(void **state)
     client_free(c);
 }
 
+/* the address API: 404 before there is one, every wrong field named at once and nothing
+ * saved, the normalised address back, signed-in shoppers only, CSRF header required */
+static void test_address_api(void **state)
+{
+    (void)state;
+    struct client *c = client_new(), *anon = client_new();
+    signup(c, "hana");
+    struct resp r;
+    assert_int_equal(api(c, "GET", "/api/v1/account/address", NULL, &r), 404);
+    assert_true(resp_contains(&r, "\"no_address\""));
+    resp_free(&r);
+    /* old 6-digit postcode, a foreign phone number, no recipient: all three named */
+    assert_int_equal(api(c, "PUT", "/api/v1/account/address",
+                         "{\"recipient\":\"  \",\"phone\":\"+1 555 123 4567\","
+                         "\"postcode\":\"135-080\",\"address\":\"서울 강남구 테헤란로 1\"}",
+                         &r),
+                     400);
+    cJSON *j = resp_json(&r);
+    cJSON *e = cJSON_GetObjectItem(j, "error");
+    assert_string_equal(cJSON_GetObjectItem(e, "code")->valuestring, "invalid_address");
+    cJSON *f = cJSON_GetObjectItem(e, "fields");
+    assert_non_null(cJSON_GetObjectItem(f, "recipient"));
+    assert_non_null(cJSON_GetObjectItem(f, "phone"));
+    assert_non_null(strstr(cJSON_GetObjectItem(f, "postcode")->valuestring, "5-digit"));
+    assert_null(cJSON_GetObjectItem(f, "address"));
+    assert_null(cJSON_GetObjectItem(f, "detail"));
+    cJSON_Delete(j);
+    resp_free(&r);
+    /* a control character is refused before the domain, with the same code */
+    assert_int_equal(api(c, "PUT", "/api/v1/account/address",
+                         "{\"recipient\":\"A\\u0001B\",\"phone\":\"010-1234-5678\"}", &r),
+                     400);
+    assert_true(resp_contains(&r, "\"invalid_address\""));
+    resp_free(&r);
+    /* a line break reaches the domain, which names the field */
+    assert_int_equal(api(c, "PUT", "/api/v1/account/address",
+                         "{\"recipient\":\"A\\nB\",\"phone\":\"010-1234-5678\","
+                         "\"postcode\":\"06236\",\"address\":\"서울\"}",
+                         &r),
+                     400);
+    assert_true(resp_contains(&r, "\"recipient\""));
+    resp_free(&r);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM account_addresses d JOIN accounts a ON "
+                               "a.id = d.account_id WHERE a.email = '%s'",
+                               email_of("hana")),
+                     0);
+    /* saved normalised: +82 for the 0, spaces and dots between digits, trimmed text */
+    assert_int_equal(api(c, "PUT", "/api/v1/account/address",
+                         "{\"recipient\":\" 홍길동 \",\"phone\":\"+82 10.1234.5678\","
+                         "\"postcode\":\"06236\",\"address\":\"서울특별시 강남구 테헤란로 152\","
+                         "\"detail\":\"\"}",
+                         &r),
+                     200);
+    j = resp_json(&r);
+    assert_string_equal(cJSON_GetObjectItem(j, "recipient")->valuestring, "홍길동");
+    assert_string_equal(cJSON_GetObjectItem(j, "phone")->valuestring, "010-1234-5678");
+    assert_string_equal(cJSON_GetObjectItem(j, "detail")->valuestring, "");
+    assert_non_null(strchr(cJSON_GetObjectItem(j, "updated_at")->valuestring, 'Z'));
+    cJSON_Delete(j);
+    resp_free(&r);
+    assert_int_equal(api(c, "GET", "/api/v1/account/address", NULL, &r), 200);
+    assert_true(resp_contains(&r, "\"postcode\":\"06236\""));
+    resp_free(&r);
+    /* signed-in only; the CSRF header is required like on every state change */
+    assert_int_equal(api(anon, "GET", "/api/v1/account/address", NULL, &r), 401);
+    resp_free(&r);
+    assert_int_equal(api(anon, "PUT", "/api/v1/account/address", TEST_ADDRESS_JSON, &r), 401);
+    resp_free(&r);
+    assert_int_equal(client_request(c, "PUT", stack_url(&S, "/api/v1/account/address"),
+                                    "application/json", TEST_ADDRESS_JSON, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 403);
+    assert_true(resp_contains(&r, "\"csrf\""));
+    resp_free(&r);
+    client_free(c);
+    client_free(anon);
+}
+
+/* the address form: errors beside their fields with the values kept, `next` only to a local
+ * path, linked from the account page (My orders) */
+static void test_html_address_form(void **state)
+{
+    (void)state;
+    struct client *c = client_new();
+    signup(c, "ivan");
+    struct resp r;
+    assert_int_equal(client_get(c, stack_url(&S, "/orders"), &r), 0);
+    assert_true(resp_contains(&r, "href=\"/account/address\""));
+    assert_true(resp_contains(&r, "No shipping address yet"));
+    resp_free(&r);
+    assert_int_equal(client_get(c, stack_url(&S, "/account/address?next=/cart&required=1"), &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(resp_contains(&r, "name=\"next\" value=\"/cart\""));
+    char token[128], form[800];
+    csrf_of(&r, token, sizeof token);
+    resp_free(&r);
+    snprintf(form, sizeof form,
+             "csrf=%s&next=%%2Fcart&recipient=Ivan&phone=12345&postcode=06236&address=%%EC%%84%%9C"
+             "%%EC%%9A%%B8+%%EC%%A4%%91%%EA%%B5%%AC&detail=",
+             token);
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/account/address"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 400);
+    assert_true(resp_contains(&r, "id=\"address-phone-error\""));
+    assert_false(resp_contains(&r, "id=\"address-postcode-error\""));
+    assert_true(resp_contains(&r, "value=\"Ivan\"")); /* kept as typed */
+    assert_true(resp_contains(&r, "value=\"12345\""));
+    assert_true(resp_contains(&r, "name=\"next\" value=\"/cart\""));
+    resp_free(&r);
+    /* another site as next: saved, and the shopper stays here */
+    snprintf(form, sizeof form,
+             "csrf=%s&next=%%2F%%2Fevil.example%%2F&recipient=Ivan&phone=010-9876-5432&postcode="
+             "06236&address=Seoul+Jung-gu+Sejong-daero+110&detail=3F",
+             token);
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/account/address"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 303);
+    char loc[300];
+    assert_true(resp_header(&r, "Location", loc, sizeof loc));
+    assert_null(strstr(loc, "evil"));
+    assert_string_equal(loc, "/account/address?saved=1");
+    resp_free(&r);
+    /* a local next: back there */
+    snprintf(form, sizeof form,
+             "csrf=%s&next=%%2Fcart&recipient=Ivan&phone=010-9876-5432&postcode=06236&address="
+             "Seoul+Jung-gu+Sejong-daero+110&detail=4F",
+             token);
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/account/address"),
+                                    "application/x-www-form-urlencoded", form, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 303);
+    assert_true(resp_header(&r, "Location", loc, sizeof loc));
+    assert_string_equal(loc, "/cart");
+    resp_free(&r);
+    assert_int_equal(client_get(c, stack_url(&S, "/orders"), &r), 0);
+    assert_true(resp_contains(&r, "Seoul Jung-gu Sejong-daero 110"));
+    assert_true(resp_contains(&r, "010-9876-5432"));
+    resp_free(&r);
+    /* without a form token: refused, nothing changes */
+    assert_int_equal(client_request(c, "POST", stack_url(&S, "/account/address"),
+                                    "application/x-www-form-urlencoded",
+                                    "recipient=X&phone=010-1111-2222&postcode=06236&address=Y",
+                                    NULL, &r),
+                     0);
+    assert_int_equal(r.status, 403);
+    resp_free(&r);
+    assert_int_equal(client_get(c, stack_url(&S, "/account/address"), &r), 0);
+    assert_true(resp_contains(&r, "value=\"4F\""));
+    resp_free(&r);
+    client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +681,8 @@ int main(void)
         cmocka_unit_test(test_non_ascii_email_signs_in),
         cmocka_unit_test(test_user_agent_cut_at_a_character_boundary),
         cmocka_unit_test(test_html_signup_signin_signout),
+        cmocka_unit_test(test_address_api),
+        cmocka_unit_test(test_html_address_form),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -70,6 +70,13 @@ static int setup(void **state)
                               "%s('race%s-%03d@test.stampede', 'Racer %d', '%s')", i ? "," : "",
                               run_tag, i, i, hash);
     assert_int_equal(db_execf(DB, "%s", sql), 0);
+    /* and somewhere to ship to: a checkout without an address is refused */
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO account_addresses (account_id, " TEST_ADDRESS_COLUMNS
+                              ") SELECT id, " TEST_ADDRESS_VALUES
+                              " FROM accounts WHERE email LIKE 'race%s-%%'",
+                              run_tag),
+                     0);
     for (int i = 0; i < SHOPPERS; i++)
         account_ids[i] = db_scalar(
             DB, "SELECT id FROM accounts WHERE email = 'race%s-%03d@test.stampede'", run_tag, i);
@@ -643,6 +650,117 @@ static void test_expired_hold_returns_stock(void **state)
     assert_audit_clean();
 }
 
+/* regression (issue 12): checkout copies the account's address into the order, and without
+ * one it is 409 address_required with nothing written: no order, no hold, no ledger row, and
+ * the same key works once the address is there */
+static void test_checkout_without_an_address_writes_nothing(void **state)
+{
+    (void)state;
+    long long sku = make_sku(10, 1, "noaddr");
+    clear_carts();
+    int shopper = 13;
+    long long account = account_ids[shopper];
+    assert_int_equal(db_execf(DB, "DELETE FROM account_addresses WHERE account_id = %lld", account),
+                     0);
+    char body[100];
+    snprintf(body, sizeof body, "{\"sku_id\":%lld,\"quantity\":2}", sku);
+    struct hreq add = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(add.url, sizeof add.url, "%s/api/v1/cart/items", S.base_url);
+    set_common_headers(&add, shopper);
+    http_parallel(&add, 1, 1);
+    assert_int_equal(add.status, 200);
+    hreq_free(&add);
+    long long orders_before = db_scalar(DB, "SELECT COUNT(*) FROM orders");
+    long long own_before =
+        db_scalar(DB, "SELECT COUNT(*) FROM orders WHERE account_id = %lld", account);
+    long long ledger_before = db_scalar(DB, "SELECT COUNT(*) FROM inventory_ledger");
+    /* the cart, and buy now */
+    for (int k = 0; k < 2; k++) {
+        struct hreq co = {.method = "POST"};
+        snprintf(co.url, sizeof co.url, "%s/api/v1/checkout", S.base_url);
+        set_common_headers(&co, shopper);
+        snprintf(co.hdr[2], sizeof co.hdr[2], "Idempotency-Key: %s-noaddr-%d", run_tag, k);
+        if (k == 1) {
+            co.ctype = "application/json";
+            co.body = body;
+        }
+        http_parallel(&co, 1, 1);
+        assert_int_equal(co.status, 409);
+        assert_non_null(strstr(co.out, "\"address_required\""));
+        hreq_free(&co);
+    }
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM orders"), orders_before);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM inventory_ledger"), ledger_before);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku),
+                     10);
+    assert_int_equal(db_scalar(DB, "SELECT SUM(held) FROM stock WHERE sku_id = %lld", sku), 0);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM orders WHERE account_id = %lld", account),
+                     own_before);
+    /* the cart page says what to do instead of failing obscurely */
+    struct hreq page = {.method = "GET"};
+    snprintf(page.url, sizeof page.url, "%s/cart", S.base_url);
+    set_common_headers(&page, shopper);
+    http_parallel(&page, 1, 1);
+    assert_int_equal(page.status, 200);
+    assert_non_null(strstr(page.out, "/account/address?next=/cart&amp;required=1"));
+    assert_null(strstr(page.out, "action=\"/checkout\""));
+    hreq_free(&page);
+
+    /* with an address the same key places the order, which keeps the address it ships to */
+    static char kim[] = "{\"recipient\":\"Kim\",\"phone\":\"02-123-4567\",\"postcode\":\"04524\","
+                        "\"address\":\"서울특별시 중구 세종대로 110\",\"detail\":\"\"}";
+    struct hreq put = {.method = "PUT", .ctype = "application/json", .body = kim};
+    snprintf(put.url, sizeof put.url, "%s/api/v1/account/address", S.base_url);
+    set_common_headers(&put, shopper);
+    http_parallel(&put, 1, 1);
+    assert_int_equal(put.status, 200);
+    hreq_free(&put);
+    struct hreq co = {.method = "POST"};
+    snprintf(co.url, sizeof co.url, "%s/api/v1/checkout", S.base_url);
+    set_common_headers(&co, shopper);
+    snprintf(co.hdr[2], sizeof co.hdr[2], "Idempotency-Key: %s-noaddr-0", run_tag);
+    http_parallel(&co, 1, 1);
+    assert_int_equal(co.status, 201);
+    cJSON *j = cJSON_Parse(co.out);
+    long long order = (long long)cJSON_GetObjectItem(j, "order_id")->valuedouble;
+    cJSON_Delete(j);
+    hreq_free(&co);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT ship_recipient = 'Kim' AND ship_phone = '02-123-4567' AND "
+                               "ship_postcode = '04524' AND ship_detail = '' FROM orders WHERE "
+                               "id = %lld",
+                               order),
+                     1);
+    /* a later change of the account's address leaves the order alone */
+    assert_int_equal(db_execf(DB,
+                              "UPDATE account_addresses SET recipient = 'Lee' WHERE account_id = "
+                              "%lld",
+                              account),
+                     0);
+    struct hreq get = {.method = "GET"};
+    snprintf(get.url, sizeof get.url, "%s/api/v1/orders/%lld", S.base_url, order);
+    set_common_headers(&get, shopper);
+    http_parallel(&get, 1, 1);
+    assert_int_equal(get.status, 200);
+    assert_non_null(strstr(get.out, "\"ship_to\":{\"recipient\":\"Kim\""));
+    hreq_free(&get);
+    /* the order page shows it, and its times in Korean time */
+    snprintf(get.url, sizeof get.url, "%s/orders/%lld", S.base_url, order);
+    get.method = "GET";
+    set_common_headers(&get, shopper);
+    http_parallel(&get, 1, 1);
+    assert_int_equal(get.status, 200);
+    assert_non_null(strstr(get.out, "04524"));
+    assert_non_null(strstr(get.out, " KST</time>"));
+    hreq_free(&get);
+    assert_int_equal(db_execf(DB,
+                              "UPDATE account_addresses SET recipient = 'Kim' WHERE account_id = "
+                              "%lld",
+                              account),
+                     0);
+    assert_audit_clean();
+}
+
 struct job_arg {
     int rc;
 };
@@ -875,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_one_key_twenty_requests_one_order),
         cmocka_unit_test(test_500_shoppers_buy_now),
         cmocka_unit_test(test_expired_hold_returns_stock),
+        cmocka_unit_test(test_checkout_without_an_address_writes_nothing),
         cmocka_unit_test(test_rebucket_during_a_race),
         cmocka_unit_test(test_concurrent_expiry_returns_each_hold_once),
         cmocka_unit_test(test_prune_keeps_what_matters),

@@ -87,13 +87,16 @@ co_setup() {
               FROM stock WHERE available <> 10000000;
         UPDATE stock SET available = 10000000;
         INSERT INTO accounts (email, name, password_hash)
-            VALUES ('raw@bench.stampede', 'raw bench', '!unusable');" ||
+            VALUES ('raw@bench.stampede', 'raw bench', '!unusable');
+        INSERT INTO account_addresses (account_id, recipient, phone, postcode, address, detail)
+            SELECT id, 'Raw Bench', '010-0000-0000', '06236', '서울특별시 강남구 테헤란로 152', ''
+              FROM accounts WHERE email = 'raw@bench.stampede';" ||
         b_die "could not prepare the bench catalog"
     CO_RAW_ACCOUNT=$(co_sql "SELECT id FROM accounts WHERE email = 'raw@bench.stampede'")
     CO_NBUCKETS=$(co_sql "SELECT COUNT(*) FROM stock WHERE sku_id = $CO_BUCKETED")
     b_note "hot size: SKU $CO_HOT (1 row); bucketed: SKU $CO_BUCKETED ($CO_NBUCKETS rows); raw: SKU $CO_RAW; many: $(tr -cd , <<<"$CO_MANY" | wc -c) other sizes"
 
-    b_step "signing up $BENCH_CONC shoppers through the API"
+    b_step "signing up $BENCH_CONC shoppers through the API (with a shipping address each)"
     local tokens=$CO_OUT/tokens.txt
     : >"$tokens"
     seq 1 "$BENCH_CONC" | xargs -P 4 -I{} sh -c '
@@ -102,7 +105,12 @@ co_setup() {
             -H "X-Requested-With: stampede" -H "Content-Type: application/json" \
             -d "{\"email\":\"shopper{}@bench.stampede\",\"name\":\"Shopper {}\",\"password\":\"bench shopper password {}\"}" \
             "$1/api/v1/accounts" >"$jar.code"
-        [ "$(cat "$jar.code")" = 201 ] && awk "\$6 == \"stampede_sid\" { print \$7 }" "$jar"
+        [ "$(cat "$jar.code")" = 201 ] &&
+            curl -s -o /dev/null -w "%{http_code}" -b "$jar" -m 30 -X PUT \
+                -H "X-Requested-With: stampede" -H "Content-Type: application/json" \
+                -d "{\"recipient\":\"Shopper {}\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address\":\"Teheran-ro 152, Gangnam-gu, Seoul\"}" \
+                "$1/api/v1/account/address" >"$jar.code" &&
+            [ "$(cat "$jar.code")" = 200 ] && awk "\$6 == \"stampede_sid\" { print \$7 }" "$jar"
         rm -f "$jar" "$jar.code"' _ "$BSTACK_URL" >>"$tokens"
     local n
     n=$(grep -c . "$tokens")

@@ -342,9 +342,12 @@ static const char *const raw_sql[Q_COUNT] = {
     [Q_LOCK] = "SELECT available FROM stock WHERE sku_id = ? AND bucket = 0 FOR UPDATE",
     [Q_UPDATE] = "UPDATE stock SET available = available - 1, held = held + 1"
                  " WHERE sku_id = ? AND bucket = 0 AND available >= 1",
+    /* the order copies the account's shipping address, as the checkout does */
     [Q_ORDER] = "INSERT INTO orders (account_id, status, total_krw, idempotency_key,"
-                " hold_expires_at) VALUES (?, 'pending_payment', ?, ?,"
-                " NOW(6) + INTERVAL 10 MINUTE)",
+                " hold_expires_at, ship_recipient, ship_phone, ship_postcode, ship_address,"
+                " ship_detail) SELECT a.account_id, 'pending_payment', ?, ?,"
+                " NOW(6) + INTERVAL 10 MINUTE, a.recipient, a.phone, a.postcode, a.address,"
+                " a.detail FROM account_addresses a WHERE a.account_id = ?",
     [Q_LINE] = "INSERT INTO order_lines (order_id, line_no, sku_id, product_id, quantity,"
                " unit_price_krw) SELECT LAST_INSERT_ID(), 1, s.id, s.product_id, 1, ?"
                " FROM skus s WHERE s.id = ?",
@@ -400,12 +403,12 @@ static void *raw_main(void *arg)
     unsigned long keylen = 0;
     MYSQL_BIND b_sku[1], b_order[3], b_line[2], b_ledger[1];
     bind_long(&b_sku[0], &sku);
-    bind_long(&b_order[0], &account);
-    bind_long(&b_order[1], &price);
-    memset(&b_order[2], 0, sizeof b_order[2]);
-    b_order[2].buffer_type = MYSQL_TYPE_STRING;
-    b_order[2].buffer = key;
-    b_order[2].length = &keylen;
+    bind_long(&b_order[0], &price);
+    memset(&b_order[1], 0, sizeof b_order[1]);
+    b_order[1].buffer_type = MYSQL_TYPE_STRING;
+    b_order[1].buffer = key;
+    b_order[1].length = &keylen;
+    bind_long(&b_order[2], &account);
     bind_long(&b_line[0], &price);
     bind_long(&b_line[1], &sku);
     bind_long(&b_ledger[0], &sku);

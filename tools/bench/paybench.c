@@ -4,7 +4,8 @@
  *
  *   stampede-paybench SHOP_URL PSP_URL SKU CONNS SECONDS [WARMUP_SECONDS]
  *
- * Each of CONNS threads is one shopper (signed up first, with a real session) that loops:
+ * Each of CONNS threads is one shopper (signed up first, with a real session and a shipping
+ * address) that loops:
  *   reserve   POST /api/v1/cart/items, POST /api/v1/checkout        -> order held, payment_url
  *   pay       POST the sandbox's hosted page (test card 4242...)     -> success URL
  *   confirm   GET the shop's success URL                            -> 303 ...?payment=paid
@@ -102,6 +103,8 @@ static long request(struct shopper *s, const char *method, const char *url, cons
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        if (strcmp(method, "POST") != 0) /* PUT with a body */
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     } else if (strcmp(method, "GET") != 0) {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     }
@@ -196,7 +199,15 @@ static int signup(struct shopper *s)
              "{\"email\":\"bench-%d-%ld@bench.stampede\",\"password\":\"bench password for a "
              "long drop day\",\"name\":\"Bench %d\"}",
              s->index, (long)time(NULL), s->index);
-    return request(s, "POST", url, "application/json", body, NULL) == 201 && s->sid[0] ? 0 : -1;
+    if (request(s, "POST", url, "application/json", body, NULL) != 201 || !s->sid[0])
+        return -1;
+    /* a checkout needs somewhere to ship to */
+    snprintf(url, sizeof url, "%s/api/v1/account/address", shop);
+    snprintf(body, sizeof body,
+             "{\"recipient\":\"Bench %d\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\","
+             "\"address\":\"Teheran-ro 152, Gangnam-gu, Seoul\",\"detail\":\"\"}",
+             s->index);
+    return request(s, "PUT", url, "application/json", body, NULL) == 200 ? 0 : -1;
 }
 
 static int cmp(const void *a, const void *b)

@@ -89,7 +89,11 @@ bench_main() {
         tag=storm$r
         st_sql "INSERT INTO accounts (email, name, password_hash)
                 SELECT CONCAT('$tag-', seq, '@bench.stampede'), 'Storm', '$hash'
-                  FROM seq_0_to_$((BENCH_SHOPPERS - 1))" || b_die "could not create the shoppers"
+                  FROM seq_0_to_$((BENCH_SHOPPERS - 1));
+                INSERT INTO account_addresses (account_id, recipient, phone, postcode, address)
+                SELECT id, 'Storm', '010-1234-5678', '06236', 'Teheran-ro 152, Gangnam-gu, Seoul'
+                  FROM accounts WHERE email LIKE '$tag-%@bench.stampede'" ||
+            b_die "could not create the shoppers"
         if ! b_wait_idle "$ST_OUT"; then
             b_note "machine still busy after ${BENCH_IDLE_WAIT}s (other ${B_IDLE_OTHER}%: $B_IDLE_TOP); running anyway"
         fi

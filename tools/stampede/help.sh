@@ -18,6 +18,10 @@ usage: ./stampede COMMAND [ARGS]
   test [CTEST ARGS]   install test tools, build build/test (clang, sanitizers, fuzzers), ctest
   batch JOB | history | jobs   run a batch job by hand (expire-holds, reconcile-payments,
                       audit-stock, audit-payments) and print its summary; \`history\` lists runs
+  drop create --product SLUG --kind queue|draw [--opens-in S] [--starts-in S]
+       [--closes-in S] [--admit-per-second N] [--limit N] [--window S]
+                      schedule a drop (printed as JSON with its id); \`drop edit ID
+                      [OPTIONS]\` (until it opens), \`drop cancel ID\`
   bench [NAME]        run a benchmark on its own private stack (tools/bench.sh);
                       \`bench\` alone lists them (e.g. \`bench pages\`)
   help                this text

@@ -8,10 +8,10 @@
 # ---------------------------------------------------------------------------------------------
 # Packages for running and building (Debian 12). iproute2 provides ss (port owners).
 RUNTIME_PACKAGES=(mariadb-server mariadb-client memcached libmemcached-tools nginx haproxy socat
-    curl iproute2 libmicrohttpd12 libzxcvbn0 jq)
+    curl iproute2 libmicrohttpd12 libzxcvbn0 jq libjwt0)
 BUILD_PACKAGES=(build-essential cmake pkg-config libfcgi-dev libmariadb-dev libmemcached-dev
     libcjson-dev libsodium-dev libcurl4-openssl-dev liburiparser-dev libcmocka-dev clang
-    libclang-rt-14-dev clang-format wrk libmicrohttpd-dev libzxcvbn-dev libssl-dev)
+    libclang-rt-14-dev clang-format wrk libmicrohttpd-dev libzxcvbn-dev libssl-dev libjwt-dev)
 TEST_PACKAGES=(chromium sysbench)
 
 missing_packages() {

@@ -255,3 +255,24 @@ cmd_batch() {
     STAMPEDE_CFG_LOG_FILE=${STAMPEDE_CFG_LOG_FILE:-$LOG/batch.log} \
         exec "$BUILD/stampede-batch" --config "$ETC/stampede.conf" "$@"
 }
+
+cmd_drop() {
+    # Drops by hand (docs/OPERATIONS.md, Drops): create one (printed as JSON) or cancel one.
+    [[ -r $ETC/stampede.conf ]] || die "no $ETC/stampede.conf: run ./stampede up first"
+    [[ -x $BUILD/stampede-admin ]] || die "$BUILD/stampede-admin does not exist: run ./stampede up"
+    local sub=${1:-}
+    (($#)) && shift
+    case $sub in
+    create | edit | cancel)
+        STAMPEDE_CFG_LOG_FILE=- exec "$BUILD/stampede-admin" --config "$ETC/stampede.conf" \
+            "drop-$sub" "$@"
+        ;;
+    *)
+        printf '%s\n' "usage: ./stampede drop create --product SLUG --kind queue|draw [--opens-in S]" \
+            "           [--starts-in S] [--closes-in S] [--admit-per-second N] [--limit N] [--window S]" \
+            "       ./stampede drop edit ID [the same options: they replace the drop's] (until it opens)" \
+            "       ./stampede drop cancel ID" >&2
+        return 2
+        ;;
+    esac
+}

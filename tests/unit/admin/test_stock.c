@@ -13,8 +13,9 @@
 static void test_admin_pages_are_404_for_anonymous_visitors(void **state)
 {
     (void)state;
-    const char *paths[] = {"/admin/stock", "/admin/payments", "/admin/stock?saved=1"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *paths[] = {"/admin/stock", "/admin/payments", "/admin/stock?saved=1",
+                           "/admin/orders", "/admin/orders/1"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         struct fake_resp r = fake_request(fake, "GET", paths[i], NULL, NULL, NULL);
         assert_int_equal(r.status, 404);
         assert_string_equal(r.code, "not_found");
