@@ -21,6 +21,14 @@ void admin_stock_buckets(struct http_ex *x);
 void admin_price(struct http_ex *x);
 /* orders.c */
 void admin_orders(struct http_ex *x);
+void admin_order_cancel(struct http_ex *x);
+void admin_order_refund(struct http_ex *x);
+/* index.c: /admin, and the audit helper every change calls */
+void admin_index(struct http_ex *x);
+/* admin_audit: one admin audit row for the signed-in admin (shop/audit.h); a failure to write
+ * it is logged (the change itself is done) */
+void admin_audit(struct http_ex *x, const char *action, struct str target, struct str detail);
+void admin_stock_adjust(struct http_ex *x);
 /* drops.c */
 void admin_drops(struct http_ex *x);
 void admin_drop_create(struct http_ex *x);

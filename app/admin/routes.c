@@ -11,6 +11,8 @@
 static const struct http_param p_admin_stock[] = {
     {"saved", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
     {"priced", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    {"received", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    {"adjusted", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
     END,
 };
 static const struct http_param p_price[] = {
@@ -71,7 +73,43 @@ static const struct http_param p_drop_beacon[] = {
     END,
 };
 
+static const struct http_param p_admin_orders[] = {
+    {"q", HTTP_SRC_QUERY, HTTP_K_TEXT, 0, 254, false},
+    END,
+};
+static const struct http_param p_admin_order_page[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"done", HTTP_SRC_QUERY, HTTP_K_TOKEN, 1, 32, false},
+    END,
+};
+static const struct http_param p_order_action[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"reason", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 300, true},
+    END,
+};
+static const struct http_param p_stock_receive[] = {
+    {"sku_id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"qty", HTTP_SRC_BODY, HTTP_K_INT, 1, 100000, true},
+    {"note", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 300, true},
+    END,
+};
+static const struct http_param p_stock_adjust[] = {
+    {"sku_id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"delta", HTTP_SRC_BODY, HTTP_K_INT, -100000, 100000, true},
+    {"note", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 300, true},
+    END,
+};
+
 static const struct http_route routes[] = {
+    {HTTP_GET, "/admin", admin_index, "admin_index", NULL, FRONT_ADMIN},
+    {HTTP_POST, "/admin/stock/{sku_id}/receive", admin_stock_adjust, "admin_stock_receive",
+     p_stock_receive, FRONT_ADMIN},
+    {HTTP_POST, "/admin/stock/{sku_id}/adjust", admin_stock_adjust, "admin_stock_adjust",
+     p_stock_adjust, FRONT_ADMIN},
+    {HTTP_POST, "/admin/orders/{id}/cancel", admin_order_cancel, "admin_order_cancel",
+     p_order_action, FRONT_ADMIN},
+    {HTTP_POST, "/admin/orders/{id}/refund", admin_order_refund, "admin_order_refund",
+     p_order_action, FRONT_ADMIN},
     {HTTP_GET, "/admin/drops", admin_drops, "admin_drops", p_admin_drops, FRONT_ADMIN},
     {HTTP_POST, "/admin/drops", admin_drop_create, "admin_drop_create", p_drop_create, FRONT_ADMIN},
     {HTTP_POST, "/admin/drops/{id}/edit", admin_drop_edit, "admin_drop_edit", p_drop_edit,
@@ -84,8 +122,8 @@ static const struct http_route routes[] = {
     {HTTP_POST, "/admin/stock/{sku_id}/buckets", admin_stock_buckets, "admin_buckets", p_buckets,
      FRONT_ADMIN},
     {HTTP_POST, "/admin/products/{id}/price", admin_price, "admin_price", p_price, FRONT_ADMIN},
-    {HTTP_GET, "/admin/orders", admin_orders, "admin_orders", NULL, FRONT_ADMIN},
-    {HTTP_GET, "/admin/orders/{id}", admin_order, "admin_order", p_admin_order, FRONT_ADMIN},
+    {HTTP_GET, "/admin/orders", admin_orders, "admin_orders", p_admin_orders, FRONT_ADMIN},
+    {HTTP_GET, "/admin/orders/{id}", admin_order, "admin_order", p_admin_order_page, FRONT_ADMIN},
     {HTTP_GET, "/admin/payments", admin_payments, "admin_payments", p_admin_payments, FRONT_ADMIN},
     {HTTP_POST, "/admin/payments/anomalies/{id}/resolve", admin_anomaly_resolve,
      "admin_anomaly_resolve", p_anomaly_resolve, FRONT_ADMIN},

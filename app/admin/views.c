@@ -105,6 +105,7 @@ static const struct tpl_schema admin_order_row_schema =
 
 static const struct tpl_field admin_orders_fields[] = {
     TPL_NESTED(struct view_admin_orders, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_admin_orders, q, TPL_STR),
     TPL_NESTED(struct view_admin_orders, orders, TPL_LIST, admin_order_row_schema),
 };
 static const struct tpl_schema admin_orders_schema = TPL_SCHEMA(admin_orders, admin_orders_fields);
@@ -119,6 +120,30 @@ static const struct tpl_field admin_order_line_fields[] = {
 static const struct tpl_schema admin_order_line_schema =
     TPL_SCHEMA(admin_order_line, admin_order_line_fields);
 
+static const struct tpl_field admin_event_fields[] = {
+    TPL_FIELD(struct view_admin_event, at, TPL_STR),
+    TPL_FIELD(struct view_admin_event, source, TPL_STR),
+    TPL_FIELD(struct view_admin_event, what, TPL_STR),
+    TPL_FIELD(struct view_admin_event, detail, TPL_STR),
+};
+static const struct tpl_schema admin_event_schema = TPL_SCHEMA(admin_event, admin_event_fields);
+
+static const struct tpl_field admin_audit_row_fields[] = {
+    TPL_FIELD(struct view_admin_audit_row, at, TPL_STR),
+    TPL_FIELD(struct view_admin_audit_row, actor, TPL_STR),
+    TPL_FIELD(struct view_admin_audit_row, action, TPL_STR),
+    TPL_FIELD(struct view_admin_audit_row, target, TPL_STR),
+    TPL_FIELD(struct view_admin_audit_row, detail, TPL_STR),
+};
+static const struct tpl_schema admin_audit_row_schema =
+    TPL_SCHEMA(admin_audit_row, admin_audit_row_fields);
+
+static const struct tpl_field admin_index_fields[] = {
+    TPL_NESTED(struct view_admin_index, layout, TPL_OBJ, view_layout_schema),
+    TPL_NESTED(struct view_admin_index, audit, TPL_LIST, admin_audit_row_schema),
+};
+static const struct tpl_schema admin_index_schema = TPL_SCHEMA(admin_index, admin_index_fields);
+
 static const struct tpl_field admin_order_fields[] = {
     TPL_NESTED(struct view_admin_order, layout, TPL_OBJ, view_layout_schema),
     TPL_FIELD(struct view_admin_order, id, TPL_I64),
@@ -132,6 +157,11 @@ static const struct tpl_field admin_order_fields[] = {
     TPL_FIELD(struct view_admin_order, paid_at, TPL_STR),
     TPL_NESTED(struct view_admin_order, ship, TPL_OBJ, admin_ship_schema),
     TPL_NESTED(struct view_admin_order, lines, TPL_LIST, admin_order_line_schema),
+    TPL_FIELD(struct view_admin_order, paid, TPL_BOOL),
+    TPL_NESTED(struct view_admin_order, events, TPL_LIST, admin_event_schema),
+    TPL_FIELD(struct view_admin_order, csrf, TPL_STR),
+    TPL_FIELD(struct view_admin_order, notice, TPL_STR),
+    TPL_FIELD(struct view_admin_order, error, TPL_STR),
 };
 static const struct tpl_schema admin_order_schema = TPL_SCHEMA(admin_order, admin_order_fields);
 
@@ -169,7 +199,11 @@ static const struct tpl_field admin_drops_fields[] = {
 static const struct tpl_schema admin_drops_schema = TPL_SCHEMA(admin_drops, admin_drops_fields);
 
 const struct tpl_binding admin_views[] = {
-    {"admin/drops.html", &admin_drops_schema},       {"admin/stock.html", &admin_stock_schema},
-    {"admin/payments.html", &admin_payments_schema}, {"admin/orders.html", &admin_orders_schema},
-    {"admin/order.html", &admin_order_schema},       {NULL, NULL},
+    {"admin/index.html", &admin_index_schema},
+    {"admin/drops.html", &admin_drops_schema},
+    {"admin/stock.html", &admin_stock_schema},
+    {"admin/payments.html", &admin_payments_schema},
+    {"admin/orders.html", &admin_orders_schema},
+    {"admin/order.html", &admin_order_schema},
+    {NULL, NULL},
 };

@@ -120,6 +120,7 @@ struct view_admin_drops {
 
 struct view_admin_orders {
     const struct view_layout *layout;
+    struct str q;           /* the search */
     struct tpl_list orders; /* of struct view_admin_order_row */
 };
 
@@ -143,7 +144,24 @@ struct view_admin_order {
     struct str hold_expires_at;
     struct str paid_at; /* empty unless paid */
     const struct view_admin_ship *ship;
-    struct tpl_list lines; /* of struct view_admin_order_line */
+    struct tpl_list lines;  /* of struct view_admin_order_line */
+    bool paid;              /* the Refund button */
+    struct tpl_list events; /* of struct view_admin_event: the timeline */
+    struct str csrf;
+    struct str notice, error;
+};
+
+struct view_admin_event {
+    struct str at, source, what, detail;
+};
+
+/* /admin: the index with the latest audit rows */
+struct view_admin_audit_row {
+    struct str at, actor, action, target, detail;
+};
+struct view_admin_index {
+    const struct view_layout *layout;
+    struct tpl_list audit; /* of struct view_admin_audit_row */
 };
 
 /* The admin page templates and their schemas, for tpl_set_load. */

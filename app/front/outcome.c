@@ -22,6 +22,7 @@ static const struct front_outcome table[SHOP_OUTCOME_COUNT] = {
                          "This Idempotency-Key was used with a different cart or size."},
     [SHOP_NOT_PAYABLE] = {409, "not_payable", "This order does not wait for payment."},
     [SHOP_NOT_CANCELLABLE] = {409, "not_cancellable", "The order no longer waits for payment."},
+    [SHOP_NOT_REFUNDABLE] = {409, "not_refundable", "Only a paid order can be refunded."},
     [SHOP_EMAIL_TAKEN] = {409, "email_taken",
                           "An account with this e-mail address already exists."},
     [SHOP_WEAK_PASSWORD] = {422, "weak_password", "Choose a stronger password."},

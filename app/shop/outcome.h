@@ -39,6 +39,7 @@ enum shop_outcome {
     SHOP_KEY_REUSED,      /* an idempotency key used before with another cart or size */
     SHOP_NOT_PAYABLE,     /* the order no longer waits for payment */
     SHOP_NOT_CANCELLABLE, /* the order is no longer pending */
+    SHOP_NOT_REFUNDABLE,  /* an admin refund of an order that is not paid */
     /* accounts */
     SHOP_EMAIL_TAKEN,
     SHOP_WEAK_PASSWORD, /* problem->why says which rule */
