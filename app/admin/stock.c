@@ -5,6 +5,8 @@
 #include "shop/inventory.h"
 #include "shop/report.h"
 
+#include <string.h>
+
 static void render(struct http_ex *x, int status, struct str notice, struct str error)
 {
     struct shop_ctx s = front_shop(x);
@@ -89,7 +91,7 @@ void admin_stock_adjust(struct http_ex *x)
 {
     struct shop_ctx s = front_shop(x);
     int64_t sku = http_param_i64(x, "sku_id", 0);
-    bool receive = http_param_has(x, "qty");
+    bool receive = strcmp(x->route->name, "admin_stock_receive") == 0;
     int64_t delta = receive ? http_param_i64(x, "qty", 0) : http_param_i64(x, "delta", 0);
     int rc = inventory_adjust(&s, sku, delta, receive, http_param_str(x, "note"),
                               front_req(x)->session.email);

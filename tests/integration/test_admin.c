@@ -1,0 +1,226 @@
+/*
+ * Integration: the admin (issue 10) through HAProxy, signed in as the stack's admin.
+ *
+ * Stock received and adjusted with a reason (ledger rows, the audit stays clean: I1); an
+ * adjust that would take more than is available changes nothing; orders found by number,
+ * e-mail and status; a pending order cancelled and a paid order refunded (the pairs return,
+ * the money goes back at the sandbox: I5); the order's timeline shows what happened; every
+ * change is in the admin audit log; the pages are invisible to shoppers and need the form token.
+ */
+#include "harness.h"
+#include "pay.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PRICE 120000LL
+
+static struct stack S;
+static MYSQL *DB;
+static struct shopper A;
+static char admin_sid[128], csrf[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    DB = stack_db(&S, 0);
+    if (sodium_init() < 0)
+        fail();
+    pay_init(&S);
+    shopper_new(&S, DB, "admintest", &A);
+    char password[128] = "", body[300];
+    assert_true(stack_secret(&S, "STAMPEDE_ADMIN_PASSWORD", password, sizeof password));
+    snprintf(body, sizeof body, "{\"email\":\"admin@stampede.local\",\"password\":\"%s\"}",
+             password);
+    struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(q.url, sizeof q.url, "%s/api/v1/session", S.base_url);
+    snprintf(q.hdr[0], sizeof q.hdr[0], "X-Requested-With: stampede");
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 200);
+    assert_true(cookie_from(q.out_headers, "stampede_sid", admin_sid, sizeof admin_sid));
+    hreq_free(&q);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mysql_close(DB);
+    return 0;
+}
+
+/* admin: a request as the admin; form bodies get the page's CSRF token (read from /admin/stock
+ * once). Returns the status; the body in *out when out is not NULL (free it). */
+static long admin(const char *method, const char *path, const char *form, char **out)
+{
+    if (!csrf[0] && form) {
+        char *page;
+        assert_int_equal(admin("GET", "/admin/stock", NULL, &page), 200);
+        const char *at = strstr(page, "name=\"csrf\" value=\"");
+        assert_non_null(at);
+        at += strlen("name=\"csrf\" value=\"");
+        snprintf(csrf, sizeof csrf, "%.*s", (int)strcspn(at, "\""), at);
+        free(page);
+    }
+    struct hreq q = {.method = method};
+    snprintf(q.url, sizeof q.url, "%s%s", S.base_url, path);
+    snprintf(q.hdr[0], sizeof q.hdr[0], "Cookie: stampede_sid=%s", admin_sid);
+    char body[2048];
+    if (form) {
+        snprintf(body, sizeof body, "csrf=%s&%s", csrf, form);
+        q.body = body;
+        q.ctype = "application/x-www-form-urlencoded";
+    }
+    http_parallel(&q, 1, 1);
+    long st = q.status;
+    if (out)
+        *out = strdup(q.out ? q.out : "");
+    hreq_free(&q);
+    return st;
+}
+
+static long long available(long long sku)
+{
+    return db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku);
+}
+
+static long long audit_rows(const char *action, const char *target)
+{
+    return db_scalar(DB, "SELECT COUNT(*) FROM admin_audit WHERE action = '%s' AND target = '%s'",
+                     action, target);
+}
+
+static void audit_stock_clean(void)
+{
+    char out[8192];
+    assert_int_equal(stack_batch(&S, "audit-stock", "", NULL, out, sizeof out), 0);
+}
+
+static void test_stock_received_and_adjusted(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "adm-stock", 5, PRICE);
+    char path[128], target[64];
+    snprintf(target, sizeof target, "sku:%lld", sku);
+    snprintf(path, sizeof path, "/admin/stock/%lld/receive", sku);
+    assert_int_equal(admin("POST", path, "qty=7&note=delivery+PO-1", NULL), 303);
+    assert_int_equal(available(sku), 12);
+    assert_int_equal(audit_rows("stock_receive", target), 1);
+    snprintf(path, sizeof path, "/admin/stock/%lld/adjust", sku);
+    /* more than there is: refused, nothing changed */
+    assert_int_equal(admin("POST", path, "delta=-20&note=count", NULL), 409);
+    assert_int_equal(available(sku), 12);
+    assert_int_equal(audit_rows("stock_adjust", target), 0);
+    assert_int_equal(admin("POST", path, "delta=-3&note=damaged+in+store", NULL), 303);
+    assert_int_equal(available(sku), 9);
+    assert_int_equal(audit_rows("stock_adjust", target), 1);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT SUM(d_available) FROM inventory_ledger WHERE sku_id = %lld "
+                               "AND reason IN ('receive', 'adjust') AND ref_type = 'admin'",
+                               sku),
+                     4);
+    /* the shop shows it; the stock audit is clean (I1) */
+    audit_stock_clean();
+    /* without the form token, nothing */
+    struct hreq q = {
+        .method = "POST", .ctype = "application/x-www-form-urlencoded", .body = "delta=1&note=x"};
+    snprintf(q.url, sizeof q.url, "%s%s", S.base_url, path);
+    snprintf(q.hdr[0], sizeof q.hdr[0], "Cookie: stampede_sid=%s", admin_sid);
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 403);
+    hreq_free(&q);
+    /* a shopper does not see the admin */
+    struct resp r;
+    assert_int_equal(shopper_request(&S, &A, "GET", "/admin", NULL, &r), 404);
+    resp_free(&r);
+}
+
+static void test_orders_found_cancelled_and_refunded(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "adm-orders", 4, PRICE), total;
+    long long pending = order_new(&S, &A, sku, 1, &total);
+    long long paid = order_new(&S, &A, sku, 1, &total);
+    char key[80], loc[1024], path[128], *body;
+    psp_authorize(&S, paid, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
+    assert_int_equal(shop_return(&S, &A, key, paid, total, loc, sizeof loc), 303);
+    assert_string_equal(db_textf(DB, "SELECT status FROM orders WHERE id = %lld", paid), "paid");
+    assert_int_equal(available(sku), 2);
+
+    /* search by number, e-mail and status */
+    snprintf(path, sizeof path, "/admin/orders?q=%%23%lld", pending);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    char want[64];
+    snprintf(want, sizeof want, "data-order=\"%lld\"", pending);
+    assert_non_null(strstr(body, want));
+    snprintf(want, sizeof want, "data-order=\"%lld\"", paid);
+    assert_null(strstr(body, want));
+    free(body);
+    char local[64];
+    snprintf(local, sizeof local, "%.*s", (int)strcspn(A.email, "@"), A.email);
+    snprintf(path, sizeof path, "/admin/orders?q=%s", local);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, want));
+    free(body);
+    assert_int_equal(admin("GET", "/admin/orders?q=paid", NULL, &body), 200);
+    assert_non_null(strstr(body, want));
+    free(body);
+
+    /* cancel the pending one: its pair returns */
+    snprintf(path, sizeof path, "/admin/orders/%lld/cancel", pending);
+    assert_int_equal(admin("POST", path, "reason=shopper+called", NULL), 303);
+    assert_string_equal(db_textf(DB, "SELECT status FROM orders WHERE id = %lld", pending),
+                        "cancelled");
+    assert_int_equal(available(sku), 3);
+    /* a paid order cannot be cancelled, a pending one not refunded */
+    snprintf(path, sizeof path, "/admin/orders/%lld/cancel", paid);
+    assert_int_equal(admin("POST", path, "reason=x", NULL), 409);
+    snprintf(path, sizeof path, "/admin/orders/%lld/refund", pending);
+    assert_int_equal(admin("POST", path, "reason=x", NULL), 409);
+
+    /* refund the paid one: refunded, the pair back, the money back at the sandbox (I5) */
+    snprintf(path, sizeof path, "/admin/orders/%lld/refund", paid);
+    assert_int_equal(admin("POST", path, "reason=wrong+size", NULL), 303);
+    assert_string_equal(db_textf(DB, "SELECT status FROM orders WHERE id = %lld", paid),
+                        "refunded");
+    assert_int_equal(available(sku), 4);
+    assert_int_equal(psp_sum(DB, paid, "refund"), total);
+    assert_int_equal(i5_violations(DB), 0);
+    char target[64];
+    snprintf(target, sizeof target, "order:%lld", paid);
+    assert_int_equal(audit_rows("order_refund", target), 1);
+    snprintf(target, sizeof target, "order:%lld", pending);
+    assert_int_equal(audit_rows("order_cancel", target), 1);
+
+    /* the timeline tells the story */
+    snprintf(path, sizeof path, "/admin/orders/%lld", paid);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, "Timeline"));
+    assert_non_null(strstr(body, ">hold<"));
+    assert_non_null(strstr(body, ">sell<"));
+    assert_non_null(strstr(body, ">refund<"));
+    assert_non_null(strstr(body, ">order_refund<"));
+    free(body);
+    /* and the index shows the latest changes */
+    assert_int_equal(admin("GET", "/admin", NULL, &body), 200);
+    assert_non_null(strstr(body, "order_refund"));
+    free(body);
+    audit_stock_clean();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stock_received_and_adjusted),
+        cmocka_unit_test(test_orders_found_cancelled_and_refunded),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
