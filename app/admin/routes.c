@@ -100,7 +100,23 @@ static const struct http_param p_stock_adjust[] = {
     END,
 };
 
+static const struct http_param p_admin_batch[] = {
+    {"job", HTTP_SRC_QUERY, HTTP_K_SLUG, 1, 64, false},
+    {"noop", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    {"requested", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_batch_job[] = {
+    {"job", HTTP_SRC_PATH, HTTP_K_SLUG, 1, 64, true},
+    END,
+};
+
 static const struct http_route routes[] = {
+    {HTTP_GET, "/admin/batch", admin_batch, "admin_batch", p_admin_batch, FRONT_ADMIN},
+    {HTTP_GET, "/admin/batch/runs/{id}", admin_batch_run, "admin_batch_run", p_admin_order,
+     FRONT_ADMIN},
+    {HTTP_POST, "/admin/batch/{job}/run", admin_batch_request, "admin_batch_request", p_batch_job,
+     FRONT_ADMIN},
     {HTTP_GET, "/admin", admin_index, "admin_index", NULL, FRONT_ADMIN},
     {HTTP_POST, "/admin/stock/{sku_id}/receive", admin_stock_adjust, "admin_stock_receive",
      p_stock_receive, FRONT_ADMIN},

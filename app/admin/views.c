@@ -138,6 +138,42 @@ static const struct tpl_field admin_audit_row_fields[] = {
 static const struct tpl_schema admin_audit_row_schema =
     TPL_SCHEMA(admin_audit_row, admin_audit_row_fields);
 
+static const struct tpl_field admin_job_fields[] = {
+    TPL_FIELD(struct view_admin_job, name, TPL_STR),
+    TPL_FIELD(struct view_admin_job, description, TPL_STR),
+};
+static const struct tpl_schema admin_job_schema = TPL_SCHEMA(admin_job, admin_job_fields);
+
+#define AE(f, t) TPL_FIELD(struct view_admin_exec, f, t)
+static const struct tpl_field admin_exec_fields[] = {
+    AE(id, TPL_I64),      AE(job, TPL_STR),         AE(status, TPL_STR),  AE(started_at, TPL_STR),
+    AE(message, TPL_STR), AE(duration_ms, TPL_I64), AE(read, TPL_I64),    AE(processed, TPL_I64),
+    AE(skipped, TPL_I64), AE(restart_of, TPL_I64),  AE(failed, TPL_BOOL), AE(running, TPL_BOOL),
+};
+static const struct tpl_schema admin_exec_schema = TPL_SCHEMA(admin_exec, admin_exec_fields);
+
+#define AST(f, t) TPL_FIELD(struct view_admin_step, f, t)
+static const struct tpl_field admin_step_fields[] = {
+    AST(name, TPL_STR),    AST(status, TPL_STR),  AST(checkpoint, TPL_STR),
+    AST(message, TPL_STR), AST(read, TPL_I64),    AST(processed, TPL_I64),
+    AST(skipped, TPL_I64), AST(commits, TPL_I64), AST(rollbacks, TPL_I64),
+};
+static const struct tpl_schema admin_step_schema = TPL_SCHEMA(admin_step, admin_step_fields);
+
+static const struct tpl_field admin_batch_fields[] = {
+    TPL_NESTED(struct view_admin_batch, layout, TPL_OBJ, view_layout_schema),
+    TPL_NESTED(struct view_admin_batch, jobs, TPL_LIST, admin_job_schema),
+    TPL_NESTED(struct view_admin_batch, execs, TPL_LIST, admin_exec_schema),
+    TPL_FIELD(struct view_admin_batch, job, TPL_STR),
+    TPL_FIELD(struct view_admin_batch, open_requests, TPL_I64),
+    TPL_FIELD(struct view_admin_batch, notice, TPL_STR),
+    TPL_FIELD(struct view_admin_batch, csrf, TPL_STR),
+    TPL_FIELD(struct view_admin_batch, one, TPL_BOOL),
+    TPL_NESTED(struct view_admin_batch, exec, TPL_OBJ, admin_exec_schema),
+    TPL_NESTED(struct view_admin_batch, steps, TPL_LIST, admin_step_schema),
+};
+static const struct tpl_schema admin_batch_schema = TPL_SCHEMA(admin_batch, admin_batch_fields);
+
 static const struct tpl_field admin_index_fields[] = {
     TPL_NESTED(struct view_admin_index, layout, TPL_OBJ, view_layout_schema),
     TPL_NESTED(struct view_admin_index, audit, TPL_LIST, admin_audit_row_schema),
@@ -199,11 +235,8 @@ static const struct tpl_field admin_drops_fields[] = {
 static const struct tpl_schema admin_drops_schema = TPL_SCHEMA(admin_drops, admin_drops_fields);
 
 const struct tpl_binding admin_views[] = {
-    {"admin/index.html", &admin_index_schema},
-    {"admin/drops.html", &admin_drops_schema},
-    {"admin/stock.html", &admin_stock_schema},
-    {"admin/payments.html", &admin_payments_schema},
-    {"admin/orders.html", &admin_orders_schema},
-    {"admin/order.html", &admin_order_schema},
-    {NULL, NULL},
+    {"admin/index.html", &admin_index_schema},       {"admin/batch.html", &admin_batch_schema},
+    {"admin/drops.html", &admin_drops_schema},       {"admin/stock.html", &admin_stock_schema},
+    {"admin/payments.html", &admin_payments_schema}, {"admin/orders.html", &admin_orders_schema},
+    {"admin/order.html", &admin_order_schema},       {NULL, NULL},
 };

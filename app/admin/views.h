@@ -155,6 +155,33 @@ struct view_admin_event {
     struct str at, source, what, detail;
 };
 
+/* /admin/batch */
+struct view_admin_job {
+    struct str name, description;
+};
+struct view_admin_exec {
+    int64_t id;
+    struct str job, status, started_at, message;
+    int64_t duration_ms, read, processed, skipped, restart_of;
+    bool failed, running;
+};
+struct view_admin_step {
+    struct str name, status, checkpoint, message;
+    int64_t read, processed, skipped, commits, rollbacks;
+};
+struct view_admin_batch {
+    const struct view_layout *layout;
+    struct tpl_list jobs;  /* of struct view_admin_job */
+    struct tpl_list execs; /* of struct view_admin_exec */
+    struct str job;        /* the filter */
+    int64_t open_requests;
+    struct str notice, csrf;
+    /* one execution's page */
+    bool one;
+    const struct view_admin_exec *exec;
+    struct tpl_list steps; /* of struct view_admin_step */
+};
+
 /* /admin: the index with the latest audit rows */
 struct view_admin_audit_row {
     struct str at, actor, action, target, detail;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PRICE 120000LL
 
@@ -216,11 +217,46 @@ static void test_orders_found_cancelled_and_refunded(void **state)
     audit_stock_clean();
 }
 
+static void test_batch_runs_and_run_now(void **state)
+{
+    (void)state;
+    char *body, path[128];
+    assert_int_equal(admin("GET", "/admin/batch", NULL, &body), 200);
+    assert_non_null(strstr(body, "reconcile-payments"));
+    free(body);
+    long long before = db_scalar(DB, "SELECT COALESCE(MAX(id), 0) FROM batch_job_execution WHERE "
+                                     "job_name = 'audit-stock'");
+    assert_int_equal(admin("POST", "/admin/batch/audit-stock/run", "", NULL), 303);
+    assert_int_equal(admin("POST", "/admin/batch/no-such-job/run", "", NULL), 404);
+    assert_int_equal(audit_rows("batch_run_now", "job:audit-stock") >= 1, 1);
+    /* the scheduler takes the request and runs the job */
+    long long done = 0;
+    for (int t = 0; t < 100 && !done; t++) {
+        done = db_scalar(DB, "SELECT COUNT(*) FROM batch_run_requests WHERE job_name = "
+                             "'audit-stock' AND exit_code IS NOT NULL");
+        if (!done)
+            usleep(100 * 1000);
+    }
+    assert_true(done >= 1);
+    long long run = db_scalar(DB, "SELECT MAX(id) FROM batch_job_execution WHERE job_name = "
+                                  "'audit-stock'");
+    assert_true(run > before);
+    assert_string_equal(db_textf(DB, "SELECT status FROM batch_job_execution WHERE id = %lld", run),
+                        "COMPLETED");
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld", run);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, "COMPLETED"));
+    assert_non_null(strstr(body, ">audit<"));
+    free(body);
+    assert_int_equal(admin("GET", "/admin/batch/runs/999999999", NULL, NULL), 404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stock_received_and_adjusted),
         cmocka_unit_test(test_orders_found_cancelled_and_refunded),
+        cmocka_unit_test(test_batch_runs_and_run_now),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
