@@ -23,6 +23,11 @@ void admin_price(struct http_ex *x);
 void admin_orders(struct http_ex *x);
 void admin_order_cancel(struct http_ex *x);
 void admin_order_refund(struct http_ex *x);
+/* products.c */
+void admin_product_new(struct http_ex *x);
+void admin_product(struct http_ex *x);
+void admin_product_save(struct http_ex *x);
+void admin_product_size(struct http_ex *x);
 /* batch.c */
 void admin_batch(struct http_ex *x);
 void admin_batch_run(struct http_ex *x);

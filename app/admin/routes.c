@@ -111,7 +111,48 @@ static const struct http_param p_batch_job[] = {
     END,
 };
 
+#define PRODUCT_FIELDS                                                    \
+    {"name", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 200, true},                   \
+        {"brand", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 80, true},               \
+        {"colorway", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 120, false},          \
+        {"description", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 5000, true},       \
+        {"price", HTTP_SRC_BODY, HTTP_K_INT, 1, CATALOG_PRICE_MAX, true}, \
+        {"image", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 200, true},              \
+        {"release_date", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 10, false},       \
+        {"max_per_account", HTTP_SRC_BODY, HTTP_K_INT, 0, 100, false},    \
+    {                                                                     \
+        "active", HTTP_SRC_BODY, HTTP_K_BOOL, 0, 0, false                 \
+    }
+static const struct http_param p_product_new[] = {
+    {"slug", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 80, true},
+    PRODUCT_FIELDS,
+    END,
+};
+static const struct http_param p_product_edit[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    PRODUCT_FIELDS,
+    END,
+};
+static const struct http_param p_product_page[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"saved", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+static const struct http_param p_product_size[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"size_mm", HTTP_SRC_BODY, HTTP_K_INT, 1, 1000, true},
+    END,
+};
+
 static const struct http_route routes[] = {
+    {HTTP_GET, "/admin/products/new", admin_product_new, "admin_product_new", NULL, FRONT_ADMIN},
+    {HTTP_POST, "/admin/products", admin_product_save, "admin_product_create", p_product_new,
+     FRONT_ADMIN},
+    {HTTP_GET, "/admin/products/{id}", admin_product, "admin_product", p_product_page, FRONT_ADMIN},
+    {HTTP_POST, "/admin/products/{id}", admin_product_save, "admin_product_save", p_product_edit,
+     FRONT_ADMIN},
+    {HTTP_POST, "/admin/products/{id}/sizes", admin_product_size, "admin_product_size",
+     p_product_size, FRONT_ADMIN},
     {HTTP_GET, "/admin/batch", admin_batch, "admin_batch", p_admin_batch, FRONT_ADMIN},
     {HTTP_GET, "/admin/batch/runs/{id}", admin_batch_run, "admin_batch_run", p_admin_order,
      FRONT_ADMIN},

@@ -174,6 +174,35 @@ static const struct tpl_field admin_batch_fields[] = {
 };
 static const struct tpl_schema admin_batch_schema = TPL_SCHEMA(admin_batch, admin_batch_fields);
 
+static const struct tpl_field admin_size_fields[] = {
+    TPL_FIELD(struct view_admin_size, sku_id, TPL_I64),
+    TPL_FIELD(struct view_admin_size, size_mm, TPL_I64),
+    TPL_FIELD(struct view_admin_size, available, TPL_I64),
+};
+static const struct tpl_schema admin_size_schema = TPL_SCHEMA(admin_size, admin_size_fields);
+
+#define AP(f, t) TPL_FIELD(struct view_admin_product_form, f, t)
+static const struct tpl_field admin_product_form_fields[] = {
+    TPL_NESTED(struct view_admin_product_form, layout, TPL_OBJ, view_layout_schema),
+    AP(id, TPL_I64),
+    AP(slug, TPL_STR),
+    AP(name, TPL_STR),
+    AP(brand, TPL_STR),
+    AP(colorway, TPL_STR),
+    AP(description, TPL_STR),
+    AP(image, TPL_STR),
+    AP(release_date, TPL_STR),
+    AP(price, TPL_I64),
+    AP(max_per_account, TPL_I64),
+    AP(active, TPL_BOOL),
+    TPL_NESTED(struct view_admin_product_form, sizes, TPL_LIST, admin_size_schema),
+    AP(csrf, TPL_STR),
+    AP(notice, TPL_STR),
+    AP(error, TPL_STR),
+};
+static const struct tpl_schema admin_product_form_schema =
+    TPL_SCHEMA(admin_product_form, admin_product_form_fields);
+
 static const struct tpl_field admin_index_fields[] = {
     TPL_NESTED(struct view_admin_index, layout, TPL_OBJ, view_layout_schema),
     TPL_NESTED(struct view_admin_index, audit, TPL_LIST, admin_audit_row_schema),
@@ -235,8 +264,13 @@ static const struct tpl_field admin_drops_fields[] = {
 static const struct tpl_schema admin_drops_schema = TPL_SCHEMA(admin_drops, admin_drops_fields);
 
 const struct tpl_binding admin_views[] = {
-    {"admin/index.html", &admin_index_schema},       {"admin/batch.html", &admin_batch_schema},
-    {"admin/drops.html", &admin_drops_schema},       {"admin/stock.html", &admin_stock_schema},
-    {"admin/payments.html", &admin_payments_schema}, {"admin/orders.html", &admin_orders_schema},
-    {"admin/order.html", &admin_order_schema},       {NULL, NULL},
+    {"admin/index.html", &admin_index_schema},
+    {"admin/batch.html", &admin_batch_schema},
+    {"admin/product.html", &admin_product_form_schema},
+    {"admin/drops.html", &admin_drops_schema},
+    {"admin/stock.html", &admin_stock_schema},
+    {"admin/payments.html", &admin_payments_schema},
+    {"admin/orders.html", &admin_orders_schema},
+    {"admin/order.html", &admin_order_schema},
+    {NULL, NULL},
 };

@@ -182,6 +182,20 @@ struct view_admin_batch {
     struct tpl_list steps; /* of struct view_admin_step */
 };
 
+/* /admin/products/new and /admin/products/{id} */
+struct view_admin_size {
+    int64_t sku_id, size_mm, available;
+};
+struct view_admin_product_form {
+    const struct view_layout *layout;
+    int64_t id; /* 0: a new product */
+    struct str slug, name, brand, colorway, description, image, release_date;
+    int64_t price, max_per_account;
+    bool active;
+    struct tpl_list sizes; /* of struct view_admin_size */
+    struct str csrf, notice, error;
+};
+
 /* /admin: the index with the latest audit rows */
 struct view_admin_audit_row {
     struct str at, actor, action, target, detail;

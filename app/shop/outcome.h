@@ -67,6 +67,8 @@ enum shop_outcome {
     /* drops (shop/drop.h, queue.h, entries.h) */
     SHOP_DROP_NOT_FOUND,
     SHOP_INVALID_DROP,      /* problem->why names the field */
+    SHOP_INVALID_PRODUCT,   /* admin catalog input; problem->why names the field */
+    SHOP_SLUG_TAKEN,        /* another product has that slug */
     SHOP_DROP_EXISTS,       /* the product already has a live drop */
     SHOP_DROP_LOCKED,       /* the drop opened (or was drawn): it cannot be changed so */
     SHOP_WRONG_DROP_KIND,   /* a queue action on a draw, or the other way round */

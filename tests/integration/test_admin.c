@@ -217,6 +217,71 @@ static void test_orders_found_cancelled_and_refunded(void **state)
     audit_stock_clean();
 }
 
+static void test_product_created_edited_and_sold(void **state)
+{
+    (void)state;
+    char form[1024], path[128], *body, slug[64];
+    snprintf(slug, sizeof slug, "adm-new-%u", randombytes_random() % 1000000);
+    snprintf(form, sizeof form,
+             "slug=%s&name=Admin+Runner&brand=Stampede&colorway=Black&description=Made+by+the+"
+             "admin+test.&price=99000&image=img/favicon.svg&release_date=2026-12-24&"
+             "max_per_account=2&active=on",
+             slug);
+    /* invalid input: a clear 400 and nothing written */
+    assert_int_equal(admin("POST", "/admin/products",
+                           "slug=Bad+Slug&name=x&brand=y&description=z&price=1&image=img/x.svg",
+                           &body),
+                     400);
+    assert_non_null(strstr(body, "slug"));
+    free(body);
+    assert_int_equal(admin("POST", "/admin/products", form, NULL), 303);
+    long long id = db_scalar(DB, "SELECT id FROM products WHERE slug = '%s'", slug);
+    assert_true(id > 0);
+    assert_int_equal(admin("POST", "/admin/products", form, NULL), 409); /* slug taken */
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes", id);
+    assert_int_equal(admin("POST", path, "size_mm=270", NULL), 303);
+    assert_int_equal(admin("POST", path, "size_mm=270", NULL), 400); /* twice */
+    long long sku = db_scalar(DB, "SELECT id FROM skus WHERE product_id = %lld", id);
+    snprintf(path, sizeof path, "/admin/stock/%lld/receive", sku);
+    assert_int_equal(admin("POST", path, "qty=6&note=first+delivery", NULL), 303);
+    /* the shop shows it at once */
+    struct client *c = client_new();
+    struct resp r;
+    snprintf(path, sizeof path, "/products/%s", slug);
+    assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(resp_contains(&r, "Admin Runner"));
+    assert_true(resp_contains(&r, "99,000"));
+    resp_free(&r);
+    /* a new price and name, then off sale */
+    snprintf(path, sizeof path, "/admin/products/%lld", id);
+    snprintf(form, sizeof form,
+             "name=Admin+Runner+II&brand=Stampede&colorway=Black&description=Changed.&price="
+             "101000&image=img/favicon.svg&release_date=&max_per_account=0&active=on");
+    assert_int_equal(admin("POST", path, form, NULL), 303);
+    snprintf(path, sizeof path, "/products/%s", slug);
+    assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+    assert_true(resp_contains(&r, "Admin Runner II"));
+    assert_true(resp_contains(&r, "101,000"));
+    resp_free(&r);
+    snprintf(path, sizeof path, "/admin/products/%lld", id);
+    snprintf(form, sizeof form,
+             "name=Admin+Runner+II&brand=Stampede&description=Changed.&price=101000&image=img/"
+             "favicon.svg");
+    assert_int_equal(admin("POST", path, form, NULL), 303);
+    snprintf(path, sizeof path, "/products/%s", slug);
+    assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+    client_free(c);
+    char target[64];
+    snprintf(target, sizeof target, "product:%lld", id);
+    assert_int_equal(audit_rows("product_create", target), 1);
+    assert_int_equal(audit_rows("product_save", target), 2);
+    assert_int_equal(audit_rows("size_add", target), 1);
+    audit_stock_clean();
+}
+
 static void test_batch_runs_and_run_now(void **state)
 {
     (void)state;
@@ -256,6 +321,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stock_received_and_adjusted),
         cmocka_unit_test(test_orders_found_cancelled_and_refunded),
+        cmocka_unit_test(test_product_created_edited_and_sold),
         cmocka_unit_test(test_batch_runs_and_run_now),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
