@@ -1,6 +1,8 @@
 /* views — tpl schemas of the admin page structs; see views.h. */
 #include "views.h"
 
+#include "admin/admin.h"
+
 #include <stddef.h>
 
 static const struct tpl_field admin_sku_fields[] = {
@@ -169,7 +171,11 @@ static const struct tpl_field admin_drops_fields[] = {
 static const struct tpl_schema admin_drops_schema = TPL_SCHEMA(admin_drops, admin_drops_fields);
 
 const struct tpl_binding admin_views[] = {
-    {"admin/drops.html", &admin_drops_schema},       {"admin/stock.html", &admin_stock_schema},
-    {"admin/payments.html", &admin_payments_schema}, {"admin/orders.html", &admin_orders_schema},
-    {"admin/order.html", &admin_order_schema},       {NULL, NULL},
+    {"admin/drops.html", &admin_drops_schema},
+    {"admin/stock.html", &admin_stock_schema},
+    {"admin/payments.html", &admin_payments_schema},
+    {"admin/orders.html", &admin_orders_schema},
+    {"admin/order.html", &admin_order_schema},
+    {"admin/alerts.html", &admin_alerts_schema},
+    {NULL, NULL},
 };
