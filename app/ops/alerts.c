@@ -13,9 +13,21 @@
 #include "core/sec.h"
 #include "shop/alerts.h"
 
+#include <cjson/cJSON.h>
 #include <string.h>
 
 #define ALERTS_WHAT "alerts-webhook"
+
+/* json_error: the sender is a machine, so its answers are JSON whatever it accepts */
+static void json_error(struct http_ex *x, int status, const char *code, const char *message)
+{
+    x->error_code = code;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(e, "code", code);
+    cJSON_AddStringToObject(e, "message", message);
+    http_resp_json(x, status, root);
+}
 
 static bool authorised(struct http_ex *x)
 {
@@ -32,20 +44,20 @@ static bool authorised(struct http_ex *x)
 void ops_alerts(struct http_ex *x)
 {
     if (!authorised(x)) {
-        http_resp_error(x, 403, "bad_token", "The alert notification is not authorised.");
+        json_error(x, 403, "bad_token", "The alert notification is not authorised.");
         return;
     }
     struct shop_ctx s = front_shop(x);
     size_t n = 0;
     int rc = alerts_record(&s, x->req.body, &n);
     if (rc > 0) {
-        http_resp_error(x, 400, "bad_notification", "This is not an Alertmanager notification.");
+        json_error(x, 400, "bad_notification", "This is not an Alertmanager notification.");
         return;
     }
     if (rc < 0) {
         log_warn("alerts: a notification could not be stored (%s); Alertmanager retries",
                  err_str(rc));
-        http_resp_error(x, 503, "try_later", "The alerts could not be stored now.");
+        json_error(x, 503, "try_later", "The alerts could not be stored now.");
         return;
     }
     log_info("alerts: %zu alert(s) recorded", n);
