@@ -48,5 +48,8 @@ void admin_order(struct http_ex *x);
 /* payments.c */
 void admin_payments(struct http_ex *x);
 void admin_anomaly_resolve(struct http_ex *x);
+/* alerts.c: the monitoring stack's alerts (the page's schema is bound in views.c) */
+void admin_alerts(struct http_ex *x);
+extern const struct tpl_schema admin_alerts_schema;
 
 #endif

@@ -184,6 +184,8 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/admin/payments", admin_payments, "admin_payments", p_admin_payments, FRONT_ADMIN},
     {HTTP_POST, "/admin/payments/anomalies/{id}/resolve", admin_anomaly_resolve,
      "admin_anomaly_resolve", p_anomaly_resolve, FRONT_ADMIN},
+    /* alerts (alerts.c): what the monitoring stack raised */
+    {HTTP_GET, "/admin/alerts", admin_alerts, "admin_alerts", NULL, FRONT_ADMIN},
 };
 
 const struct front_module admin_module = {

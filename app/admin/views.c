@@ -1,6 +1,8 @@
 /* views — tpl schemas of the admin page structs; see views.h. */
 #include "views.h"
 
+#include "admin/admin.h"
+
 #include <stddef.h>
 
 static const struct tpl_field admin_sku_fields[] = {
@@ -272,5 +274,6 @@ const struct tpl_binding admin_views[] = {
     {"admin/payments.html", &admin_payments_schema},
     {"admin/orders.html", &admin_orders_schema},
     {"admin/order.html", &admin_order_schema},
+    {"admin/alerts.html", &admin_alerts_schema},
     {NULL, NULL},
 };

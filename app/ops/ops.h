@@ -18,5 +18,7 @@ void ops_readyz(struct http_ex *x);
 void ops_metrics(struct http_ex *x);
 /* ops_near_epoch: a signed near-cache invalidation from a writer (cache/near.h); internal. */
 void ops_near_epoch(struct http_ex *x);
+/* ops_alerts: Alertmanager's webhook, stored for /admin/alerts (alerts.c); internal. */
+void ops_alerts(struct http_ex *x);
 
 #endif
