@@ -159,6 +159,7 @@ static const struct http_route routes[] = {
     {HTTP_POST, "/admin/batch/{job}/run", admin_batch_request, "admin_batch_request", p_batch_job,
      FRONT_ADMIN},
     {HTTP_GET, "/admin", admin_index, "admin_index", NULL, FRONT_ADMIN},
+    {HTTP_GET, "/admin/dashboard", admin_dashboard, "admin_dashboard", NULL, FRONT_ADMIN},
     {HTTP_POST, "/admin/stock/{sku_id}/receive", admin_stock_adjust, "admin_stock_receive",
      p_stock_receive, FRONT_ADMIN},
     {HTTP_POST, "/admin/stock/{sku_id}/adjust", admin_stock_adjust, "admin_stock_adjust",

@@ -205,6 +205,38 @@ static const struct tpl_field admin_product_form_fields[] = {
 static const struct tpl_schema admin_product_form_schema =
     TPL_SCHEMA(admin_product_form, admin_product_form_fields);
 
+static const struct tpl_field admin_line_fields[] = {
+    TPL_FIELD(struct view_admin_line, label, TPL_STR),
+    TPL_FIELD(struct view_admin_line, points, TPL_STR),
+    TPL_FIELD(struct view_admin_line, color, TPL_STR),
+    TPL_FIELD(struct view_admin_line, last, TPL_STR),
+};
+static const struct tpl_schema admin_line_schema = TPL_SCHEMA(admin_line, admin_line_fields);
+
+static const struct tpl_field admin_plot_fields[] = {
+    TPL_NESTED(struct view_admin_plot, lines, TPL_LIST, admin_line_schema),
+    TPL_FIELD(struct view_admin_plot, max, TPL_STR),
+    TPL_FIELD(struct view_admin_plot, empty, TPL_BOOL),
+};
+static const struct tpl_schema admin_plot_schema = TPL_SCHEMA(admin_plot, admin_plot_fields);
+
+static const struct tpl_field admin_panel_fields[] = {
+    TPL_FIELD(struct view_admin_panel, title, TPL_STR),
+    TPL_FIELD(struct view_admin_panel, unit, TPL_STR),
+    TPL_NESTED(struct view_admin_panel, hour, TPL_OBJ, admin_plot_schema),
+    TPL_NESTED(struct view_admin_panel, minutes, TPL_OBJ, admin_plot_schema),
+};
+static const struct tpl_schema admin_panel_schema = TPL_SCHEMA(admin_panel, admin_panel_fields);
+
+static const struct tpl_field admin_dashboard_fields[] = {
+    TPL_NESTED(struct view_admin_dashboard, layout, TPL_OBJ, view_layout_schema),
+    TPL_FIELD(struct view_admin_dashboard, configured, TPL_BOOL),
+    TPL_FIELD(struct view_admin_dashboard, available, TPL_BOOL),
+    TPL_NESTED(struct view_admin_dashboard, panels, TPL_LIST, admin_panel_schema),
+};
+static const struct tpl_schema admin_dashboard_schema =
+    TPL_SCHEMA(admin_dashboard, admin_dashboard_fields);
+
 static const struct tpl_field admin_index_fields[] = {
     TPL_NESTED(struct view_admin_index, layout, TPL_OBJ, view_layout_schema),
     TPL_NESTED(struct view_admin_index, audit, TPL_LIST, admin_audit_row_schema),
@@ -267,6 +299,7 @@ static const struct tpl_schema admin_drops_schema = TPL_SCHEMA(admin_drops, admi
 
 const struct tpl_binding admin_views[] = {
     {"admin/index.html", &admin_index_schema},
+    {"admin/dashboard.html", &admin_dashboard_schema},
     {"admin/batch.html", &admin_batch_schema},
     {"admin/product.html", &admin_product_form_schema},
     {"admin/drops.html", &admin_drops_schema},

@@ -196,6 +196,25 @@ struct view_admin_product_form {
     struct str csrf, notice, error;
 };
 
+/* /admin/dashboard */
+struct view_admin_line {
+    struct str label, points, color, last;
+};
+struct view_admin_plot {
+    struct tpl_list lines; /* of struct view_admin_line */
+    struct str max;
+    bool empty;
+};
+struct view_admin_panel {
+    struct str title, unit;
+    struct view_admin_plot *hour, *minutes;
+};
+struct view_admin_dashboard {
+    const struct view_layout *layout;
+    bool configured, available;
+    struct tpl_list panels; /* of struct view_admin_panel */
+};
+
 /* /admin: the index with the latest audit rows */
 struct view_admin_audit_row {
     struct str at, actor, action, target, detail;

@@ -126,6 +126,9 @@ write_web_conf() {
             # shared out over the web nodes on it
             printf 'auth.hash_concurrency = %s\n' "$(( $(nproc) / N_WEB > 0 ? $(nproc) / N_WEB : 1 ))"
             printf 'security.secret = %s\n' "$(secret STAMPEDE_SECURITY_SECRET)"
+            # the admin dashboard reads Prometheus's HTTP API (monitoring.sh)
+            [[ $MONITORING == on ]] &&
+                printf 'monitoring.prometheus_url = http://127.0.0.1:%s\n' "${MON_PORTS[0]}"
             printf '# payments: the gateway (here the stampede-psp sandbox) and where it sends shoppers back\n'
             printf 'shop.public_url = http://127.0.0.1:%s\n' "$HTTP_PORT"
             printf 'gateway.api_url = http://127.0.0.1:%s\n' "$PSP_PORT"
