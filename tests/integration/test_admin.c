@@ -316,6 +316,27 @@ static void test_batch_runs_and_run_now(void **state)
     assert_int_equal(admin("GET", "/admin/batch/runs/999999999", NULL, NULL), 404);
 }
 
+/* the dashboard plots live data from Prometheus (which scrapes every 5 s) */
+static void test_dashboard_plots_live_data(void **state)
+{
+    (void)state;
+    char *body = NULL;
+    bool plotted = false;
+    for (int t = 0; t < 60 && !plotted; t++) {
+        free(body);
+        assert_int_equal(admin("GET", "/admin/dashboard", NULL, &body), 200);
+        /* a requests/s line with points (two or more) */
+        const char *p = strstr(body, "<polyline points=\"");
+        plotted = p && strchr(p + 18, ' ') && strchr(p + 18, ' ') < strchr(p + 18, '"');
+        if (!plotted)
+            sleep(1);
+    }
+    assert_true(plotted);
+    assert_null(strstr(body, "does not answer"));
+    assert_non_null(strstr(body, "Latency p99"));
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_orders_found_cancelled_and_refunded),
         cmocka_unit_test(test_product_created_edited_and_sold),
         cmocka_unit_test(test_batch_runs_and_run_now),
+        cmocka_unit_test(test_dashboard_plots_live_data),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
