@@ -109,9 +109,9 @@ async function adminWalk(browser) {
 
     // the dashboard plots live data
     let lines = 0;
-    for (let i = 0; i < 30 && lines === 0; i++) {
+    for (let i = 0; i < 60 && lines === 0; i++) {
         await page.goto(`${BASE}/admin/dashboard`);
-        lines = await page.locator('svg.dash__svg polyline').count();
+        lines = await page.locator('section[aria-label="Requests"] svg.dash__svg polyline').count();
         if (lines === 0) await page.waitForTimeout(1000);
     }
     assert.ok(lines > 0, 'the dashboard draws lines');
