@@ -80,6 +80,8 @@ struct http_service *site_load(void *config_path, struct buf *err)
         cache_metrics_init(f->cfg.cache_servers);
     db_metrics_init();
     web_drops_metrics();
+    web_checkout_metrics();
+    web_pay_metrics();
     f->hash_gate = gate_new((int)f->cfg.hash_concurrency, (int)f->cfg.hash_queue);
     f->policy.hash_gate = f->hash_gate;
     f->svc.router = f->router;
