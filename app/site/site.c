@@ -82,6 +82,7 @@ struct http_service *site_load(void *config_path, struct buf *err)
     web_drops_metrics();
     web_checkout_metrics();
     web_pay_metrics();
+    ops_metrics_init();
     f->hash_gate = gate_new((int)f->cfg.hash_concurrency, (int)f->cfg.hash_queue);
     f->policy.hash_gate = f->hash_gate;
     f->svc.router = f->router;
