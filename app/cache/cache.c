@@ -1,6 +1,7 @@
 /* cache — per-thread memcached handle; see cache.h. */
 #include "cache.h"
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -18,10 +19,13 @@
  * Server state, node-wide: a stampede_cache_server_up{server} gauge per configured server,
  * registered by cache_metrics_init before the fork. 1 until a failure says otherwise; the
  * caller whose swap changes it writes the log line, so a loss and a return are logged once
- * per node however many threads see them.
+ * per node however many threads see them. stampede_cache_server_changed_timestamp_seconds
+ * says when it last changed: for a retry timeout (+1 s) after a return, failures are not taken
+ * as a new loss, since other handles are still reconnecting from the old one (seen in
+ * tests/integration/test_cache.c as lost/regained flapping on every restart).
  */
 #define SERVERS_MAX 16
-static struct metric *server_up[SERVERS_MAX];
+static struct metric *server_up[SERVERS_MAX], *server_changed[SERVERS_MAX];
 static char server_name[SERVERS_MAX][80];
 static int nserver_up;
 
@@ -30,6 +34,8 @@ struct cache {
     bool enabled;
     int nservers;
     struct metric **up;              /* per server index: its gauge (NULL when not registered) */
+    struct metric **changed;         /* per server index: when it last changed (Unix seconds) */
+    int64_t grace_s;                 /* failures right after a return are not a loss (see above) */
     const char **up_name;            /* per server index: "host:port" */
     char (*server_group)[GROUP_MAX]; /* a group key per server index */
     struct cache_stats stats;
@@ -67,10 +73,14 @@ void cache_metrics_init(const char *servers)
             struct metric *m = metrics_gauge("stampede_cache_server_up", labels,
                                              "1 while this node reaches the memcached server, 0 "
                                              "after a failure until it answers.");
-            if (!m)
+            struct metric *t =
+                metrics_gauge("stampede_cache_server_changed_timestamp_seconds", labels,
+                              "When stampede_cache_server_up last changed (Unix time; 0: never).");
+            if (!m || !t)
                 continue;
             metric_set(m, 1); /* assumed up until a failure says otherwise */
             memcpy(server_name[nserver_up], name, sizeof name);
+            server_changed[nserver_up] = t;
             server_up[nserver_up++] = m;
         }
     }
@@ -84,7 +94,12 @@ static void server_state(struct cache *c, int i, bool up, memcached_return_t r)
 {
     if (i < 0 || i >= c->nservers || !c->up[i])
         return;
+    int64_t now = clock_real_s();
+    if (!up && metric_gauge(c->up[i]) && now - metric_gauge(c->changed[i]) < c->grace_s)
+        return;
     int64_t was = metric_swap(c->up[i], up ? 1 : 0);
+    if (was != (up ? 1 : 0))
+        metric_set(c->changed[i], now);
     if (was && !up)
         log_warn("cache: memcached server %s lost (%s); its keys are read from the database "
                  "until it answers again",
@@ -102,7 +117,11 @@ static bool any_down(const struct cache *c)
     return false;
 }
 
-/* answered: the server of group answered an operation (it may have been lost before). */
+/*
+ * answered: the server of group gave a real answer (a value, a stored or refused store, a
+ * delete) and may have been lost before. An empty get is no such proof: libmemcached can end
+ * a fetch from a server it could not reach as if nothing were found.
+ */
 static void answered(struct cache *c, struct str group)
 {
     if (!any_down(c))
@@ -170,12 +189,15 @@ struct cache *cache_new(const struct cache_opts *o)
     c->nservers = (int)memcached_server_count(c->mc);
     c->up = mem_calloc((size_t)c->nservers, sizeof *c->up);
     c->up_name = mem_calloc((size_t)c->nservers, sizeof *c->up_name);
+    c->changed = mem_calloc((size_t)c->nservers, sizeof *c->changed);
+    c->grace_s = (o->retry_timeout_s > 0 ? o->retry_timeout_s : 2) + 1;
     for (int i = 0; i < c->nservers; i++) {
         char name[80];
         instance_name(c->mc, (uint32_t)i, name, sizeof name);
         for (int k = 0; k < nserver_up; k++) {
             if (strcmp(server_name[k], name) == 0) {
                 c->up[i] = server_up[k];
+                c->changed[i] = server_changed[k];
                 c->up_name[i] = server_name[k];
             }
         }
@@ -223,6 +245,7 @@ void cache_free(struct cache *c)
         memcached_free(c->mc);
     mem_free(c->server_group);
     mem_free(c->up);
+    mem_free(c->changed);
     mem_free(c->up_name);
     near_table_free(c->near);
     mem_free(c->near_peers);
@@ -286,8 +309,7 @@ int cache_get(struct cache *c, struct str group, struct str key, struct arena *a
     }
     if (r != MEMCACHED_END && r != MEMCACHED_NOTFOUND && r != MEMCACHED_SUCCESS)
         return fail(c, group, r, "get");
-    answered(c, group);
-    c->stats.misses++;
+    c->stats.misses++; /* not proof the server is back: see answered() */
     return ERR_NOTFOUND;
 }
 
@@ -342,7 +364,12 @@ int cache_mget(struct cache *c, struct str group, struct cache_item *items, size
         c->stats.misses += !items[i].found;
     if (partial)
         return fail(c, group, MEMCACHED_SOME_ERRORS, "mget");
-    answered(c, group);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].found) {
+            answered(c, group);
+            break;
+        }
+    }
     return 0;
 }
 
@@ -399,7 +426,8 @@ int cache_delete(struct cache *c, struct str group, struct str key)
     c->stats.deletes++;
     memcached_return_t r = memcached_delete_by_key(c->mc, group.p, group.len, key.p, key.len, 0);
     if (r == MEMCACHED_SUCCESS || r == MEMCACHED_NOTFOUND) {
-        answered(c, group);
+        if (r == MEMCACHED_SUCCESS)
+            answered(c, group);
         return 0;
     }
     return fail(c, group, r, "delete");

@@ -1150,8 +1150,10 @@ static void test_memcached_killed_during_load_gives_no_errors(void **state)
             int lost = log_count(node + 1, srv[mc], "lost") - lost0[node][mc];
             int back = log_count(node + 1, srv[mc], "regained") - back0[node][mc];
             printf("web%d: %s lost %d, regained %d times\n", node + 1, srv[mc], lost, back);
-            assert_true(lost >= 1 && lost <= 3);
-            assert_true(back >= 1 && back <= 3);
+            /* once each; a second pair would be a real blip of a loaded 2-core machine, a
+             * line per request would be hundreds */
+            assert_true(lost >= 1 && lost <= 2);
+            assert_true(back >= 1 && back <= 2);
         }
     }
     expect_price_everywhere(price, P_PRICE);
@@ -1193,6 +1195,15 @@ static void test_metrics_are_internal(void **state)
             &r, "stampede_http_request_duration_seconds_bucket{route=\"product\",le=\"+Inf\"}"));
         assert_true(resp_contains(&r, "stampede_cache_hits_total{region=\"product\"}"));
         assert_true(resp_contains(&r, "# TYPE stampede_cache_load_seconds histogram"));
+        /* the business metrics, read from the stack's database (their SQL runs for real) */
+        assert_true(resp_contains(&r, "stampede_pairs{state=\"available\"} "));
+        assert_true(resp_contains(&r, "stampede_orders_overdue_holds "));
+        assert_true(resp_contains(&r, "stampede_payment_anomalies_open{kind=\"partial_refund\"} "));
+        assert_true(resp_contains(&r, "# TYPE stampede_batch_runs_total counter"));
+        assert_true(resp_contains(&r, "\nstampede_stats_errors_total 0\n"));
+        assert_false(resp_contains(&r, "stampede_stats_age_seconds -1"));
+        assert_true(resp_contains(&r, "# TYPE stampede_db_connections_open gauge"));
+        assert_true(resp_contains(&r, "stampede_cache_server_up{server=\"127.0.0.1:"));
         resp_free(&r);
     }
     client_free(c);
