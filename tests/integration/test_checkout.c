@@ -228,6 +228,28 @@ static void assert_sold_exactly(long long sku, int expected)
         db_scalar(DB, "SELECT MIN(available) FROM stock WHERE sku_id = %lld", sku) >= 0, 1);
 }
 
+/* node_metric: a series' value summed over both web nodes' /metrics */
+static unsigned long long node_metric(const char *series)
+{
+    unsigned long long sum = 0;
+    size_t n = strlen(series);
+    struct client *c = client_new();
+    for (int node = 0; node < 2; node++) {
+        struct resp r;
+        assert_int_equal(client_get(c, node_url(&S, node, "/metrics"), &r), 0);
+        assert_int_equal(r.status, 200);
+        for (const char *p = r.body; p && *p;) {
+            if (strncmp(p, series, n) == 0 && p[n] == ' ')
+                sum += strtoull(p + n + 1, NULL, 10);
+            p = strchr(p, '\n');
+            p = p ? p + 1 : NULL;
+        }
+        resp_free(&r);
+    }
+    client_free(c);
+    return sum;
+}
+
 static void assert_audit_clean(void)
 {
     assert_int_equal(stack_run(&S, "./stampede batch audit-stock"), 0);
@@ -239,11 +261,17 @@ static void test_500_shoppers_one_plain_size(void **state)
     long long sku = make_sku(STOCK, 1, "plain");
     clear_carts();
     fill_carts(&sku, 1);
+    unsigned long long ok0 = node_metric("stampede_checkout_total{outcome=\"ok\"}");
+    unsigned long long oos0 = node_metric("stampede_checkout_total{outcome=\"out_of_stock\"}");
     int conflicts;
     int created = race("plain", &conflicts);
     assert_int_equal(created, STOCK);
     assert_int_equal(conflicts, SHOPPERS - STOCK);
     assert_sold_exactly(sku, STOCK);
+    /* the outcome counters tell the same story */
+    assert_int_equal(node_metric("stampede_checkout_total{outcome=\"ok\"}") - ok0, STOCK);
+    assert_int_equal(node_metric("stampede_checkout_total{outcome=\"out_of_stock\"}") - oos0,
+                     SHOPPERS - STOCK);
     assert_audit_clean();
 }
 
