@@ -29,7 +29,8 @@ static const struct panel {
     {"Cache hit ratio (memcached and near copies)", "",
      "sum(rate(stampede_cache_hits_total[1m]) + rate(stampede_cache_near_hits_total[1m])) / "
      "clamp_min(sum(rate(stampede_cache_hits_total[1m]) + rate(stampede_cache_near_hits_total[1m])"
-     " + rate(stampede_cache_misses_total[1m])), 1e-9)"},
+     " + rate(stampede_cache_misses_total[1m]) + rate(stampede_cache_lookup_errors_total[1m])),"
+     " 1e-9)"},
     {"Replica lag", "s", "max(mysql_slave_status_seconds_behind_master)"},
 };
 
