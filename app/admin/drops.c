@@ -160,6 +160,9 @@ void admin_drop_create(struct http_ex *x)
     int64_t id;
     int rc = drop_create(&s, &n, &id, &problem);
     if (rc == SHOP_OK) {
+        admin_audit(x, "drop_create", str_from_cstr(arena_sprintf(x->arena, "drop:%" PRId64, id)),
+                    str_from_cstr(arena_sprintf(x->arena, "%.*s %.*s", STR_FMT(v->f_kind),
+                                                STR_FMT(v->f_slug))));
         front_redirectf(x, "/admin/drops?created=%" PRId64, id);
         return;
     }
@@ -197,6 +200,8 @@ void admin_drop_edit(struct http_ex *x)
     struct shop_problem problem = {0};
     rc = drop_edit(&s, id, &n, &problem);
     if (rc == SHOP_OK) {
+        admin_audit(x, "drop_edit", str_from_cstr(arena_sprintf(x->arena, "drop:%" PRId64, id)),
+                    STR_NULL);
         http_resp_redirect(x, 303, STR("/admin/drops?done=edited"));
         return;
     }
@@ -212,21 +217,27 @@ void admin_drop_edit(struct http_ex *x)
 void admin_drop_cancel(struct http_ex *x)
 {
     struct shop_ctx s = front_shop(x);
-    int rc = drop_cancel(&s, http_param_i64(x, "id", 0), front_req(x)->session.email);
+    int64_t id = http_param_i64(x, "id", 0);
+    int rc = drop_cancel(&s, id, front_req(x)->session.email);
     if (rc != SHOP_OK) {
         front_answer(x, rc, NULL);
         return;
     }
+    admin_audit(x, "drop_cancel", str_from_cstr(arena_sprintf(x->arena, "drop:%" PRId64, id)),
+                STR_NULL);
     http_resp_redirect(x, 303, STR("/admin/drops?done=cancelled"));
 }
 
 void admin_drop_beacon(struct http_ex *x)
 {
     struct shop_ctx s = front_shop(x);
-    int rc = drop_set_beacon(&s, http_param_i64(x, "id", 0), http_param_str(x, "beacon"));
+    int64_t id = http_param_i64(x, "id", 0);
+    int rc = drop_set_beacon(&s, id, http_param_str(x, "beacon"));
     if (rc != SHOP_OK) {
         front_answer(x, rc, NULL);
         return;
     }
+    admin_audit(x, "drop_beacon", str_from_cstr(arena_sprintf(x->arena, "drop:%" PRId64, id)),
+                http_param_str(x, "beacon"));
     http_resp_redirect(x, 303, STR("/admin/drops?done=beacon"));
 }

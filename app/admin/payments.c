@@ -78,6 +78,9 @@ void admin_anomaly_resolve(struct http_ex *x)
     else
         rc = SHOP_INVALID_ACTION;
     if (rc == SHOP_OK) {
+        admin_audit(x, str_eq_cstr(action, "refunded") ? "anomaly_refunded" : "anomaly_dismissed",
+                    str_from_cstr(arena_sprintf(x->arena, "anomaly:%lld", (long long)id)),
+                    STR_NULL);
         http_resp_redirect(x, 303,
                            str_eq_cstr(action, "refunded") ? STR("/admin/payments?done=refunded")
                                                            : STR("/admin/payments?done=dismissed"));

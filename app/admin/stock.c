@@ -5,6 +5,8 @@
 #include "shop/inventory.h"
 #include "shop/report.h"
 
+#include <string.h>
+
 static void render(struct http_ex *x, int status, struct str notice, struct str error)
 {
     struct shop_ctx s = front_shop(x);
@@ -45,6 +47,10 @@ void admin_stock(struct http_ex *x)
         notice = STR("Buckets updated.");
     else if (http_param_bool(x, "priced"))
         notice = STR("Price updated.");
+    else if (http_param_bool(x, "received"))
+        notice = STR("Stock received: the pairs are on sale, with ledger rows.");
+    else if (http_param_bool(x, "adjusted"))
+        notice = STR("Stock adjusted, with ledger rows.");
     render(x, 200, notice, STR_NULL);
 }
 
@@ -53,7 +59,7 @@ static void answer(struct http_ex *x, int rc, struct str done_url)
 {
     if (rc == SHOP_OK) {
         http_resp_redirect(x, 303, done_url);
-    } else if (rc == SHOP_ROW_BUSY) {
+    } else if (rc == SHOP_ROW_BUSY || rc == SHOP_OUT_OF_STOCK || rc == SHOP_INVALID_QUANTITY) {
         const struct front_outcome *o = front_outcome(rc);
         x->error_code = o->code;
         render(x, o->status, STR_NULL, str_from_cstr(o->message));
@@ -69,15 +75,37 @@ void admin_stock_buckets(struct http_ex *x)
     int rc =
         inventory_rebucket(&s, sku, http_param_i64(x, "buckets", 1), front_req(x)->session.email);
     /* committed: the shop's advisory availability of this size is dropped at once */
-    if (rc == SHOP_OK)
+    if (rc == SHOP_OK) {
         catalog_stock_changed(&s, sku);
+        admin_audit(x, "stock_buckets",
+                    str_from_cstr(arena_sprintf(x->arena, "sku:%lld", (long long)sku)),
+                    str_from_cstr(arena_sprintf(x->arena, "%lld buckets",
+                                                (long long)http_param_i64(x, "buckets", 1))));
+    }
     answer(x, rc, STR("/admin/stock?saved=1"));
+}
+
+/* admin_stock_adjust: POST /admin/stock/{sku_id}/receive (qty) or .../adjust (delta), with a
+ * note: ledger rows and the audit row in one transaction (shop/inventory.h) */
+void admin_stock_adjust(struct http_ex *x)
+{
+    struct shop_ctx s = front_shop(x);
+    int64_t sku = http_param_i64(x, "sku_id", 0);
+    bool receive = strcmp(x->route->name, "admin_stock_receive") == 0;
+    int64_t delta = receive ? http_param_i64(x, "qty", 0) : http_param_i64(x, "delta", 0);
+    int rc = inventory_adjust(&s, sku, delta, receive, http_param_str(x, "note"),
+                              front_req(x)->session.email);
+    answer(x, rc, receive ? STR("/admin/stock?received=1") : STR("/admin/stock?adjusted=1"));
 }
 
 void admin_price(struct http_ex *x)
 {
     struct shop_ctx s = front_shop(x);
-    int rc = catalog_set_price(&s, http_param_i64(x, "id", 0), http_param_i64(x, "price", 0),
-                               front_req(x)->session.email);
+    int64_t id = http_param_i64(x, "id", 0), price = http_param_i64(x, "price", 0);
+    int rc = catalog_set_price(&s, id, price, front_req(x)->session.email);
+    if (rc == SHOP_OK)
+        admin_audit(x, "price_set",
+                    str_from_cstr(arena_sprintf(x->arena, "product:%lld", (long long)id)),
+                    str_from_cstr(arena_sprintf(x->arena, "%lld KRW", (long long)price)));
     answer(x, rc, STR("/admin/stock?priced=1"));
 }

@@ -120,6 +120,7 @@ struct view_admin_drops {
 
 struct view_admin_orders {
     const struct view_layout *layout;
+    struct str q;           /* the search */
     struct tpl_list orders; /* of struct view_admin_order_row */
 };
 
@@ -143,7 +144,84 @@ struct view_admin_order {
     struct str hold_expires_at;
     struct str paid_at; /* empty unless paid */
     const struct view_admin_ship *ship;
-    struct tpl_list lines; /* of struct view_admin_order_line */
+    struct tpl_list lines;  /* of struct view_admin_order_line */
+    bool paid;              /* the Refund button */
+    struct tpl_list events; /* of struct view_admin_event: the timeline */
+    struct str csrf;
+    struct str notice, error;
+};
+
+struct view_admin_event {
+    struct str at, source, what, detail;
+};
+
+/* /admin/batch */
+struct view_admin_job {
+    struct str name, description;
+};
+struct view_admin_exec {
+    int64_t id;
+    struct str job, status, started_at, message;
+    int64_t duration_ms, read, processed, skipped, restart_of;
+    bool failed, running;
+};
+struct view_admin_step {
+    struct str name, status, checkpoint, message;
+    int64_t read, processed, skipped, commits, rollbacks;
+};
+struct view_admin_batch {
+    const struct view_layout *layout;
+    struct tpl_list jobs;  /* of struct view_admin_job */
+    struct tpl_list execs; /* of struct view_admin_exec */
+    struct str job;        /* the filter */
+    int64_t open_requests;
+    struct str notice, csrf;
+    /* one execution's page */
+    bool one;
+    const struct view_admin_exec *exec;
+    struct tpl_list steps; /* of struct view_admin_step */
+};
+
+/* /admin/products/new and /admin/products/{id} */
+struct view_admin_size {
+    int64_t sku_id, size_mm, available;
+};
+struct view_admin_product_form {
+    const struct view_layout *layout;
+    int64_t id; /* 0: a new product */
+    struct str slug, name, brand, colorway, description, image, release_date;
+    int64_t price, max_per_account;
+    bool active;
+    struct tpl_list sizes; /* of struct view_admin_size */
+    struct str csrf, notice, error;
+};
+
+/* /admin/dashboard */
+struct view_admin_line {
+    struct str label, points, color, last;
+};
+struct view_admin_plot {
+    struct tpl_list lines; /* of struct view_admin_line */
+    struct str max;
+    bool empty;
+};
+struct view_admin_panel {
+    struct str title, unit;
+    struct view_admin_plot *hour, *minutes;
+};
+struct view_admin_dashboard {
+    const struct view_layout *layout;
+    bool configured, available;
+    struct tpl_list panels; /* of struct view_admin_panel */
+};
+
+/* /admin: the index with the latest audit rows */
+struct view_admin_audit_row {
+    struct str at, actor, action, target, detail;
+};
+struct view_admin_index {
+    const struct view_layout *layout;
+    struct tpl_list audit; /* of struct view_admin_audit_row */
 };
 
 /* The admin page templates and their schemas, for tpl_set_load. */

@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/sec.h"
+#include "batch/requests.h"
 #include "db/retry.h"
 #include "shop/queue.h"
 
@@ -221,6 +222,16 @@ int batch_cmd_schedule(struct batch_env *e)
                          rc < 0 ? err_str(rc) : shop_outcome_name(rc));
             arena_reset(e->arena);
             next_drop = now + e->cfg.batch_drop_interval_ms * 1000000;
+        }
+        /* a job an admin asked to run now (/admin/batch) */
+        int64_t req;
+        const char *job_name;
+        struct shop_ctx rctx = {e->db, e->cache, e->arena, e->gw, &e->rules};
+        if (!*e->stop && batch_take_request(&rctx, &req, &job_name) == 0) {
+            log_info("running %s now, as an admin asked (request %lld)", job_name, (long long)req);
+            int code = batch_cmd_run(e, batch_job_find(job_name), "requested", true);
+            batch_request_done(&rctx, req, code);
+            arena_reset(e->arena);
         }
         if (e->cfg.batch_keep_noop_ms > 0 && now >= next_prune && !*e->stop) {
             int64_t n = 0;

@@ -43,6 +43,9 @@ static int audit(struct batch_run *r, struct buf *msg)
         return rc;
     }
     buf_printf(r->log, "audited %zu SKUs in %zu buckets\n", rep.skus, rep.buckets);
+    /* the count first: /metrics reads it back (stampede_stock_audit_mismatches, shop/stats.h) */
+    if (rep.nissues)
+        buf_printf(msg, "%zu mismatch%s: ", rep.nissues, rep.nissues == 1 ? "" : "es");
     for (size_t i = 0; i < rep.nissues; i++) {
         const struct audit_issue *x = &rep.issues[i];
         char where[64];

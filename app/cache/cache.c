@@ -1,9 +1,11 @@
 /* cache — per-thread memcached handle; see cache.h. */
 #include "cache.h"
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
 #include "core/sec.h"
 #include "near.h"
 
@@ -13,10 +15,28 @@
 
 #define GROUP_MAX 32
 
+/*
+ * Server state, node-wide: a stampede_cache_server_up{server} gauge per configured server,
+ * registered by cache_metrics_init before the fork. 1 until a failure says otherwise; the
+ * caller whose swap changes it writes the log line, so a loss and a return are logged once
+ * per node however many threads see them. stampede_cache_server_changed_timestamp_seconds
+ * says when it last changed: for a retry timeout (+1 s) after a return, failures are not taken
+ * as a new loss, since other handles are still reconnecting from the old one (seen in
+ * tests/integration/test_cache.c as lost/regained flapping on every restart).
+ */
+#define SERVERS_MAX 16
+static struct metric *server_up[SERVERS_MAX], *server_changed[SERVERS_MAX];
+static char server_name[SERVERS_MAX][80];
+static int nserver_up;
+
 struct cache {
     memcached_st *mc;
     bool enabled;
     int nservers;
+    struct metric **up;              /* per server index: its gauge (NULL when not registered) */
+    struct metric **changed;         /* per server index: when it last changed (Unix seconds) */
+    int64_t grace_s;                 /* failures right after a return are not a loss (see above) */
+    const char **up_name;            /* per server index: "host:port" */
     char (*server_group)[GROUP_MAX]; /* a group key per server index */
     struct cache_stats stats;
     struct cache_l2_state l2;
@@ -24,6 +44,113 @@ struct cache {
     char *near_peers, *near_secret;
     int64_t near_timeout_ms;
 };
+
+/* instance_name: "host:port" of the server at position i of mc. */
+static void instance_name(const memcached_st *mc, uint32_t i, char *out, size_t n)
+{
+    const memcached_instance_st *in = memcached_server_instance_by_position(mc, i);
+    snprintf(out, n, "%s:%u", memcached_server_name(in), (unsigned)memcached_server_port(in));
+}
+
+void cache_metrics_init(const char *servers)
+{
+    if (!servers || !*servers)
+        return;
+    /* parsed as cache_new parses it, so the names match its servers' */
+    memcached_st *mc = memcached_create(NULL);
+    memcached_server_st *list = memcached_servers_parse(servers);
+    if (list && memcached_server_push(mc, list) == MEMCACHED_SUCCESS) {
+        uint32_t n = memcached_server_count(mc);
+        for (uint32_t i = 0; i < n && nserver_up < SERVERS_MAX; i++) {
+            char name[80], labels[120];
+            instance_name(mc, i, name, sizeof name);
+            bool seen = false;
+            for (int k = 0; k < nserver_up; k++)
+                seen |= strcmp(server_name[k], name) == 0;
+            if (seen)
+                continue;
+            snprintf(labels, sizeof labels, "server=\"%s\"", name);
+            struct metric *m = metrics_gauge("stampede_cache_server_up", labels,
+                                             "1 while this node reaches the memcached server, 0 "
+                                             "after a failure until it answers.");
+            struct metric *t =
+                metrics_gauge("stampede_cache_server_changed_timestamp_seconds", labels,
+                              "When stampede_cache_server_up last changed (Unix time; 0: never).");
+            if (!m || !t)
+                continue;
+            metric_set(m, 1); /* assumed up until a failure says otherwise */
+            memcpy(server_name[nserver_up], name, sizeof name);
+            server_changed[nserver_up] = t;
+            server_up[nserver_up++] = m;
+        }
+    }
+    if (list)
+        memcached_server_list_free(list);
+    memcached_free(mc);
+}
+
+/* server_state: records that server i answered (up) or failed; logs a change once per node. */
+static void server_state(struct cache *c, int i, bool up, memcached_return_t r)
+{
+    if (i < 0 || i >= c->nservers || !c->up[i])
+        return;
+    int64_t now = clock_real_s();
+    if (!up && metric_gauge(c->up[i]) && now - metric_gauge(c->changed[i]) < c->grace_s)
+        return;
+    int64_t was = metric_swap(c->up[i], up ? 1 : 0);
+    if (was != (up ? 1 : 0))
+        metric_set(c->changed[i], now);
+    if (was && !up)
+        log_warn("cache: memcached server %s lost (%s); its keys are read from the database "
+                 "until it answers again",
+                 c->up_name[i], memcached_strerror(c->mc, r));
+    else if (!was && up)
+        log_warn("cache: memcached server %s regained; its keys are cached again", c->up_name[i]);
+}
+
+/* any_down: some server is marked lost (cheap: a load per server, no hashing). */
+static bool any_down(const struct cache *c)
+{
+    for (int i = 0; i < c->nservers; i++)
+        if (c->up[i] && metric_gauge(c->up[i]) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * answered: the server of group gave a real answer (a value, a stored or refused store, a
+ * delete) and may have been lost before. An empty get is no such proof: libmemcached can end
+ * a fetch from a server it could not reach as if nothing were found.
+ */
+static void answered(struct cache *c, struct str group)
+{
+    if (!any_down(c))
+        return;
+    server_state(c, (int)memcached_generate_hash(c->mc, group.p, group.len), true,
+                 MEMCACHED_SUCCESS);
+}
+
+/* unreachable: r says the server did not answer just now (refused, timed out, cut), not that
+ * a live server refused the operation. MEMCACHED_SERVER_MARKED_DEAD is left out: it is this
+ * handle remembering an earlier failure during its retry timeout, and would report a server
+ * lost again right after another handle saw it return. */
+static bool unreachable(memcached_return_t r)
+{
+    switch (r) {
+    case MEMCACHED_CONNECTION_FAILURE:
+    case MEMCACHED_CONNECTION_SOCKET_CREATE_FAILURE:
+    case MEMCACHED_HOST_LOOKUP_FAILURE:
+    case MEMCACHED_TIMEOUT:
+    case MEMCACHED_ERRNO:
+    case MEMCACHED_WRITE_FAILURE:
+    case MEMCACHED_READ_FAILURE:
+    case MEMCACHED_UNKNOWN_READ_FAILURE:
+    case MEMCACHED_SOME_ERRORS:
+        return true;
+    default:
+        return false;
+    }
+}
 
 static bool key_ok(struct str k)
 {
@@ -60,6 +187,21 @@ struct cache *cache_new(const struct cache_opts *o)
     }
     memcached_server_list_free(list);
     c->nservers = (int)memcached_server_count(c->mc);
+    c->up = mem_calloc((size_t)c->nservers, sizeof *c->up);
+    c->up_name = mem_calloc((size_t)c->nservers, sizeof *c->up_name);
+    c->changed = mem_calloc((size_t)c->nservers, sizeof *c->changed);
+    c->grace_s = (o->retry_timeout_s > 0 ? o->retry_timeout_s : 2) + 1;
+    for (int i = 0; i < c->nservers; i++) {
+        char name[80];
+        instance_name(c->mc, (uint32_t)i, name, sizeof name);
+        for (int k = 0; k < nserver_up; k++) {
+            if (strcmp(server_name[k], name) == 0) {
+                c->up[i] = server_up[k];
+                c->changed[i] = server_changed[k];
+                c->up_name[i] = server_name[k];
+            }
+        }
+    }
     /* set once: every behavior_set resets the connections */
     memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
                            MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
@@ -102,6 +244,9 @@ void cache_free(struct cache *c)
     if (c->mc)
         memcached_free(c->mc);
     mem_free(c->server_group);
+    mem_free(c->up);
+    mem_free(c->changed);
+    mem_free(c->up_name);
     near_table_free(c->near);
     mem_free(c->near_peers);
     mem_free(c->near_secret);
@@ -113,9 +258,11 @@ bool cache_enabled(const struct cache *c)
     return c->enabled;
 }
 
-static int fail(struct cache *c, memcached_return_t r, const char *op)
+static int fail(struct cache *c, struct str group, memcached_return_t r, const char *op)
 {
     c->stats.errors++;
+    if (unreachable(r))
+        server_state(c, (int)memcached_generate_hash(c->mc, group.p, group.len), false, r);
     log_debug("cache %s failed: %s", op, memcached_strerror(c->mc, r));
     return ERR_CACHE;
 }
@@ -140,7 +287,7 @@ int cache_get(struct cache *c, struct str group, struct str key, struct arena *a
     size_t lens[1] = {key.len};
     memcached_return_t r = memcached_mget_by_key(c->mc, group.p, group.len, keys, lens, 1);
     if (r != MEMCACHED_SUCCESS)
-        return fail(c, r, "get");
+        return fail(c, group, r, "get");
     memcached_result_st result;
     memcached_result_create(c->mc, &result);
     int rc = ERR_NOTFOUND;
@@ -157,11 +304,12 @@ int cache_get(struct cache *c, struct str group, struct str key, struct arena *a
     memcached_result_free(&result);
     if (rc == 0) {
         c->stats.hits++;
+        answered(c, group);
         return 0;
     }
     if (r != MEMCACHED_END && r != MEMCACHED_NOTFOUND && r != MEMCACHED_SUCCESS)
-        return fail(c, r, "get");
-    c->stats.misses++;
+        return fail(c, group, r, "get");
+    c->stats.misses++; /* not proof the server is back: see answered() */
     return ERR_NOTFOUND;
 }
 
@@ -192,7 +340,7 @@ int cache_mget(struct cache *c, struct str group, struct cache_item *items, size
     memcached_return_t r = memcached_mget_by_key(c->mc, group.p, group.len, keys, lens, n);
     bool partial = r == MEMCACHED_SOME_ERRORS;
     if (r != MEMCACHED_SUCCESS && !partial)
-        return fail(c, r, "mget");
+        return fail(c, group, r, "mget");
     memcached_result_st result;
     memcached_result_create(c->mc, &result);
     memcached_result_st *res;
@@ -211,12 +359,16 @@ int cache_mget(struct cache *c, struct str group, struct cache_item *items, size
     }
     memcached_result_free(&result);
     if (r != MEMCACHED_END && r != MEMCACHED_NOTFOUND && r != MEMCACHED_SUCCESS)
-        return fail(c, r, "mget");
+        return fail(c, group, r, "mget");
     for (size_t i = 0; i < n; i++)
         c->stats.misses += !items[i].found;
-    if (partial) {
-        c->stats.errors++;
-        return ERR_CACHE;
+    if (partial)
+        return fail(c, group, MEMCACHED_SOME_ERRORS, "mget");
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].found) {
+            answered(c, group);
+            break;
+        }
     }
     return 0;
 }
@@ -238,13 +390,15 @@ static int store(struct cache *c, int op, struct str group, struct str key, stru
         r = memcached_add_by_key(c->mc, g, group.len, k, key.len, val.p, val.len, t, 0);
     else
         r = memcached_cas_by_key(c->mc, g, group.len, k, key.len, val.p, val.len, t, 0, cas);
-    if (r == MEMCACHED_SUCCESS || r == MEMCACHED_STORED)
+    if (r == MEMCACHED_SUCCESS || r == MEMCACHED_STORED) {
+        answered(c, group);
         return 0;
-    if (r == MEMCACHED_NOTSTORED || r == MEMCACHED_DATA_EXISTS)
-        return op == 1 ? ERR_EXISTS : ERR_CONFLICT;
-    if (r == MEMCACHED_NOTFOUND)
-        return ERR_CONFLICT;
-    return fail(c, r, op == 0 ? "set" : op == 1 ? "add" : "cas");
+    }
+    if (r == MEMCACHED_NOTSTORED || r == MEMCACHED_DATA_EXISTS || r == MEMCACHED_NOTFOUND) {
+        answered(c, group);
+        return r == MEMCACHED_NOTFOUND || op != 1 ? ERR_CONFLICT : ERR_EXISTS;
+    }
+    return fail(c, group, r, op == 0 ? "set" : op == 1 ? "add" : "cas");
 }
 
 int cache_set(struct cache *c, struct str group, struct str key, struct str val, int64_t ttl_s)
@@ -271,9 +425,12 @@ int cache_delete(struct cache *c, struct str group, struct str key)
         return ERR_INVAL;
     c->stats.deletes++;
     memcached_return_t r = memcached_delete_by_key(c->mc, group.p, group.len, key.p, key.len, 0);
-    if (r == MEMCACHED_SUCCESS || r == MEMCACHED_NOTFOUND)
+    if (r == MEMCACHED_SUCCESS || r == MEMCACHED_NOTFOUND) {
+        if (r == MEMCACHED_SUCCESS)
+            answered(c, group);
         return 0;
-    return fail(c, r, "delete");
+    }
+    return fail(c, group, r, "delete");
 }
 
 int cache_incr(struct cache *c, struct str group, struct str key, uint64_t delta, uint64_t *out)
@@ -288,7 +445,7 @@ int cache_incr(struct cache *c, struct str group, struct str key, uint64_t delta
         return 0;
     if (r == MEMCACHED_NOTFOUND)
         return ERR_NOTFOUND;
-    return fail(c, r, "incr");
+    return fail(c, group, r, "incr");
 }
 
 /*
@@ -319,8 +476,11 @@ enum cache_health cache_check(struct cache *c, int *servers_up, int *servers_tot
     *servers_total = c->nservers;
     if (!c->enabled)
         return CACHE_DISABLED;
-    for (int i = 0; i < c->nservers; i++)
-        *servers_up += server_answers(c, i);
+    for (int i = 0; i < c->nservers; i++) {
+        bool ok = server_answers(c, i);
+        server_state(c, i, ok, MEMCACHED_CONNECTION_FAILURE);
+        *servers_up += ok;
+    }
     return *servers_up == c->nservers ? CACHE_UP : CACHE_DEGRADED;
 }
 

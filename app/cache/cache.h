@@ -45,6 +45,15 @@ struct cache_opts {
 
 struct cache;
 
+/*
+ * cache_metrics_init: registers stampede_cache_server_up{server="host:port"} for each server
+ * of the list (core/metrics; before the process forks, like every metric). Handles created
+ * afterwards keep these gauges current: a failure to reach a server sets it to 0 and an
+ * answer (any operation, or cache_check) sets it back to 1; each change is logged once per
+ * node ("memcached server ... lost" / "regained"). Without it nothing is tracked or logged.
+ */
+void cache_metrics_init(const char *servers);
+
 struct cache *cache_new(const struct cache_opts *o);
 void cache_free(struct cache *c);
 bool cache_enabled(const struct cache *c);

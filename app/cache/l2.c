@@ -57,10 +57,15 @@ void l2_region_init(struct l2_region *r)
     r->slot = next_slot++;
     char labels[64];
     snprintf(labels, sizeof labels, "region=\"%s\"", r->name);
-    r->hits = metrics_counter("stampede_cache_hits_total", labels,
-                              "Lookups served from memcached (fresh, stale or after waiting).");
-    r->misses = metrics_counter("stampede_cache_misses_total", labels,
-                                "Lookups memcached could not serve (loaded from the database).");
+    r->hits = metrics_counter(
+        "stampede_cache_hits_total", labels,
+        "Lookups served from memcached (fresh, stale or after waiting); near hits not included.");
+    r->misses = metrics_counter(
+        "stampede_cache_misses_total", labels,
+        "Lookups memcached answered without a usable value (loaded from the database).");
+    r->lookup_errors = metrics_counter(
+        "stampede_cache_lookup_errors_total", labels,
+        "Lookups memcached failed to answer (server lost, timeout): loaded from the database.");
     r->loads = metrics_counter("stampede_cache_loads_total", labels,
                                "Loader runs (database reads) on behalf of the cache.");
     r->load_time =
@@ -76,8 +81,9 @@ void l2_region_init(struct l2_region *r)
                                        "Entries deleted after a write committed.");
     r->errors = metrics_counter("stampede_cache_errors_total", labels,
                                 "memcached failures; the lookup or invalidation fell back.");
-    r->near_hits = metrics_counter("stampede_cache_near_hits_total", labels,
-                                   "Lookups served from the thread's near cache (no round trip).");
+    r->near_hits = metrics_counter(
+        "stampede_cache_near_hits_total", labels,
+        "Lookups served from the thread's near cache (no round trip); not in hits_total.");
     r->stale_on_error = metrics_counter(
         "stampede_cache_stale_on_error_total", labels,
         "Refreshes that failed (database down): the last good value was kept and served.");
@@ -208,7 +214,6 @@ static void run_loader(struct ctx *x, struct l2_get *g, struct buf *b)
     int rc = g->load(g->arg, b);
     metric_observe_ns(r->load_time, clock_mono_ns() - t0);
     metric_inc(r->loads);
-    metric_inc(r->misses);
     if (rc == 0 && b->overflow) {
         log_error("cache region %s: loaded value of %.*s exceeds %d bytes", r->name, STR_FMT(g->id),
                   LOAD_MAX);
@@ -231,8 +236,12 @@ static void run_loader(struct ctx *x, struct l2_get *g, struct buf *b)
 static void direct(struct ctx *x, struct l2_get *g, bool cache_error)
 {
     struct buf b;
-    if (cache_error)
+    if (cache_error) {
         metric_inc(g->region->errors);
+        metric_inc(g->region->lookup_errors);
+    } else {
+        metric_inc(g->region->misses);
+    }
     run_loader(x, g, &b);
     g->src = L2_SRC_DIRECT;
     buf_free(&b);
@@ -252,6 +261,8 @@ static void load_and_store(struct ctx *x, struct l2_get *g, struct str key, uint
     struct buf b;
     run_loader(x, g, &b);
     g->src = L2_SRC_LOADED;
+    if (!stale || g->rc == 0 || g->rc == ERR_NOTFOUND)
+        metric_inc(r->misses); /* else the stale value is served, counted as a hit (settle) */
     bool cacheable = g->rc == 0 || (g->rc == ERR_NOTFOUND && r->negative_ttl_ms > 0);
     if (!cacheable && stale && g->rc != ERR_NOTFOUND && r->grace_ms > 0) {
         buf_reset(&b);
@@ -423,8 +434,7 @@ static bool serve_near(struct ctx *x, struct l2_get *g, const struct near_entry 
         g->val = v;
     }
     g->src = L2_SRC_NEAR;
-    metric_inc(g->region->hits);
-    metric_inc(g->region->near_hits);
+    metric_inc(g->region->near_hits); /* not a memcached hit: kept apart (see l2.h) */
     return true;
 }
 

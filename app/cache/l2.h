@@ -45,11 +45,15 @@
  * If an invalidation cannot reach memcached the entry could outlive the write until its TTL;
  * l2_invalidate retries, then bumps the region, and reports ERR_CACHE if both fail.
  *
- * Metrics (core/metrics), per region, labelled region="<name>": hits (values served from the
- * cache, near or memcached, fresh or stale or after waiting for another loader), near hits,
- * misses (lookups the cache could
- * not serve), loads and load latency (loader runs), stale served, lease waits, stores refused
- * (a racing write invalidated the lease), invalidations and errors.
+ * Metrics (core/metrics), per region, labelled region="<name>"; every lookup lands in exactly
+ * one of four counters: hits (served by memcached, fresh or stale or after waiting for
+ * another loader), near hits (served from the thread's near cache, no round trip), misses
+ * (memcached answered without a usable value, or the cache is off, or the wait ran out:
+ * loaded from the database) and lookup errors (memcached did not answer: loaded from the
+ * database). hits / (hits + misses + lookup_errors) is the memcached hit ratio and falls to 0
+ * when memcached is lost, even while near copies keep serving. Also: loads and load latency
+ * (loader runs), stale served, lease waits, stores refused (a racing write invalidated the
+ * lease), invalidations and errors (every memcached failure, lookups and writes).
  *
  * Memory: results are in the caller's arena. Thread safety: a struct cache per thread; regions
  * are initialised once (l2_region_init) before threads start and read-only afterwards.
@@ -82,8 +86,8 @@ struct l2_region {
     int64_t near_ttl_ms;     /* kept in the thread's near cache this long (cache/near.h); 0: not */
     /* set by l2_region_init */
     int slot; /* 1..CACHE_L2_SLOTS-1; 0 = not initialised */
-    struct metric *hits, *misses, *loads, *load_time, *stale, *waits, *refused, *invalidations,
-        *errors, *near_hits, *stale_on_error;
+    struct metric *hits, *misses, *lookup_errors, *loads, *load_time, *stale, *waits, *refused,
+        *invalidations, *errors, *near_hits, *stale_on_error;
 };
 
 /*

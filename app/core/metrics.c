@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-enum { TYPE_COUNTER = 1, TYPE_HISTOGRAM = 2 };
+enum { TYPE_COUNTER = 1, TYPE_HISTOGRAM = 2, TYPE_GAUGE = 3 };
 
 struct metric {
     char name[64];
@@ -96,7 +96,7 @@ static struct metric *reg(const char *name, const char *labels, const char *help
             goto out;
         }
     }
-    uint32_t ncells = type == TYPE_COUNTER ? 1 : (uint32_t)nbounds + 2;
+    uint32_t ncells = type != TYPE_HISTOGRAM ? 1 : (uint32_t)nbounds + 2;
     if (n == METRICS_MAX || s->ncells + ncells > METRICS_MAX_CELLS) {
         if (!s->full_logged)
             log_error("metrics: table full, %s{%s} and later metrics are not recorded", name,
@@ -131,6 +131,41 @@ struct metric *metrics_histogram(const char *name, const char *labels, const cha
                                  const double *bounds_s, size_t nbounds)
 {
     return reg(name, labels, help, TYPE_HISTOGRAM, bounds_s, nbounds);
+}
+
+struct metric *metrics_gauge(const char *name, const char *labels, const char *help)
+{
+    return reg(name, labels, help, TYPE_GAUGE, NULL, 0);
+}
+
+/* a gauge lives in shard 0's cell, as the bits of an int64_t */
+void metric_set(struct metric *m, int64_t v)
+{
+    if (!m)
+        return;
+    atomic_store_explicit(&shm->cells[0][m->cell], (uint64_t)v, memory_order_relaxed);
+}
+
+int64_t metric_swap(struct metric *m, int64_t v)
+{
+    if (!m)
+        return 0;
+    return (int64_t)atomic_exchange_explicit(&shm->cells[0][m->cell], (uint64_t)v,
+                                             memory_order_relaxed);
+}
+
+void metric_gauge_add(struct metric *m, int64_t d)
+{
+    if (!m)
+        return;
+    atomic_fetch_add_explicit(&shm->cells[0][m->cell], (uint64_t)d, memory_order_relaxed);
+}
+
+int64_t metric_gauge(const struct metric *m)
+{
+    if (!m)
+        return 0;
+    return (int64_t)atomic_load_explicit(&shm->cells[0][m->cell], memory_order_relaxed);
 }
 
 static atomic_uint_fast64_t *cells_of_thread(void)
@@ -206,6 +241,11 @@ static void series(struct buf *out, const struct metric *m, const char *suffix, 
 
 static void render_one(struct buf *out, const struct metric *m)
 {
+    if (m->type == TYPE_GAUGE) {
+        series(out, m, "", NULL);
+        buf_printf(out, " %lld\n", (long long)metric_gauge(m));
+        return;
+    }
     if (m->type == TYPE_COUNTER) {
         series(out, m, "", NULL);
         buf_printf(out, " %llu\n", (unsigned long long)cell_sum(m->cell));
@@ -241,7 +281,9 @@ void metrics_render(struct buf *out)
         if (!first)
             continue; /* rendered with the first of its name */
         buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
-                   m->type == TYPE_COUNTER ? "counter" : "histogram");
+                   m->type == TYPE_COUNTER ? "counter"
+                   : m->type == TYPE_GAUGE ? "gauge"
+                                           : "histogram");
         for (uint32_t j = i; j < n; j++)
             if (strcmp(shm->desc[j].name, m->name) == 0)
                 render_one(out, &shm->desc[j]);

@@ -19,7 +19,10 @@
  * full a registration logs once and returns NULL; every update function accepts NULL and does
  * nothing, so code never tests handles.
  *
- * Thread safety: metric_add/metric_observe_ns/metrics_render from any thread of any process.
+ * Gauges are not sharded: one cell, set with an atomic store (or exchange).
+ *
+ * Thread safety: metric_add/metric_observe_ns/metric_set/metrics_render from any thread of any
+ * process.
  */
 #ifndef STAMPEDE_CORE_METRICS_H
 #define STAMPEDE_CORE_METRICS_H
@@ -30,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRICS_MAX        512 /* descriptors */
-#define METRICS_MAX_CELLS  4096
+#define METRICS_MAX        1024 /* descriptors */
+#define METRICS_MAX_CELLS  8192
 #define METRICS_SHARDS     16
 #define METRICS_MAX_BOUNDS 16
 
@@ -51,6 +54,21 @@ struct metric *metrics_counter(const char *name, const char *labels, const char 
  */
 struct metric *metrics_histogram(const char *name, const char *labels, const char *help,
                                  const double *bounds_s, size_t nbounds);
+
+/*
+ * metrics_gauge: the gauge `name{labels}`, a signed value that is set rather than added to
+ * (0 until set). Same registration rules as a counter.
+ */
+struct metric *metrics_gauge(const char *name, const char *labels, const char *help);
+
+/* metric_set: gauge = v. metric_swap: gauge = v, returning the value it replaced, atomically
+ * across every process of the node (one caller sees each change). NULL: nothing, 0. */
+void metric_set(struct metric *m, int64_t v);
+int64_t metric_swap(struct metric *m, int64_t v);
+/* metric_gauge_add: gauge += d (d may be negative). NULL: nothing. */
+void metric_gauge_add(struct metric *m, int64_t d);
+/* metric_gauge: the gauge's value (0 for NULL). */
+int64_t metric_gauge(const struct metric *m);
 
 /* metric_add: counter += v. metric_inc: += 1. NULL: nothing. */
 void metric_add(struct metric *m, uint64_t v);

@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
 
 #include <assert.h>
 #include <errmsg.h>
@@ -43,6 +44,62 @@ struct db {
     struct db_stats stats;
 };
 
+/* node-wide metrics (db_metrics_init); NULL until registered, and then set before any fork */
+enum {
+    EK_DEADLOCK,
+    EK_LOCK_WAIT,
+    EK_CHANGED,
+    EK_DUP,
+    EK_CONSTRAINT,
+    EK_READONLY,
+    EK_CONN,
+    EK_OTHER
+};
+static const char *const error_kinds[] = {"deadlock",   "lock_wait", "record_changed", "duplicate",
+                                          "constraint", "read_only", "connection",     "other"};
+#define NKINDS (sizeof error_kinds / sizeof error_kinds[0])
+static struct metric *m_queries, *m_query_time, *m_errors[NKINDS], *m_connect_ok, *m_connect_failed,
+    *m_open, *m_in_tx;
+struct metric *db_m_retries, *db_m_gave_up; /* retry.c */
+
+void db_metrics_init(void)
+{
+    static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                    0.025,  0.05,    0.1,    0.25,  0.5,    1,     5};
+    m_queries =
+        metrics_counter("stampede_db_queries_total", "", "Statements sent to the database.");
+    m_query_time = metrics_histogram("stampede_db_query_duration_seconds", "",
+                                     "Time to execute a statement and fetch its rows.", bounds,
+                                     sizeof bounds / sizeof bounds[0]);
+    for (size_t i = 0; i < NKINDS; i++) {
+        char labels[64];
+        snprintf(labels, sizeof labels, "kind=\"%s\"", error_kinds[i]);
+        m_errors[i] = metrics_counter("stampede_db_errors_total", labels,
+                                      "Statements and connects that failed, by kind (read_only: a "
+                                      "write refused, no primary).");
+    }
+    m_connect_ok = metrics_counter("stampede_db_connects_total", "result=\"ok\"",
+                                   "Database connections opened (ok) or refused (failed).");
+    m_connect_failed = metrics_counter("stampede_db_connects_total", "result=\"failed\"",
+                                       "Database connections opened (ok) or refused (failed).");
+    m_open = metrics_gauge("stampede_db_connections_open", "",
+                           "Database handles (one per web thread) holding a connection now.");
+    m_in_tx = metrics_gauge("stampede_db_transactions_open", "",
+                            "Database handles inside a transaction now (connections in use).");
+    db_m_retries = metrics_counter("stampede_db_retries_total", "",
+                                   "Transactions or operations run again after a retryable error.");
+    db_m_gave_up =
+        metrics_counter("stampede_db_retries_exhausted_total", "",
+                        "Transactions or operations that still failed retryably after every try.");
+}
+
+static void set_in_tx(struct db *db, bool on)
+{
+    if (db->in_tx != on)
+        metric_gauge_add(m_in_tx, on ? 1 : -1);
+    db->in_tx = on;
+}
+
 void db_library_init(void)
 {
     mysql_library_init(0, NULL, NULL);
@@ -74,10 +131,12 @@ static void drop_connection(struct db *db)
     for (size_t i = 0; i < db->nstmts; i++)
         mysql_stmt_close(db->stmts[i].stmt);
     db->nstmts = 0;
-    if (db->conn)
+    if (db->conn) {
         mysql_close(db->conn);
+        metric_gauge_add(m_open, -1);
+    }
     db->conn = NULL;
-    db->in_tx = false;
+    set_in_tx(db, false);
 }
 
 void db_free(struct db *db)
@@ -107,23 +166,33 @@ static int classify(struct db *db, unsigned e, const char *what, const char *msg
     db->stats.errors++;
     if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_CHECKREAD) {
         db->stats.retryable++;
+        metric_inc(m_errors[e == ER_LOCK_DEADLOCK       ? EK_DEADLOCK
+                            : e == ER_LOCK_WAIT_TIMEOUT ? EK_LOCK_WAIT
+                                                        : EK_CHANGED]);
         return ERR_DB_RETRY;
     }
-    if (e == ER_DUP_ENTRY)
+    if (e == ER_DUP_ENTRY) {
+        metric_inc(m_errors[EK_DUP]);
         return ERR_EXISTS;
-    if (e == ER_CONSTRAINT_FAILED)
+    }
+    if (e == ER_CONSTRAINT_FAILED) {
+        metric_inc(m_errors[EK_CONSTRAINT]);
         return ERR_CONFLICT;
+    }
     if (e == ER_OPTION_PREVENTS_STATEMENT) {
         /* the proxy has no primary (or a server is read-only): a write cannot run now; not
          * logged per statement, an outage would flood the log (the proxy counts them) */
         db->stats.readonly++;
+        metric_inc(m_errors[EK_READONLY]);
         return ERR_READONLY;
     }
     if (is_conn_error(e)) {
         log_warn("database connection lost during %s: %u %s", what, e, msg);
+        metric_inc(m_errors[EK_CONN]);
         drop_connection(db);
         return ERR_DB_CONN;
     }
+    metric_inc(m_errors[EK_OTHER]);
     log_error("database error in %s: %u %s", what, e, msg);
     return ERR_DB;
 }
@@ -157,6 +226,7 @@ static int connect_db(struct db *db)
         unsigned e = mysql_errno(m);
         db->last_errno = e;
         db->stats.errors++;
+        metric_inc(m_connect_failed);
         log_warn("database connect to %s:%d failed: %u %s", db->o.host, db->o.port, e,
                  mysql_error(m));
         mysql_close(m);
@@ -165,6 +235,8 @@ static int connect_db(struct db *db)
     db->conn = m;
     db->last_used_ns = clock_mono_ns();
     db->stats.reconnects++;
+    metric_inc(m_connect_ok);
+    metric_gauge_add(m_open, 1);
     return 0;
 }
 
@@ -365,14 +437,17 @@ static int exec_once(struct db *db, const struct db_stmt *st, const struct db_va
     if (n && mysql_stmt_bind_param(s, bind) != 0)
         return classify(db, mysql_stmt_errno(s), st->name, mysql_stmt_error(s));
     db->stats.queries++;
+    metric_inc(m_queries);
+    int64_t t0 = clock_mono_ns();
     if (mysql_stmt_execute(s) != 0)
         return classify(db, mysql_stmt_errno(s), st->name, mysql_stmt_error(s));
     struct db_result ignored;
     if (!out)
         out = &ignored;
     memset(out, 0, sizeof *out);
-    db->last_used_ns = clock_mono_ns();
     rc = fetch_all(db, st, s, a, out);
+    db->last_used_ns = clock_mono_ns();
+    metric_observe_ns(m_query_time, db->last_used_ns - t0);
     out->affected = (int64_t)mysql_stmt_affected_rows(s);
     out->insert_id = (int64_t)mysql_stmt_insert_id(s);
     if (rc == 0 && !db->in_tx && !fresh && !is_read(st->sql))
@@ -402,6 +477,7 @@ static int simple(struct db *db, const char *sql, const char *what)
     int rc = usable(db);
     if (rc)
         return rc;
+    metric_inc(m_queries);
     if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0)
         return classify(db, mysql_errno(db->conn), what, mysql_error(db->conn));
     db->last_used_ns = clock_mono_ns();
@@ -417,7 +493,7 @@ int db_begin(struct db *db)
     if (rc == ERR_DB_CONN && was_connected)
         rc = simple(db, "START TRANSACTION", "begin");
     if (rc == 0)
-        db->in_tx = true;
+        set_in_tx(db, true);
     return rc;
 }
 
@@ -427,14 +503,14 @@ int db_begin_snapshot(struct db *db)
     if (rc == 0)
         rc = simple(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "snapshot");
     if (rc == 0)
-        db->in_tx = true;
+        set_in_tx(db, true);
     return rc;
 }
 
 int db_commit(struct db *db)
 {
     int rc = simple(db, "COMMIT", "commit");
-    db->in_tx = false;
+    set_in_tx(db, false);
     if (rc == 0)
         db->wrote = true;
     return rc;
@@ -507,11 +583,11 @@ int db_probe(struct db *db, bool *primary_up)
 int db_rollback(struct db *db)
 {
     if (!db->conn) {
-        db->in_tx = false;
+        set_in_tx(db, false);
         return 0;
     }
     int rc = simple(db, "ROLLBACK", "rollback");
-    db->in_tx = false;
+    set_in_tx(db, false);
     return rc;
 }
 

@@ -162,4 +162,20 @@ struct db_stats {
 };
 void db_stats_get(const struct db *db, struct db_stats *out);
 
+/*
+ * db_metrics_init: registers the node-wide database metrics (core/metrics; before the
+ * process forks): every handle created in this process or its children then adds to them.
+ * Without it handles keep only their own db_stats. Families:
+ *   stampede_db_queries_total                 statements executed (prepared and simple)
+ *   stampede_db_query_duration_seconds        histogram of a statement's execution + fetch
+ *   stampede_db_errors_total{kind}            deadlock, lock_wait, record_changed, duplicate,
+ *                                             constraint, read_only, connection, other
+ *   stampede_db_connects_total{result}        connections opened: ok | failed
+ *   stampede_db_connections_open              gauge: handles holding a connection now
+ *   stampede_db_transactions_open             gauge: handles inside a transaction now
+ *   stampede_db_retries_total                 attempts run again by db_tx/db_retry
+ *   stampede_db_retries_exhausted_total       policies that gave up on a retryable error
+ */
+void db_metrics_init(void);
+
 #endif

@@ -4,7 +4,10 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/sec.h"
+
+extern struct metric *db_m_retries, *db_m_gave_up; /* db.c, db_metrics_init */
 
 const struct db_retry db_retry_default = {"transaction", 6, 2, 64, NULL};
 
@@ -27,6 +30,7 @@ int64_t db_retry_pause(const struct db_retry *p, int n)
 
 static void gave_up(const struct db_retry *p, int rc)
 {
+    metric_inc(db_m_gave_up);
     log_warn("%s: gave up after %d attempts: %s", p->name, p->tries, err_str(rc));
 }
 
@@ -34,8 +38,10 @@ int db_tx(struct db *db, const struct db_retry *p, int (*fn)(void *arg), void *a
 {
     int rc = 0;
     for (int n = 0; n < p->tries; n++) {
-        if (n)
+        if (n) {
+            metric_inc(db_m_retries);
             clock_sleep_ms(db_retry_pause(p, n));
+        }
         if ((rc = db_begin(db)))
             break; /* not even begun: nothing to undo, and no reason a retry would begin */
         rc = fn(arg);
@@ -55,8 +61,10 @@ int db_retry(const struct db_retry *p, int (*fn)(void *arg), void *arg)
 {
     int rc = 0;
     for (int n = 0; n < p->tries; n++) {
-        if (n)
+        if (n) {
+            metric_inc(db_m_retries);
             clock_sleep_ms(db_retry_pause(p, n));
+        }
         rc = fn(arg);
         if (!should_retry(p, rc))
             return rc;

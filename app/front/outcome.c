@@ -22,6 +22,7 @@ static const struct front_outcome table[SHOP_OUTCOME_COUNT] = {
                          "This Idempotency-Key was used with a different cart or size."},
     [SHOP_NOT_PAYABLE] = {409, "not_payable", "This order does not wait for payment."},
     [SHOP_NOT_CANCELLABLE] = {409, "not_cancellable", "The order no longer waits for payment."},
+    [SHOP_NOT_REFUNDABLE] = {409, "not_refundable", "Only a paid order can be refunded."},
     [SHOP_EMAIL_TAKEN] = {409, "email_taken",
                           "An account with this e-mail address already exists."},
     [SHOP_WEAK_PASSWORD] = {422, "weak_password", "Choose a stronger password."},
@@ -56,6 +57,8 @@ static const struct front_outcome table[SHOP_OUTCOME_COUNT] = {
     [SHOP_ROW_BUSY] = {409, "busy", "Someone else is changing this right now; try again."},
     [SHOP_DROP_NOT_FOUND] = {404, "drop_not_found", "We could not find that drop."},
     [SHOP_INVALID_DROP] = {400, "invalid_drop", "Those drop settings are not possible."},
+    [SHOP_INVALID_PRODUCT] = {400, "invalid_product", "Some product fields are not right."},
+    [SHOP_SLUG_TAKEN] = {409, "slug_taken", "Another product already has that address (slug)."},
     [SHOP_DROP_EXISTS] = {409, "drop_exists", "That product already has a drop scheduled."},
     [SHOP_DROP_LOCKED] = {409, "drop_locked", "The drop has opened; it can no longer change."},
     [SHOP_WRONG_DROP_KIND] = {409, "wrong_drop_kind", "This drop does not work that way."},
@@ -109,6 +112,7 @@ const char *front_outcome_message(struct http_ex *x, int outcome, const struct s
     case SHOP_WEAK_PASSWORD:
     case SHOP_EMAIL_TAKEN:
     case SHOP_INVALID_DROP:
+    case SHOP_INVALID_PRODUCT:
         if (p->why)
             return p->why;
         break;

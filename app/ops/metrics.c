@@ -4,6 +4,14 @@
  * counters live in core/metrics' shared mapping, so a scrape of any worker of a node returns
  * the sums over all its processes and threads.
  *
+ * Business metrics (orders, pairs, drops, audit, anomalies, holds, batch runs: shop/stats.h)
+ * are read from the database at scrape time, but at most once per OPS_STATS_INTERVAL_MS per
+ * node: the scrape that finds them old claims the refresh (a compare-and-swap on a shared
+ * deadline), reads and renders them, and stores the text in a shared mapping; every other
+ * scrape copies the stored text. When the database cannot be read the last text stays (its
+ * age grows in stampede_stats_age_seconds and stampede_stats_errors_total counts the
+ * failures), so a scrape never fails because of the database.
+ *
  * /metrics is internal: HAProxy's public frontend answers 404 for it and nginx refuses it for
  * anything that came through HAProxy (see nginx/nginx.conf.in); scrapers use each node's
  * nginx port on loopback.
@@ -12,7 +20,17 @@
 
 #include "cache/near.h"
 #include "core/clock.h"
+#include "core/err.h"
 #include "core/gate.h"
+#include "core/log.h"
+#include "shop/stats.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 /*
  * POST /__internal/near-epoch: a catalog write on some node or tool asks this node to drop
@@ -58,6 +76,194 @@ static void gate_metrics(struct buf *b, const struct gate *g)
                (double)s.avg_hold_us / 1e6);
 }
 
+/* ---------------------------------------------------------------- business metrics */
+
+#define STATS_TEXT_MAX (64 * 1024)
+
+struct stats_store {
+    pthread_mutex_t lock; /* process-shared; held only to copy the text */
+    atomic_llong next_ns; /* CLOCK_MONOTONIC (system-wide): when a refresh is due */
+    atomic_llong good_ms; /* wall clock of the last good read; 0: none yet */
+    atomic_ullong errors; /* reads that failed */
+    size_t len;
+    char text[STATS_TEXT_MAX];
+};
+
+static struct stats_store *store; /* set before the fork, read-only pointer afterwards */
+
+void ops_metrics_init(void)
+{
+    if (store)
+        return;
+    void *p = mmap(NULL, sizeof *store, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        fprintf(stderr, "stampede: cannot map %zu bytes for the business metrics\n", sizeof *store);
+        abort();
+    }
+    store = p; /* zero-filled */
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&store->lock, &a);
+    pthread_mutexattr_destroy(&a);
+}
+
+/* label: a database string as a label value ("\\", quote and newline never reach the text) */
+static void label(struct buf *b, const char *s)
+{
+    for (; *s; s++)
+        buf_append_char(b, (*s == '"' || *s == '\\' || *s == '\n') ? '_' : *s);
+}
+
+static void family(struct buf *b, const char *name, const char *type, const char *help)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void counts(struct buf *b, const char *name, const char *key, const char *help,
+                   const struct stats_count *c, size_t n)
+{
+    family(b, name, "gauge", help);
+    for (size_t i = 0; i < n; i++) {
+        buf_printf(b, "%s{%s=\"", name, key);
+        label(b, c[i].name);
+        buf_printf(b, "\"} %lld\n", (long long)c[i].n);
+    }
+}
+
+static void per_drop(struct buf *b, const struct shop_stats *s, const char *name, const char *type,
+                     const char *help, int what)
+{
+    if (!s->ndrops)
+        return;
+    family(b, name, type, help);
+    for (size_t i = 0; i < s->ndrops; i++) {
+        const struct stats_drop *d = &s->drops[i];
+        buf_printf(b, "%s{drop=\"%lld\"} ", name, (long long)d->id);
+        if (what == 0)
+            buf_printf(b, "%lld\n", (long long)d->pairs_left);
+        else if (what == 1)
+            buf_printf(b, "%lld\n", (long long)d->waiting);
+        else if (what == 2)
+            buf_printf(b, "%lld\n", (long long)d->admitted);
+        else
+            buf_printf(b, "%.3f\n", (double)d->sold_out_lag_us / 1e6);
+    }
+}
+
+/* render_stats: the business families (the names the alert rules use: keep them) */
+static void render_stats(struct buf *b, const struct shop_stats *s)
+{
+    counts(b, "stampede_orders", "status", "Orders by status.", s->orders, s->norders);
+    family(b, "stampede_pairs", "gauge", "Pairs in stock by state, every SKU and bucket.");
+    buf_printf(b,
+               "stampede_pairs{state=\"available\"} %lld\nstampede_pairs{state=\"held\"} %lld\n"
+               "stampede_pairs{state=\"sold\"} %lld\n",
+               (long long)s->pairs_available, (long long)s->pairs_held, (long long)s->pairs_sold);
+    per_drop(b, s, "stampede_drop_pairs_left", "gauge", "Available pairs of a live drop's product.",
+             0);
+    per_drop(b, s, "stampede_drop_queue_waiting", "gauge",
+             "Shoppers in a live drop's queue not admitted yet.", 1);
+    per_drop(b, s, "stampede_drop_admitted_total", "counter",
+             "Queue places a live drop has admitted (drops.serving).", 2);
+    per_drop(b, s, "stampede_drop_sold_out_lag_seconds", "gauge",
+             "Pairs gone: time from the last stock move to the sold-out mark (to now while "
+             "unmarked); 0 while pairs are left.",
+             3);
+    if (s->audit_known) {
+        family(b, "stampede_stock_audit_mismatches", "gauge",
+               "Mismatches found by the latest finished audit-stock run (I1, I2).");
+        buf_printf(b, "stampede_stock_audit_mismatches %lld\n", (long long)s->audit_mismatches);
+    }
+    counts(b, "stampede_payment_anomalies_open", "kind",
+           "Payment anomalies waiting for a human, by kind.", s->anomalies, s->nanomalies);
+    family(b, "stampede_orders_overdue_holds", "gauge",
+           "pending_payment orders whose hold ended more than 60 s ago (I8).");
+    buf_printf(b, "stampede_orders_overdue_holds %lld\n", (long long)s->overdue_holds);
+    if (!s->njobs)
+        return;
+    family(b, "stampede_batch_runs_total", "counter",
+           "Batch job executions by result (failed includes abandoned), from the repository.");
+    static const char *const results[] = {"completed", "failed", "noop"};
+    for (size_t i = 0; i < s->njobs; i++) {
+        const struct stats_job *j = &s->jobs[i];
+        const int64_t v[] = {j->completed, j->failed, j->noop};
+        for (int k = 0; k < 3; k++) {
+            buf_append_cstr(b, "stampede_batch_runs_total{job=\"");
+            label(b, j->name);
+            buf_printf(b, "\",result=\"%s\"} %lld\n", results[k], (long long)v[k]);
+        }
+    }
+    family(b, "stampede_batch_last_success_timestamp_seconds", "gauge",
+           "When a job's latest completed run ended (Unix time).");
+    for (size_t i = 0; i < s->njobs; i++) {
+        if (s->jobs[i].last_success_ms <= 0)
+            continue;
+        buf_append_cstr(b, "stampede_batch_last_success_timestamp_seconds{job=\"");
+        label(b, s->jobs[i].name);
+        buf_printf(b, "\"} %.3f\n", (double)s->jobs[i].last_success_ms / 1e3);
+    }
+    family(b, "stampede_batch_run_duration_seconds", "gauge",
+           "Duration of a job's latest finished run.");
+    for (size_t i = 0; i < s->njobs; i++) {
+        if (s->jobs[i].last_duration_us < 0)
+            continue;
+        buf_append_cstr(b, "stampede_batch_run_duration_seconds{job=\"");
+        label(b, s->jobs[i].name);
+        buf_printf(b, "\"} %.6f\n", (double)s->jobs[i].last_duration_us / 1e6);
+    }
+}
+
+/* refresh: this scrape claimed the refresh; read, render, store (or count the failure) */
+static void refresh(struct http_ex *x)
+{
+    struct shop_ctx c = front_shop(x);
+    struct shop_stats *s = arena_alloc(x->arena, sizeof *s);
+    int rc = stats_read(&c, s);
+    if (rc) {
+        atomic_fetch_add(&store->errors, 1);
+        log_debug("metrics: business metrics not read: %s", err_str(rc));
+        return;
+    }
+    struct buf b;
+    buf_init(&b, STATS_TEXT_MAX);
+    render_stats(&b, s);
+    if (!b.overflow) {
+        pthread_mutex_lock(&store->lock);
+        memcpy(store->text, b.p, b.len);
+        store->len = b.len;
+        pthread_mutex_unlock(&store->lock);
+        atomic_store(&store->good_ms, clock_real_ms());
+    } else {
+        log_error("metrics: business metrics exceed %d bytes; the last ones are kept",
+                  STATS_TEXT_MAX);
+    }
+    buf_free(&b);
+}
+
+static void stats_metrics(struct http_ex *x)
+{
+    int64_t now = clock_mono_ns();
+    long long due = atomic_load(&store->next_ns);
+    if (now >= due && atomic_compare_exchange_strong(
+                          &store->next_ns, &due, now + (long long)OPS_STATS_INTERVAL_MS * 1000000))
+        refresh(x);
+    struct buf *b = x->resp.body;
+    pthread_mutex_lock(&store->lock);
+    buf_append(b, store->text, store->len);
+    pthread_mutex_unlock(&store->lock);
+    long long good = atomic_load(&store->good_ms);
+    family(b, "stampede_stats_age_seconds", "gauge",
+           "Age of the business metrics above (read from the database at most every 5 s); -1: "
+           "never read.");
+    buf_printf(b, "stampede_stats_age_seconds %.3f\n",
+               good ? (double)(clock_real_ms() - good) / 1e3 : -1.0);
+    family(b, "stampede_stats_errors_total", "counter",
+           "Reads of the business metrics that failed (the last values were kept).");
+    buf_printf(b, "stampede_stats_errors_total %llu\n",
+               (unsigned long long)atomic_load(&store->errors));
+}
+
 void ops_metrics(struct http_ex *x)
 {
     buf_reset(x->resp.body);
@@ -66,4 +272,6 @@ void ops_metrics(struct http_ex *x)
     metrics_render(x->resp.body);
     if (x->app->front->hash_gate)
         gate_metrics(x->resp.body, x->app->front->hash_gate);
+    if (store)
+        stats_metrics(x);
 }

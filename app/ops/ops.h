@@ -16,7 +16,17 @@ extern const struct front_module ops_module;
 void ops_healthz(struct http_ex *x);
 void ops_readyz(struct http_ex *x);
 void ops_metrics(struct http_ex *x);
+/*
+ * ops_metrics_init: sets up the node-wide store of the business metrics (shop/stats.h) that
+ * /metrics reads from the database at most once per OPS_STATS_INTERVAL_MS per node (across
+ * every process and thread: a shared mapping, so call it before the server forks). Without
+ * it /metrics leaves the business metrics out.
+ */
+#define OPS_STATS_INTERVAL_MS 5000
+void ops_metrics_init(void);
 /* ops_near_epoch: a signed near-cache invalidation from a writer (cache/near.h); internal. */
 void ops_near_epoch(struct http_ex *x);
+/* ops_alerts: Alertmanager's webhook, stored for /admin/alerts (alerts.c); internal. */
+void ops_alerts(struct http_ex *x);
 
 #endif

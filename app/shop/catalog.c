@@ -1,6 +1,9 @@
 /* catalog — product reads through the L2 cache, and price changes; see catalog.h. */
 #include "catalog.h"
 
+#include "core/clock.h"
+#include "shop/audit.h"
+
 #include "cache/l2.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -10,6 +13,7 @@
 #include "core/pack.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------- decoded shapes */
 
@@ -468,4 +472,269 @@ int catalog_cache_bump(struct shop_ctx *ctx)
     if (l2_publish(ctx->cache))
         rc = ERR_CACHE;
     return rc;
+}
+
+/* ---------------------------------------------------------------- the admin's catalog */
+
+static const struct db_stmt q_prod_insert = {
+    "catalog_product_insert",
+    "INSERT INTO products (slug, name, brand, colorway, description, price_krw, image,"
+    " release_date, max_per_account, active) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''),"
+    " NULLIF(?, 0), ?)",
+    0};
+static const struct db_stmt q_prod_update = {
+    "catalog_product_update",
+    "UPDATE products SET name = ?, brand = ?, colorway = ?, description = ?, price_krw = ?,"
+    " image = ?, release_date = NULLIF(?, ''), max_per_account = NULLIF(?, 0), active = ?"
+    " WHERE id = ?",
+    0};
+static const struct db_stmt q_prod_exists = {"catalog_product_exists",
+                                             "SELECT id FROM products WHERE id = ? FOR UPDATE", 0};
+static const struct db_stmt q_slug_used = {"catalog_slug_used",
+                                           "SELECT id FROM products WHERE slug = ?", 0};
+static const struct db_stmt q_size_used = {
+    "catalog_size_used", "SELECT id FROM skus WHERE product_id = ? AND size_mm = ?", 0};
+static const struct db_stmt q_size_insert = {
+    "catalog_size_insert", "INSERT INTO skus (product_id, size_mm) VALUES (?, ?)", 0};
+static const struct db_stmt q_size_stock = {
+    "catalog_size_stock", "INSERT INTO stock (sku_id, bucket, available) VALUES (?, 0, 0)", 0};
+
+static const struct db_stmt q_prod_for_edit = {
+    "catalog_product_for_edit",
+    "SELECT slug, name, brand, colorway, description, image,"
+    "       COALESCE(DATE_FORMAT(release_date, '%Y-%m-%d'), ''), price_krw,"
+    "       COALESCE(max_per_account, 0), active FROM products WHERE id = ?",
+    DB_PRIMARY | DB_IDEMPOTENT};
+
+int catalog_product_for_edit(struct shop_ctx *ctx, int64_t id, struct catalog_product_edit *out)
+{
+    struct db_result r;
+    struct db_val v[] = {DB_I(id)};
+    int rc = db_exec(ctx->db, &q_prod_for_edit, v, 1, ctx->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return SHOP_PRODUCT_NOT_FOUND;
+    *out = (struct catalog_product_edit){db_text(&r, 0, 0),    db_text(&r, 0, 1), db_text(&r, 0, 2),
+                                         db_text(&r, 0, 3),    db_text(&r, 0, 4), db_text(&r, 0, 5),
+                                         db_text(&r, 0, 6),    db_int(&r, 0, 7),  db_int(&r, 0, 8),
+                                         db_int(&r, 0, 9) != 0};
+    return 0;
+}
+
+static bool text_ok(struct str s, size_t min, size_t max)
+{
+    struct str t = str_trim(s);
+    return t.len >= min && s.len <= max && str_utf8_valid(s);
+}
+
+static bool path_ok(struct str s)
+{
+    static const char prefix[] = "img/";
+    if (s.len < sizeof prefix || s.len > 200 || memcmp(s.p, prefix, sizeof prefix - 1) != 0)
+        return false;
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.' || c == '/'))
+            return false;
+    }
+    return !memmem(s.p, s.len, "..", 2);
+}
+
+static bool date_ok(struct str s)
+{
+    if (s.len == 0)
+        return true;
+    int64_t t;
+    char iso[40];
+    if (s.len != 10)
+        return false;
+    snprintf(iso, sizeof iso, "%.*sT00:00:00Z", STR_FMT(s));
+    return clock_parse_iso8601(str_from_cstr(iso), &t);
+}
+
+static bool slug_ok(struct str s)
+{
+    if (s.len < 1 || s.len > 80)
+        return false;
+    for (size_t i = 0; i < s.len; i++)
+        if (!((s.p[i] >= 'a' && s.p[i] <= 'z') || (s.p[i] >= '0' && s.p[i] <= '9') ||
+              s.p[i] == '-'))
+            return false;
+    return true;
+}
+
+static int invalid_product(struct shop_problem *p, const char *why)
+{
+    if (p)
+        p->why = why;
+    return SHOP_INVALID_PRODUCT;
+}
+
+static int check_edit(const struct catalog_product_edit *e, bool is_new, struct shop_problem *p)
+{
+    if (is_new && !slug_ok(e->slug))
+        return invalid_product(p, "The address (slug) is 1 to 80 of a-z, 0-9 and -.");
+    if (!text_ok(e->name, 1, 200))
+        return invalid_product(p, "The name is 1 to 200 characters.");
+    if (!text_ok(e->brand, 1, 80))
+        return invalid_product(p, "The brand is 1 to 80 characters.");
+    if (!text_ok(e->colorway, 0, 120))
+        return invalid_product(p, "The colourway is at most 120 characters.");
+    if (!text_ok(e->description, 1, 5000))
+        return invalid_product(p, "The description is 1 to 5,000 characters.");
+    if (e->price < 1 || e->price > CATALOG_PRICE_MAX)
+        return invalid_product(p, "The price is 1 to 100,000,000 KRW.");
+    if (!path_ok(e->image))
+        return invalid_product(p, "The picture is a static path such as img/products/name.svg.");
+    if (!date_ok(e->release_date))
+        return invalid_product(p, "The release date is a date (YYYY-MM-DD) or empty.");
+    if (e->max_per_account < 0 || e->max_per_account > 100)
+        return invalid_product(p, "The limit per account is 0 (none) to 100 pairs.");
+    return 0;
+}
+
+struct save_tx {
+    struct shop_ctx *c;
+    int64_t id;
+    const struct catalog_product_edit *e;
+    struct str actor;
+    struct shop_problem *problem;
+};
+
+static int save_tx(void *arg)
+{
+    struct save_tx *q = arg;
+    struct shop_ctx *c = q->c;
+    const struct catalog_product_edit *e = q->e;
+    struct db_result r;
+    int rc;
+    bool is_new = q->id == 0;
+    if (q->id) {
+        struct db_val v[] = {DB_I(q->id)};
+        if ((rc = db_exec(c->db, &q_prod_exists, v, 1, c->arena, &r)))
+            return rc;
+        if (r.nrows == 0)
+            return SHOP_PRODUCT_NOT_FOUND;
+        struct db_val u[] = {DB_S(str_trim(e->name)),
+                             DB_S(str_trim(e->brand)),
+                             DB_S(str_trim(e->colorway)),
+                             DB_S(e->description),
+                             DB_I(e->price),
+                             DB_S(e->image),
+                             DB_S(e->release_date),
+                             DB_I(e->max_per_account),
+                             DB_I(e->active),
+                             DB_I(q->id)};
+        if ((rc = db_exec(c->db, &q_prod_update, u, 10, c->arena, NULL)))
+            return rc;
+    } else {
+        struct db_val v[] = {DB_S(e->slug)};
+        if ((rc = db_exec(c->db, &q_slug_used, v, 1, c->arena, &r)))
+            return rc;
+        if (r.nrows)
+            return SHOP_SLUG_TAKEN;
+        struct db_val u[] = {DB_S(e->slug),
+                             DB_S(str_trim(e->name)),
+                             DB_S(str_trim(e->brand)),
+                             DB_S(str_trim(e->colorway)),
+                             DB_S(e->description),
+                             DB_I(e->price),
+                             DB_S(e->image),
+                             DB_S(e->release_date),
+                             DB_I(e->max_per_account),
+                             DB_I(e->active)};
+        if ((rc = db_exec(c->db, &q_prod_insert, u, 10, c->arena, &r)))
+            return rc == ERR_EXISTS ? SHOP_SLUG_TAKEN : rc;
+        q->id = r.insert_id;
+    }
+    return audit_write(
+        c, q->actor, is_new ? "product_create" : "product_save",
+        str_from_cstr(arena_sprintf(c->arena, "product:%lld", (long long)q->id)),
+        str_from_cstr(arena_sprintf(c->arena, "%.*s, %lld KRW, %s", STR_FMT(str_trim(e->name)),
+                                    (long long)e->price, e->active ? "active" : "inactive")));
+}
+
+static void forget_product(struct shop_ctx *ctx, int64_t id)
+{
+    db_sync(ctx->db);
+    l2_invalidate(ctx->cache, &r_product, product_group(ctx->arena, id), id_str(ctx->arena, id));
+    l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
+    l2_invalidate(ctx->cache, &r_stock, product_group(ctx->arena, id), id_str(ctx->arena, id));
+    l2_invalidate(ctx->cache, &r_stock, LISTING_GROUP, STOCK_ALL);
+    l2_publish(ctx->cache);
+}
+
+int catalog_product_save(struct shop_ctx *ctx, int64_t id, const struct catalog_product_edit *e,
+                         struct str actor, int64_t *out_id, struct shop_problem *problem)
+{
+    int rc = check_edit(e, id == 0, problem);
+    if (rc)
+        return rc;
+    struct save_tx q = {ctx, id, e, actor, problem};
+    rc = db_tx(ctx->db, &price_retry, save_tx, &q);
+    if (err_is_retryable(rc))
+        return SHOP_ROW_BUSY;
+    if (rc)
+        return rc;
+    if (out_id)
+        *out_id = q.id;
+    log_info("catalog: product %lld saved by %.*s", (long long)q.id, STR_FMT(actor));
+    forget_product(ctx, q.id);
+    return 0;
+}
+
+struct size_tx {
+    struct shop_ctx *c;
+    int64_t product, size;
+    struct str actor;
+    int64_t sku;
+    struct shop_problem *problem;
+};
+
+static int size_tx(void *arg)
+{
+    struct size_tx *q = arg;
+    struct shop_ctx *c = q->c;
+    struct db_result r;
+    struct db_val v[] = {DB_I(q->product)};
+    int rc = db_exec(c->db, &q_prod_exists, v, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return SHOP_PRODUCT_NOT_FOUND;
+    struct db_val sv[] = {DB_I(q->product), DB_I(q->size)};
+    if ((rc = db_exec(c->db, &q_size_used, sv, 2, c->arena, &r)))
+        return rc;
+    if (r.nrows)
+        return invalid_product(q->problem, "The product has that size already.");
+    if ((rc = db_exec(c->db, &q_size_insert, sv, 2, c->arena, &r)))
+        return rc;
+    q->sku = r.insert_id;
+    struct db_val kv[] = {DB_I(q->sku)};
+    if ((rc = db_exec(c->db, &q_size_stock, kv, 1, c->arena, NULL)))
+        return rc;
+    return audit_write(
+        c, q->actor, "size_add",
+        str_from_cstr(arena_sprintf(c->arena, "product:%lld", (long long)q->product)),
+        str_from_cstr(arena_sprintf(c->arena, "size %lld (sku %lld)", (long long)q->size,
+                                    (long long)q->sku)));
+}
+
+int catalog_size_add(struct shop_ctx *ctx, int64_t product_id, int64_t size_mm, struct str actor,
+                     int64_t *sku_id, struct shop_problem *problem)
+{
+    if (size_mm < 200 || size_mm > 330)
+        return invalid_product(problem, "A size is 200 to 330 mm.");
+    struct size_tx q = {ctx, product_id, size_mm, actor, 0, problem};
+    int rc = db_tx(ctx->db, &price_retry, size_tx, &q);
+    if (err_is_retryable(rc))
+        return SHOP_ROW_BUSY;
+    if (rc)
+        return rc;
+    if (sku_id)
+        *sku_id = q.sku;
+    forget_product(ctx, product_id);
+    return 0;
 }

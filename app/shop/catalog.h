@@ -98,6 +98,36 @@ int catalog_product_by_id(struct shop_ctx *ctx, int64_t id, struct catalog_produ
  */
 int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, struct str actor);
 
+/* What an admin enters for a product (catalog_product_save). */
+struct catalog_product_edit {
+    struct str slug; /* [a-z0-9-], 1..80; only for a new product (it is the page's address) */
+    struct str name, brand, colorway, description;
+    struct str image;        /* a static path: img/products/<file>.svg|png|jpg|webp */
+    struct str release_date; /* YYYY-MM-DD, or empty */
+    int64_t price;           /* 1..CATALOG_PRICE_MAX KRW */
+    int64_t max_per_account; /* 0: no limit */
+    bool active;
+};
+
+/*
+ * catalog_product_save: creates (id 0; *out_id its id) or changes a product, with the admin
+ * audit row in the same transaction; then the caches forget the product and the listing on
+ * every node. SHOP_INVALID_PRODUCT (problem->why), SHOP_SLUG_TAKEN, SHOP_PRODUCT_NOT_FOUND.
+ */
+int catalog_product_save(struct shop_ctx *ctx, int64_t id, const struct catalog_product_edit *e,
+                         struct str actor, int64_t *out_id, struct shop_problem *problem);
+/* catalog_product_for_edit: a product as the admin's form shows it (active or not, from the
+ * database, never the cache). SHOP_PRODUCT_NOT_FOUND. */
+int catalog_product_for_edit(struct shop_ctx *ctx, int64_t id, struct catalog_product_edit *out);
+
+/*
+ * catalog_size_add: a new size (200..330 mm) of a product with an empty stock row, audited.
+ * SHOP_INVALID_PRODUCT when the size is out of range or the product has it already,
+ * SHOP_PRODUCT_NOT_FOUND.
+ */
+int catalog_size_add(struct shop_ctx *ctx, int64_t product_id, int64_t size_mm, struct str actor,
+                     int64_t *sku_id, struct shop_problem *problem);
+
 /*
  * catalog_stock_changed: after a committed change of a SKU's stock outside checkout (an admin
  * edit), drops the advisory availability of its product and of the listing so pages show

@@ -3,10 +3,14 @@
 
 #include "core/err.h"
 #include "db/retry.h"
+#include "shop/audit.h"
+#include "shop/catalog.h"
 #include "shop/outcome.h"
+#include "shop/session.h"
 #include "core/log.h"
 #include "core/sec.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct db_stmt q_pick_free = {
@@ -264,6 +268,93 @@ int inventory_rebucket(struct shop_ctx *c, int64_t sku_id, int64_t n, struct str
         return ERR_INVAL;
     struct rebucket_tx q = {c, sku_id, n, actor};
     int rc = db_tx(c->db, &rebucket_retry, rebucket_tx, &q);
+    return err_is_retryable(rc) ? SHOP_ROW_BUSY : rc;
+}
+
+/* ---------------------------------------------------------------- receive and adjust */
+
+static const struct db_stmt q_adj_sku = {"adjust_sku", "SELECT id FROM skus WHERE id = ?", 0};
+static const struct db_stmt q_adj_buckets = {
+    "adjust_buckets",
+    "SELECT bucket, available FROM stock WHERE sku_id = ? ORDER BY bucket FOR UPDATE", 0};
+static const struct db_stmt q_adj_new_bucket = {
+    "adjust_new_bucket", "INSERT INTO stock (sku_id, bucket, available) VALUES (?, 0, 0)", 0};
+static const struct db_stmt q_adj_take = {
+    "adjust_take", "UPDATE stock SET available = available + ? WHERE sku_id = ? AND bucket = ?", 0};
+static const struct db_stmt q_adj_ledger = {
+    "adjust_ledger",
+    "INSERT INTO inventory_ledger (sku_id, bucket, reason, d_available, ref_type, ref_id)"
+    " VALUES (?, ?, ?, ?, 'admin', ?)",
+    0};
+
+struct adjust_tx {
+    struct shop_ctx *c;
+    int64_t sku_id, delta;
+    bool receive;
+    struct str note, actor;
+};
+
+static int adjust_move(struct adjust_tx *q, int64_t bucket, int64_t d)
+{
+    struct shop_ctx *c = q->c;
+    const char *reason = q->receive ? "receive" : "adjust";
+    struct db_val tv[] = {DB_I(d), DB_I(q->sku_id), DB_I(bucket)};
+    struct db_val lv[] = {DB_I(q->sku_id), DB_I(bucket), DB_CS(reason), DB_I(d),
+                          DB_S(session_clip(c->arena, q->note, 64))};
+    int rc = db_exec(c->db, &q_adj_take, tv, 3, c->arena, NULL);
+    return rc ? rc : db_exec(c->db, &q_adj_ledger, lv, 5, c->arena, NULL);
+}
+
+static int adjust_tx(void *arg)
+{
+    struct adjust_tx *q = arg;
+    struct shop_ctx *c = q->c;
+    struct db_result r;
+    struct db_val sv[] = {DB_I(q->sku_id)};
+    int rc = db_exec(c->db, &q_adj_sku, sv, 1, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return SHOP_SKU_NOT_FOUND;
+    if ((rc = db_exec(c->db, &q_adj_buckets, sv, 1, c->arena, &r)))
+        return rc;
+    if (q->delta > 0) {
+        if (r.nrows == 0 && (rc = db_exec(c->db, &q_adj_new_bucket, sv, 1, c->arena, NULL)))
+            return rc;
+        int64_t bucket = r.nrows ? db_int(&r, 0, 0) : 0;
+        if ((rc = adjust_move(q, bucket, q->delta)))
+            return rc;
+    } else {
+        int64_t need = -q->delta, have = 0;
+        for (size_t i = 0; i < r.nrows; i++)
+            have += db_int(&r, i, 1);
+        if (have < need)
+            return SHOP_OUT_OF_STOCK;
+        for (size_t i = 0; i < r.nrows && need > 0; i++) {
+            int64_t take = db_int(&r, i, 1) < need ? db_int(&r, i, 1) : need;
+            if (take > 0 && (rc = adjust_move(q, db_int(&r, i, 0), -take)))
+                return rc;
+            need -= take;
+        }
+    }
+    char target[40], detail[AUDIT_DETAIL_MAX + 40];
+    snprintf(target, sizeof target, "sku:%lld", (long long)q->sku_id);
+    snprintf(detail, sizeof detail, "%+lld pairs: %.*s", (long long)q->delta,
+             (int)(q->note.len < AUDIT_DETAIL_MAX ? q->note.len : AUDIT_DETAIL_MAX),
+             q->note.p ? q->note.p : "");
+    return audit_write(c, q->actor, q->receive ? "stock_receive" : "stock_adjust",
+                       str_from_cstr(target), str_from_cstr(detail));
+}
+
+int inventory_adjust(struct shop_ctx *c, int64_t sku_id, int64_t delta, bool receive,
+                     struct str note, struct str actor)
+{
+    if (delta == 0 || delta > 100000 || delta < -100000 || (receive && delta < 0))
+        return SHOP_INVALID_QUANTITY;
+    struct adjust_tx q = {c, sku_id, delta, receive, note, actor};
+    int rc = db_tx(c->db, &rebucket_retry, adjust_tx, &q);
+    if (rc == 0)
+        catalog_stock_changed(c, sku_id);
     return err_is_retryable(rc) ? SHOP_ROW_BUSY : rc;
 }
 

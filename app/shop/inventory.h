@@ -58,6 +58,18 @@ int inventory_unsell(struct shop_ctx *c, int64_t order_id);
  */
 int inventory_rebucket(struct shop_ctx *c, int64_t sku_id, int64_t n, struct str actor);
 
+/*
+ * inventory_adjust: stock received (delta > 0, reason "receive": into bucket 0, created if the
+ * size has none) or adjusted (reason "adjust": delta > 0 found, delta < 0 lost or damaged,
+ * taken from the buckets in order, never below zero), with ledger rows (ref admin, the note)
+ * and the admin audit row in the same transaction (I1 kept). SHOP_SKU_NOT_FOUND;
+ * SHOP_INVALID_QUANTITY for delta 0, beyond +-100000, or a receive that is not positive;
+ * SHOP_OUT_OF_STOCK when fewer pairs are available than a negative adjust takes (nothing
+ * changed); SHOP_ROW_BUSY when checkouts kept the rows locked.
+ */
+int inventory_adjust(struct shop_ctx *c, int64_t sku_id, int64_t delta, bool receive,
+                     struct str note, struct str actor);
+
 /* inventory_buckets: how many buckets of sku hold available units (0 if none). */
 int inventory_buckets(struct shop_ctx *c, int64_t sku_id, int64_t *n);
 

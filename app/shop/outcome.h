@@ -39,6 +39,7 @@ enum shop_outcome {
     SHOP_KEY_REUSED,      /* an idempotency key used before with another cart or size */
     SHOP_NOT_PAYABLE,     /* the order no longer waits for payment */
     SHOP_NOT_CANCELLABLE, /* the order is no longer pending */
+    SHOP_NOT_REFUNDABLE,  /* an admin refund of an order that is not paid */
     /* accounts */
     SHOP_EMAIL_TAKEN,
     SHOP_WEAK_PASSWORD, /* problem->why says which rule */
@@ -66,6 +67,8 @@ enum shop_outcome {
     /* drops (shop/drop.h, queue.h, entries.h) */
     SHOP_DROP_NOT_FOUND,
     SHOP_INVALID_DROP,      /* problem->why names the field */
+    SHOP_INVALID_PRODUCT,   /* admin catalog input; problem->why names the field */
+    SHOP_SLUG_TAKEN,        /* another product has that slug */
     SHOP_DROP_EXISTS,       /* the product already has a live drop */
     SHOP_DROP_LOCKED,       /* the drop opened (or was drawn): it cannot be changed so */
     SHOP_WRONG_DROP_KIND,   /* a queue action on a draw, or the other way round */

@@ -6,6 +6,7 @@
 #include "db/retry.h"
 #include "core/log.h"
 #include "core/sec.h"
+#include "shop/audit.h"
 #include "shop/inventory.h"
 
 #include <stdio.h>
@@ -848,6 +849,46 @@ int payment_mark_refunded(struct shop_ctx *c, int64_t anomaly_id, struct str adm
     struct resolve q = {anomaly_id, db_int(&r, 0, 1), admin};
     int rc2 = in_tx(c, resolve_refunded_tx, &q);
     return rc2 == ERR_CONFLICT ? SHOP_ANOMALY_NOT_FOUND : rc2;
+}
+
+struct admin_refund {
+    int64_t order_id;
+    struct str admin, why, key;
+};
+
+static int admin_refund_tx(struct shop_ctx *c, void *arg)
+{
+    struct admin_refund *q = arg;
+    struct order_row o;
+    int rc = read_order(c, &q_lock_order, q->order_id, &o);
+    if (rc == ERR_NOTFOUND)
+        return SHOP_ORDER_NOT_FOUND;
+    if (rc)
+        return rc;
+    if (!str_eq_cstr(o.status, "paid") || !o.payment_key.len)
+        return SHOP_NOT_REFUNDABLE;
+    q->key = arena_str_dup(c->arena, o.payment_key);
+    const char *why =
+        arena_sprintf(c->arena, "refunded by %.*s: %.*s", STR_FMT(q->admin), STR_FMT(q->why));
+    if ((rc = act_close(c, &o, "refunded", "admin", why)))
+        return rc;
+    char target[40];
+    snprintf(target, sizeof target, "order:%lld", (long long)q->order_id);
+    return audit_write(c, q->admin, "order_refund", str_from_cstr(target), q->why);
+}
+
+int payment_admin_refund(struct shop_ctx *c, int64_t order_id, struct str admin, struct str why,
+                         bool *gateway_pending)
+{
+    struct admin_refund q = {order_id, admin, why, STR_NULL};
+    *gateway_pending = false;
+    int rc = in_tx(c, admin_refund_tx, &q);
+    if (rc)
+        return rc;
+    /* the saga's second step: money back; on failure reconciliation finishes it */
+    if (payment_refund(c, q.key, order_id, PAYMENT_REASON_ADMIN, "admin") != 0)
+        *gateway_pending = true;
+    return SHOP_OK;
 }
 
 int payment_dismiss(struct shop_ctx *c, int64_t anomaly_id, struct str admin)

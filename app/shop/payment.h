@@ -39,6 +39,7 @@
 #define PAYMENT_REASON_DUPLICATE  "stampede:duplicate_capture"
 #define PAYMENT_REASON_MISMATCH   "stampede:amount_mismatch"
 #define PAYMENT_REASON_NOT_NEEDED "stampede:not_needed"
+#define PAYMENT_REASON_ADMIN      "stampede:admin_refund"
 
 struct payment_result {
     int outcome; /* SHOP_OK (paid, now or before) or a payment outcome (outcome.h) */
@@ -169,6 +170,16 @@ int payment_check_paid_locked(struct shop_ctx *c, int64_t order_id, int64_t job_
  * it), SHOP_GATEWAY_DOWN (the gateway could not be asked).
  */
 int payment_mark_refunded(struct shop_ctx *c, int64_t anomaly_id, struct str admin);
+/*
+ * payment_admin_refund: an admin refunds a paid order. In one transaction the order becomes
+ * refunded, its pairs return to stock and the admin audit log gets a row; then the whole
+ * payment is refunded at the gateway (reason stampede:admin_refund). If the gateway cannot be
+ * reached, the order stays refunded and reconcile-payments refunds the capture of the closed
+ * order on its next run (as for any capture of a closed order): *gateway_pending says so.
+ * SHOP_ORDER_NOT_FOUND; SHOP_NOT_REFUNDABLE when the order is not paid (nothing changed).
+ */
+int payment_admin_refund(struct shop_ctx *c, int64_t order_id, struct str admin, struct str why,
+                         bool *gateway_pending);
 /* payment_dismiss: closes an anomaly without changing anything else (SHOP_ANOMALY_NOT_FOUND). */
 int payment_dismiss(struct shop_ctx *c, int64_t anomaly_id, struct str admin);
 

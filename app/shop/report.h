@@ -73,7 +73,25 @@ struct report_order {
     struct str recipient, postcode, address;
 };
 
-/* report_orders: the latest orders of every account, newest first, at most limit. */
-int report_orders(struct shop_ctx *c, int64_t limit, struct report_order **rows, size_t *n);
+/*
+ * report_orders: the latest orders of every account, newest first, at most limit; with a
+ * search q (empty: all): an order id ("123" or "#123"), a status (pending_payment, paid, ...),
+ * or else a part of the shopper's e-mail.
+ */
+int report_orders(struct shop_ctx *c, struct str q, int64_t limit, struct report_order **rows,
+                  size_t *n);
+
+/* One event in an order's life, oldest first: the stock ledger, the payment log, webhook
+ * deliveries of its payment and the admin audit log. */
+struct report_event {
+    struct str at;     /* ISO 8601 UTC */
+    struct str source; /* stock, payment, webhook, admin */
+    struct str what;
+    struct str detail;
+};
+
+/* report_order_timeline: every event of order_id, oldest first (at most 500). */
+int report_order_timeline(struct shop_ctx *c, int64_t order_id, struct report_event **rows,
+                          size_t *n);
 
 #endif

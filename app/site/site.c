@@ -2,8 +2,10 @@
 #include "site/site.h"
 
 #include "admin/admin.h"
+#include "cache/cache.h"
 #include "cache/near.h"
 #include "core/gate.h"
+#include "db/db.h"
 #include "core/mem.h"
 #include "ops/ops.h"
 #include "shop/catalog.h"
@@ -74,7 +76,13 @@ struct http_service *site_load(void *config_path, struct buf *err)
     if (f->cfg.cache_enabled && f->cfg.cache_near)
         near_node_init();
     front_metrics_init(f);
+    if (f->cfg.cache_enabled)
+        cache_metrics_init(f->cfg.cache_servers);
+    db_metrics_init();
     web_drops_metrics();
+    web_checkout_metrics();
+    web_pay_metrics();
+    ops_metrics_init();
     f->hash_gate = gate_new((int)f->cfg.hash_concurrency, (int)f->cfg.hash_queue);
     f->policy.hash_gate = f->hash_gate;
     f->svc.router = f->router;

@@ -1,10 +1,99 @@
 /* checkout — placing an order: the cart page's button, "Buy now", and the JSON API. */
 #include "web/web.h"
 
+#include "core/err.h"
+#include "core/metrics.h"
 #include "shop/checkout.h"
 #include "shop/payment.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
+
+/* ---------------------------------------------------------------- metrics */
+
+/* outcomes of a checkout, a fixed small set (the label values of stampede_checkout_total) */
+enum co_outcome {
+    CO_OK,
+    CO_REPLAYED,
+    CO_OUT_OF_STOCK,
+    CO_NOT_ADMITTED,
+    CO_LIMIT_EXCEEDED,
+    CO_ADDRESS_REQUIRED,
+    CO_CART_EMPTY,
+    CO_KEY_REUSED,
+    CO_INVALID,
+    CO_RETRY_EXHAUSTED,
+    CO_UNAVAILABLE,
+    CO_ERROR,
+    CO_N
+};
+static const char *const co_names[CO_N] = {"ok",
+                                           "replayed",
+                                           "out_of_stock",
+                                           "not_admitted",
+                                           "limit_exceeded",
+                                           "address_required",
+                                           "cart_empty",
+                                           "key_reused",
+                                           "invalid",
+                                           "retry_exhausted",
+                                           "unavailable",
+                                           "error"};
+static struct metric *m_checkout[CO_N], *m_checkout_retries;
+
+void web_checkout_metrics(void)
+{
+    for (int i = 0; i < CO_N; i++) {
+        char labels[64];
+        snprintf(labels, sizeof labels, "outcome=\"%s\"", co_names[i]);
+        m_checkout[i] = metrics_counter("stampede_checkout_total", labels,
+                                        "Checkouts (cart, buy now, API) by outcome; replayed: an "
+                                        "idempotent repeat of an order already placed.");
+    }
+    m_checkout_retries =
+        metrics_counter("stampede_checkout_retries_total", "",
+                        "Checkout transactions run again after a deadlock or lock wait timeout.");
+}
+
+static enum co_outcome co_outcome(int rc, const struct checkout_result *r)
+{
+    switch (rc) {
+    case SHOP_OK:
+        return r->replayed ? CO_REPLAYED : CO_OK;
+    case SHOP_OUT_OF_STOCK:
+    case SHOP_SOLD_OUT:
+        return CO_OUT_OF_STOCK;
+    case SHOP_NOT_ADMITTED:
+        return CO_NOT_ADMITTED;
+    case SHOP_LIMIT_EXCEEDED:
+        return CO_LIMIT_EXCEEDED;
+    case SHOP_ADDRESS_REQUIRED:
+        return CO_ADDRESS_REQUIRED;
+    case SHOP_CART_EMPTY:
+        return CO_CART_EMPTY;
+    case SHOP_KEY_REUSED:
+        return CO_KEY_REUSED;
+    case SHOP_INVALID_QUANTITY:
+    case SHOP_SKU_NOT_FOUND:
+    case SHOP_PRODUCT_NOT_FOUND:
+        return CO_INVALID;
+    default:
+        if (err_is_retryable(rc))
+            return CO_RETRY_EXHAUSTED;
+        if (err_is_unavailable(rc))
+            return CO_UNAVAILABLE;
+        return CO_ERROR;
+    }
+}
+
+/* counted: records a checkout's outcome and retries, and passes rc on */
+static int counted(int rc, const struct checkout_result *r)
+{
+    metric_inc(m_checkout[co_outcome(rc, r)]);
+    if (r->attempts > 1)
+        metric_add(m_checkout_retries, (uint64_t)(r->attempts - 1));
+    return rc;
+}
 
 /* place: the domain's checkout for this request: the cart, or "buy now" when the route was
  * given a sku_id (quantity defaults to 1), through its drop when it carries an admission */
@@ -21,9 +110,10 @@ static int place(struct http_ex *x, struct str key, struct checkout_result *r)
     if (direct && web_drop_admission(x, &drop_id)) {
         /* a drop's size: checked against the admission in the checkout's transaction */
         struct checkout_drop d = {drop_id, false};
-        return checkout_place_drop(&s, front_req(x)->session.account_id, key, direct, &d, r);
+        return counted(
+            checkout_place_drop(&s, front_req(x)->session.account_id, key, direct, &d, r), r);
     }
-    return checkout_place(&s, front_req(x)->session.account_id, key, direct, r);
+    return counted(checkout_place(&s, front_req(x)->session.account_id, key, direct, r), r);
 }
 
 void page_checkout(struct http_ex *x)

@@ -22,9 +22,78 @@
 #include "web/web.h"
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "shop/payment.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
+
+/* ---------------------------------------------------------------- metrics */
+
+/* what a shopper's payment came to (the label values of stampede_payments_total) */
+enum pay_outcome {
+    PO_PAID,
+    PO_PENDING,
+    PO_DECLINED,
+    PO_CANCELLED,
+    PO_EXPIRED,
+    PO_ALREADY_PAID,
+    PO_IN_PROGRESS,
+    PO_AMOUNT_MISMATCH,
+    PO_CLOSED,
+    PO_FAILED,
+    PO_N
+};
+static const char *const po_names[PO_N] = {
+    "paid",         "pending",     "declined",        "cancelled", "expired",
+    "already_paid", "in_progress", "amount_mismatch", "closed",    "failed"};
+static struct metric *m_pay[PO_N];
+
+void web_pay_metrics(void)
+{
+    for (int i = 0; i < PO_N; i++) {
+        char labels[64];
+        snprintf(labels, sizeof labels, "outcome=\"%s\"", po_names[i]);
+        m_pay[i] = metrics_counter("stampede_payments_total", labels,
+                                   "Payment confirmations and returns from the gateway by outcome "
+                                   "(failed: the confirmation itself failed, e.g. no database).");
+    }
+}
+
+/* count_confirm: a payment_confirm's rc and, when it ran, its outcome */
+static void count_confirm(int rc, int outcome)
+{
+    enum pay_outcome o = PO_FAILED;
+    if (rc == SHOP_OK) {
+        switch (outcome) {
+        case SHOP_OK:
+            o = PO_PAID;
+            break;
+        case SHOP_PAYMENT_PENDING:
+            o = PO_PENDING;
+            break;
+        case SHOP_PAYMENT_DECLINED:
+            o = PO_DECLINED;
+            break;
+        case SHOP_ORDER_EXPIRED:
+            o = PO_EXPIRED;
+            break;
+        case SHOP_ALREADY_PAID:
+            o = PO_ALREADY_PAID;
+            break;
+        case SHOP_PAYMENT_IN_PROGRESS:
+            o = PO_IN_PROGRESS;
+            break;
+        case SHOP_AMOUNT_MISMATCH:
+            o = PO_AMOUNT_MISMATCH;
+            break;
+        default:
+            o = PO_CLOSED;
+            break;
+        }
+    }
+    metric_inc(m_pay[o]);
+}
 
 /* step: the order page's ?payment= word for a confirm's outcome (orders.c says it in words) */
 static const char *step(int outcome)
@@ -98,6 +167,7 @@ void page_payment_success(struct http_ex *x)
     int rc =
         payment_confirm(&s, proven ? 0 : r->session.account_id, id, http_param_str(x, "paymentKey"),
                         http_param_i64(x, "amount", 0), "return", &res);
+    count_confirm(rc, res.outcome);
     if (rc != SHOP_OK)
         front_answer(x, rc, NULL);
     else
@@ -125,6 +195,7 @@ void page_payment_fail(struct http_ex *x)
         str_from_cstr(arena_sprintf(x->arena, "%s at the gateway (%.*s)",
                                     cancelled ? "cancelled" : "declined", STR_FMT(code))),
         "return", &status);
+    metric_inc(m_pay[rc != SHOP_OK ? PO_FAILED : cancelled ? PO_CANCELLED : PO_DECLINED]);
     if (rc != SHOP_OK)
         front_answer(x, rc, NULL);
     else
@@ -161,6 +232,7 @@ void api_order_payment(struct http_ex *x)
     int rc =
         payment_confirm(&s, front_req(x)->session.account_id, id, http_param_str(x, "paymentKey"),
                         http_param_i64(x, "amount", 0), "api", &res);
+    count_confirm(rc, res.outcome);
     if (rc != SHOP_OK) {
         front_answer(x, rc, NULL);
         return;

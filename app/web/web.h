@@ -83,6 +83,11 @@ void api_drop_queue_join(struct http_ex *x);
 void api_drop_queue(struct http_ex *x);
 /* web_drops_metrics: registers the queue poll counters (before workers fork) */
 void web_drops_metrics(void);
+/* web_checkout_metrics: registers stampede_checkout_total{outcome} and
+ * stampede_checkout_retries_total (before workers fork; checkout.c) */
+void web_checkout_metrics(void);
+/* web_pay_metrics: registers stampede_payments_total{outcome} (before workers fork; pay.c) */
+void web_pay_metrics(void);
 /* web_drop_state_label: a drop's state in words for shoppers */
 const char *web_drop_state_label(enum drop_state s, enum drop_kind k);
 /* web_product_drop: the drop that governs a product, for its page (NULL: none) */

@@ -286,6 +286,18 @@ static long long promised(void)
 
 /* ---- the test */
 
+/* node0_metrics_has: web node 1's /metrics contains `want` */
+static bool node0_metrics_has(void *want)
+{
+    struct client *c = client_new();
+    struct resp r;
+    assert_int_equal(client_get(c, node_url(&S, 0, "/metrics"), &r), 0);
+    bool has = resp_contains(&r, want);
+    resp_free(&r);
+    client_free(c);
+    return has;
+}
+
 static void test_queue_drop(void **state)
 {
     (void)state;
@@ -360,6 +372,16 @@ static void test_queue_drop(void **state)
         db_scalar(DB, "SELECT place FROM drop_queue WHERE drop_id = %lld AND account_id = %lld",
                   drop_id, account[200]),
         201);
+
+    /* the live drop's series on /metrics (business metrics, read within 5 s) */
+    static const char *const series[] = {"stampede_drop_queue_waiting", "stampede_drop_pairs_left",
+                                         "stampede_drop_admitted_total",
+                                         "stampede_drop_sold_out_lag_seconds"};
+    for (size_t k = 0; k < sizeof series / sizeof series[0]; k++) {
+        char want[160];
+        snprintf(want, sizeof want, "\n%s{drop=\"%lld\"} ", series[k], drop_id);
+        assert_true(wait_until(node0_metrics_has, want, 8000));
+    }
 
     /* the sale: poll, buy when admitted */
     static struct poll p[SHOPPERS];

@@ -260,9 +260,34 @@ static void test_100_concurrent_confirms_capture_once(void **state)
     assert_i1_i5(&S, DB);
 }
 
+/* pay_metric: stampede_payments_total{outcome} summed over both web nodes */
+static unsigned long long pay_metric(const char *outcome)
+{
+    char series[128];
+    snprintf(series, sizeof series, "stampede_payments_total{outcome=\"%s\"}", outcome);
+    unsigned long long sum = 0;
+    size_t n = strlen(series);
+    struct client *c = client_new();
+    for (int node = 0; node < 2; node++) {
+        struct resp r;
+        assert_int_equal(client_get(c, node_url(&S, node, "/metrics"), &r), 0);
+        for (const char *p = r.body; p && *p;) {
+            if (strncmp(p, series, n) == 0 && p[n] == ' ')
+                sum += strtoull(p + n + 1, NULL, 10);
+            p = strchr(p, '\n');
+            p = p ? p + 1 : NULL;
+        }
+        resp_free(&r);
+    }
+    client_free(c);
+    return sum;
+}
+
 static void test_wrong_amount_is_never_confirmed(void **state)
 {
     (void)state;
+    unsigned long long mismatch0 = pay_metric("amount_mismatch"),
+                       declined0 = pay_metric("declined"), paid0 = pay_metric("paid");
     long long sku = sku_new(DB, "amount", 2, PRICE), total;
     long long order = order_new(&S, &A, sku, 1, &total);
     char key[80], loc[1024];
@@ -292,6 +317,10 @@ static void test_wrong_amount_is_never_confirmed(void **state)
     assert_int_equal(shop_return(&S, &A, key, order, total, loc, sizeof loc), 303);
     assert_location_has(loc, "payment=paid");
     assert_int_equal(psp_count(DB, order, "capture"), 1);
+    /* stampede_payments_total counted each return by what it came to */
+    assert_int_equal(pay_metric("amount_mismatch") - mismatch0, 1);
+    assert_int_equal(pay_metric("declined") - declined0, 1);
+    assert_int_equal(pay_metric("paid") - paid0, 1);
     assert_true(wait_webhooks_settled(DB, order, 20000));
     assert_i1_i5(&S, DB);
 }

@@ -107,15 +107,18 @@ pages_check_urls() {
 }
 
 # pages_cache_totals: "hits misses loads near-hits" of the catalog's cache regions, summed over both web
-# nodes' /metrics (scraped on the nginx ports: /metrics is not served through HAProxy).
+# nodes' /metrics (scraped on the nginx ports: /metrics is not served through HAProxy). hits are
+# all lookups served by the cache (memcached + near copies: stampede_cache_hits_total no longer
+# includes near hits), misses all lookups loaded from the database (misses + lookup errors).
 pages_cache_totals() {
     local port out
     for port in $((BSTACK_BASE + 1)) $((BSTACK_BASE + 2)); do
         out=$(curl -s -m 5 "http://127.0.0.1:$port/metrics") || b_die "cannot scrape /metrics on :$port"
         printf '%s\n' "$out"
-    done | awk '$1 ~ /^stampede_cache_(hits|misses|loads|near_hits)_total\{/ {
+    done | awk '$1 ~ /^stampede_cache_(hits|misses|lookup_errors|loads|near_hits)_total\{/ {
             split($1, a, "{"); t[a[1]] += $2 }
-        END { printf "%d %d %d %d\n", t["stampede_cache_hits_total"], t["stampede_cache_misses_total"],
+        END { printf "%d %d %d %d\n", t["stampede_cache_hits_total"] + t["stampede_cache_near_hits_total"],
+              t["stampede_cache_misses_total"] + t["stampede_cache_lookup_errors_total"],
               t["stampede_cache_loads_total"], t["stampede_cache_near_hits_total"] }'
 }
 

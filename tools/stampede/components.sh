@@ -20,7 +20,14 @@ components() {
     for ((i = 1; i <= N_WEB; i++)); do printf 'nginx%d\n' "$i"; done
     printf 'haproxy\n'
     printf 'batch\n'
+    # the monitoring stack: when on, or when one still runs (so `down` stops it anyway)
+    local m
+    for m in "${MON_COMPONENTS[@]}"; do
+        [[ $MONITORING == on || -e $RUN/$m.pid ]] && printf '%s\n' "$m"
+    done
+    return 0
 }
+MON_COMPONENTS=(node-exporter mysqld-exp-primary mysqld-exp-replica alertmanager prometheus)
 comp_pidfile() {
     case $1 in
     primary | replica) printf '%s/mariadb-%s.pid' "$RUN" "$1" ;;
@@ -39,6 +46,10 @@ comp_exe() {
     dbproxy) echo stampede-dbproxy ;;
     nginx*) echo nginx ;;
     haproxy) echo haproxy ;;
+    prometheus) echo prometheus ;;
+    alertmanager) echo prometheus-alertmanager ;;
+    node-exporter) echo prometheus-node-exporter ;;
+    mysqld-exp-*) echo prometheus-mysqld-exporter ;;
     esac
 }
 comp_port() { # the TCP port a component listens on (none for web nodes)
@@ -50,6 +61,11 @@ comp_port() { # the TCP port a component listens on (none for web nodes)
     haproxy) echo "$HTTP_PORT" ;;
     psp) echo "$PSP_PORT" ;;
     dbproxy) echo "${DBPROXY_PORTS[0]}" ;;
+    prometheus) echo "${MON_PORTS[0]}" ;;
+    alertmanager) echo "${MON_PORTS[1]}" ;;
+    node-exporter) echo "${MON_PORTS[2]}" ;;
+    mysqld-exp-primary) echo "${MON_PORTS[3]}" ;;
+    mysqld-exp-replica) echo "${MON_PORTS[4]}" ;;
     esac
 }
 comp_setting() {
@@ -60,6 +76,7 @@ comp_setting() {
     haproxy) echo "STAMPEDE_HTTP_PORT" ;;
     psp) echo "STAMPEDE_PSP_PORT" ;;
     dbproxy) echo "STAMPEDE_DBPROXY_PORTS" ;;
+    prometheus | alertmanager | node-exporter | mysqld-exp-*) echo "STAMPEDE_MON_PORTS" ;;
     esac
 }
 comp_address() {
@@ -67,6 +84,7 @@ comp_address() {
     web* | hello*) printf 'unix:%s/%s.sock' "$RUN" "$1" ;;
     batch) printf 'scheduler (no port)' ;;
     dbproxy) printf '127.0.0.1:%s (status :%s)' "${DBPROXY_PORTS[0]}" "${DBPROXY_PORTS[1]}" ;;
+    haproxy) printf '127.0.0.1:%s (metrics :%s)' "$HTTP_PORT" "${MON_PORTS[5]}" ;;
     *) printf '127.0.0.1:%s' "$(comp_port "$1")" ;;
     esac
 }
@@ -137,6 +155,7 @@ preflight_ports() {
         [[ -n $port ]] || continue
         ports=("$port")
         [[ $c == dbproxy ]] && ports+=("${DBPROXY_PORTS[1]}") # and its status port
+        [[ $c == haproxy ]] && ports+=("${MON_PORTS[5]}")     # and its metrics port
         for port in "${ports[@]}"; do
             if port_listening "$port"; then
                 local setting

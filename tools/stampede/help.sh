@@ -32,7 +32,7 @@ settings (environment):
   STAMPEDE_HTTP_PORT=8080  STAMPEDE_NGINX_PORTS="8081 8082"  STAMPEDE_DB_PORTS="3307 3308"
   STAMPEDE_MC_PORTS="11211 11212"  STAMPEDE_PSP_PORT=8090 (payment-gateway sandbox)
   STAMPEDE_PORT_BASE=B     all ports from B: http B, nginx B+1.., mariadb B+10,B+11,
-                           memcached B+20,B+21, psp sandbox B+30; B+31..B+39 reserved
+                           memcached B+20,B+21, psp sandbox B+30, monitoring B+33..B+38
                            (overrides the above)
   STAMPEDE_WEB_PROCESSES=2 STAMPEDE_WEB_THREADS=8   per web node
   STAMPEDE_NO_INSTALL=1    skip the apt step        STAMPEDE_NO_BUILD=1  skip the build
@@ -40,6 +40,9 @@ settings (environment):
   STAMPEDE_DB_BUFFER_POOL=512M  STAMPEDE_DB_REDO_LOG_SIZE=256M  STAMPEDE_MC_MEMORY=128 (MB)
   STAMPEDE_RATE_LIMIT=1000 requests per 10 s per client address at HAProxy (0: off)
   STAMPEDE_RATE_LIMIT_EXEMPT="127.0.0.1 10.0.0.0/8"  addresses never limited (load generators)
+  STAMPEDE_MONITORING=on   off: no prometheus, alertmanager, exporters
+  STAMPEDE_MON_PORTS="9090 9093 9100 9104 9105 8404"  prometheus alertmanager node-exporter
+                           mysqld-exporter (primary replica) haproxy-metrics
   STAMPEDE_CFG_*           passed to stampede-web (e.g. STAMPEDE_CFG_LOG_LEVEL=debug)
 See docs/OPERATIONS.md.
 EOF

@@ -8,7 +8,8 @@
 # ---------------------------------------------------------------------------------------------
 # Packages for running and building (Debian 12). iproute2 provides ss (port owners).
 RUNTIME_PACKAGES=(mariadb-server mariadb-client memcached libmemcached-tools nginx haproxy socat
-    curl iproute2 libmicrohttpd12 libzxcvbn0 jq libjwt0)
+    curl iproute2 libmicrohttpd12 libzxcvbn0 jq libjwt0 openssl
+    prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter)
 BUILD_PACKAGES=(build-essential cmake pkg-config libfcgi-dev libmariadb-dev libmemcached-dev
     libcjson-dev libsodium-dev libcurl4-openssl-dev liburiparser-dev libcmocka-dev clang
     libclang-rt-14-dev clang-format wrk libmicrohttpd-dev libzxcvbn-dev libssl-dev libjwt-dev)
@@ -61,13 +62,13 @@ ensure_packages() { # ensure_packages PKG...
 # apt may start the distribution's own services (where policy-rc.d allows it).
 check_stock_services() {
     local port line found=
-    for port in 3306 80 11211; do
+    for port in 3306 80 11211 9090 9093 9100 9104; do
         line=$(ss -Hltnp "( sport = :$port )" 2>/dev/null | head -n 1) || true
         [[ -n $line ]] || continue
         found=1
         warn "port $port is in use after the install: $(port_owner "$port")" \
             "  apt probably started the stock service; this stack does not need it." \
-            "  stop it with 'service mariadb stop' / 'service nginx stop' / 'service memcached stop'"
+            "  stop it with 'service mariadb stop' / 'service nginx stop' / 'service memcached stop' (or prometheus, prometheus-alertmanager, prometheus-node-exporter, prometheus-mysqld-exporter)"
     done
     [[ -z $found ]] || true
 }

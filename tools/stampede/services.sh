@@ -126,6 +126,9 @@ write_web_conf() {
             # shared out over the web nodes on it
             printf 'auth.hash_concurrency = %s\n' "$(( $(nproc) / N_WEB > 0 ? $(nproc) / N_WEB : 1 ))"
             printf 'security.secret = %s\n' "$(secret STAMPEDE_SECURITY_SECRET)"
+            # the admin dashboard reads Prometheus's HTTP API (monitoring.sh)
+            [[ $MONITORING == on ]] &&
+                printf 'monitoring.prometheus_url = http://127.0.0.1:%s\n' "${MON_PORTS[0]}"
             printf '# payments: the gateway (here the stampede-psp sandbox) and where it sends shoppers back\n'
             printf 'shop.public_url = http://127.0.0.1:%s\n' "$HTTP_PORT"
             printf 'gateway.api_url = http://127.0.0.1:%s\n' "$PSP_PORT"
@@ -331,6 +334,7 @@ start_nginx() { # nginxN
     local bench_loc=
     [[ $BENCH == 1 ]] && bench_loc=$(bench_location "hello${1#nginx}")
     write_error_pages
+    mon_web_sd "$node" "$port" # Prometheus finds the node's /metrics through this file
     render "$ROOT/nginx/nginx.conf.in" "$cfg" NODE="$node" NGINX="$c" PORT="$port" RUN="$RUN" \
         LOG="$LOG" TMP="$TMP/$c" DATA="$DATA" SOCKET="$RUN/$node.sock" \
         OPS_SOCKET="$RUN/$node-ops.sock" BENCH_LOCATIONS="$bench_loc"
@@ -405,8 +409,14 @@ start_haproxy() {
         srv_lines+="    server web$i 127.0.0.1:${NGINX_PORTS[i - 1]} check inter 1s fastinter 500ms downinter 1s fall 3 rise 2 maxconn 512"
         ((i < N_WEB)) && srv_lines+=$'\n'
     done
+    local mc_lines=''
+    for ((i = 1; i <= N_MC; i++)); do
+        mc_lines+="    server memcached$i 127.0.0.1:${MC_PORTS[i - 1]} check inter 2s fall 2 rise 1"
+        ((i < N_MC)) && mc_lines+=$'\n'
+    done
     render "$ROOT/haproxy/haproxy.cfg.in" "$cfg" ROOT="$ROOT" RUN="$RUN" HTTP_PORT="$HTTP_PORT" \
-        WEB_SERVERS="$srv_lines" RATE_LIMIT="$(haproxy_rate_limit)"
+        WEB_SERVERS="$srv_lines" RATE_LIMIT="$(haproxy_rate_limit)" \
+        METRICS_PORT="${MON_PORTS[5]}" MC_SERVERS="$mc_lines"
     if pid=$(comp_pid haproxy); then
         step_end "already running (pid $pid)"
         return 0

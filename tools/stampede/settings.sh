@@ -35,6 +35,9 @@ MC_MEMORY_MB=${STAMPEDE_MC_MEMORY:-128}
 # that are never limited (load generators, monitoring), separated by spaces or commas.
 RATE_LIMIT=${STAMPEDE_RATE_LIMIT:-1000}
 RATE_LIMIT_EXEMPT=${STAMPEDE_RATE_LIMIT_EXEMPT:-}
+# The monitoring stack (Prometheus, Alertmanager, node and mysqld exporters; tools/stampede/
+# monitoring.sh): on by default, STAMPEDE_MONITORING=off leaves it out.
+MONITORING=${STAMPEDE_MONITORING:-on}
 
 IGNORED_PORT_VARS=()
 parse_ports() { # NAME VALUE ARRAY: the ports of VALUE (spaces or commas) into ARRAY
@@ -60,8 +63,10 @@ if [[ -n ${STAMPEDE_PORT_BASE:-} ]]; then
     MC_PORTS=($((b + 20)) $((b + 21)))
     PSP_PORT=$((b + 30))
     DBPROXY_PORTS=($((b + 12)) $((b + 13)))
+    # prometheus alertmanager node-exporter mysqld-exporter(primary replica) haproxy-metrics
+    MON_PORTS=($((b + 33)) $((b + 34)) $((b + 35)) $((b + 36)) $((b + 37)) $((b + 38)))
     for v in STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS \
-        STAMPEDE_PSP_PORT STAMPEDE_DBPROXY_PORTS; do
+        STAMPEDE_PSP_PORT STAMPEDE_DBPROXY_PORTS STAMPEDE_MON_PORTS; do
         [[ -n ${!v:-} ]] && IGNORED_PORT_VARS+=("$v")
     done
     unset b v
@@ -79,6 +84,8 @@ else
     PSP_PORT=${PSP_PORTS[0]}
     # stampede-dbproxy: the MySQL port the shop uses, then its status port (/metrics, /status)
     parse_ports STAMPEDE_DBPROXY_PORTS "${STAMPEDE_DBPROXY_PORTS:-3309 3310}" DBPROXY_PORTS
+    # prometheus alertmanager node-exporter mysqld-exporter(primary replica) haproxy-metrics
+    parse_ports STAMPEDE_MON_PORTS "${STAMPEDE_MON_PORTS:-9090 9093 9100 9104 9105 8404}" MON_PORTS
 fi
 
 validate_settings() {
@@ -89,9 +96,14 @@ validate_settings() {
     ((${#MC_PORTS[@]} >= 1)) || die "STAMPEDE_MC_PORTS: give at least one port"
     ((${#DBPROXY_PORTS[@]} == 2)) ||
         die "STAMPEDE_DBPROXY_PORTS: give exactly two ports (proxy status), got '${DBPROXY_PORTS[*]}'"
+    ((${#MON_PORTS[@]} == 6)) ||
+        die "STAMPEDE_MON_PORTS: give six ports (prometheus alertmanager node-exporter" \
+            "mysqld-exporter-primary mysqld-exporter-replica haproxy-metrics), got '${MON_PORTS[*]}'"
+    [[ $MONITORING == on || $MONITORING == off ]] ||
+        die "STAMPEDE_MONITORING=$MONITORING: must be on or off"
     local all dup
     all=$(printf '%s\n' "$HTTP_PORT" "${NGINX_PORTS[@]}" "${DB_PORTS[@]}" "${MC_PORTS[@]}" \
-        "$PSP_PORT" "${DBPROXY_PORTS[@]}")
+        "$PSP_PORT" "${DBPROXY_PORTS[@]}" "${MON_PORTS[@]}")
     dup=$(sort -n <<<"$all" | uniq -d | tr '\n' ' ')
     [[ -z $dup ]] || die "port(s) ${dup% } used twice in the port settings"
     is_uint "$WEB_PROCESSES" && ((WEB_PROCESSES >= 1 && WEB_PROCESSES <= 64)) ||
@@ -136,6 +148,8 @@ load_stack_env() {
         MC_PORTS) read -ra MC_PORTS <<<"$v" ;;
         PSP_PORT) PSP_PORT=$v ;;
         DBPROXY_PORTS) read -ra DBPROXY_PORTS <<<"$v" ;;
+        MON_PORTS) read -ra MON_PORTS <<<"$v" ;;
+        MONITORING) MONITORING=$v ;;
         esac
     done <"$f"
     N_WEB=${#NGINX_PORTS[@]}
@@ -145,4 +159,5 @@ stack_env_text() {
     printf 'HTTP_PORT=%s\nNGINX_PORTS=%s\nDB_PORTS=%s\nMC_PORTS=%s\nPSP_PORT=%s\nDBPROXY_PORTS=%s\n' \
         "$HTTP_PORT" "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT" \
         "${DBPROXY_PORTS[*]}"
+    printf 'MON_PORTS=%s\nMONITORING=%s\n' "${MON_PORTS[*]}" "$MONITORING"
 }

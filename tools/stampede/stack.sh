@@ -44,6 +44,7 @@ do_down() {
         memcached*) mcs+=("$c") ;;
         esac
     done < <(components)
+    stop_monitoring          # first: no alerts about the stack going down on purpose
     stop_group TERM 30 batch # finishes its current chunk, then exits
     stop_group TERM 30 haproxy
     stop_group QUIT 30 "${nginxs[@]}"
@@ -111,6 +112,7 @@ cmd_up() {
     for ((i = 1; i <= N_WEB; i++)); do start_nginx "nginx$i"; done
     start_haproxy
     start_batch
+    start_monitoring
     wait_stack_ready
     printf 'Stampede is up: http://127.0.0.1:%s/   (%s; ./stampede status, ./stampede down)\n' \
         "$HTTP_PORT" "$(fmt_secs $(($(now_us) - t0)))"

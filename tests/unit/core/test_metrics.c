@@ -108,6 +108,38 @@ static void test_text_format(void **state)
     assert_non_null(strstr(t, "\ntest_forked_total 4001\n"));
 }
 
+/* A gauge is set, not added to; a swap tells exactly one caller (of any process) about a
+ * change, which is what once-only log lines rely on. */
+static void test_gauges_are_set_and_swapped_across_processes(void **state)
+{
+    (void)state;
+    struct metric *g = metrics_gauge("test_level", "server=\"a\"", "A level.");
+    assert_ptr_equal(g, metrics_gauge("test_level", "server=\"a\"", "A level."));
+    metric_set(g, 1);
+    pid_t kids[4];
+    int changed = 0;
+    for (int i = 0; i < 4; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0)
+            _exit(metric_swap(g, 0) == 1 ? 1 : 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        int st = 0;
+        waitpid(kids[i], &st, 0);
+        changed += WEXITSTATUS(st);
+    }
+    assert_int_equal(changed, 1);
+    assert_int_equal(metric_gauge(g), 0);
+    metric_set(g, -3);
+    assert_int_equal(metric_gauge(g), -3);
+    assert_int_equal(metric_swap(NULL, 1), 0);
+    metric_set(NULL, 1);
+    char *t = render();
+    assert_non_null(strstr(t, "# HELP test_level A level.\n"
+                              "# TYPE test_level gauge\n"
+                              "test_level{server=\"a\"} -3\n"));
+}
+
 static void test_a_full_table_degrades_to_no_ops(void **state)
 {
     (void)state;
@@ -133,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_counts_from_forked_children_add_up),
         cmocka_unit_test(test_threads_do_not_lose_counts),
         cmocka_unit_test(test_text_format),
+        cmocka_unit_test(test_gauges_are_set_and_swapped_across_processes),
         cmocka_unit_test(test_a_full_table_degrades_to_no_ops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

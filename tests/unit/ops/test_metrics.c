@@ -1,5 +1,6 @@
-/* Unit tests for app/ops/metrics: /metrics renders the node's metrics; near-cache
- * invalidations must be signed. */
+/* Unit tests for app/ops/metrics: /metrics renders the node's metrics (requests, database,
+ * checkout and payments, the business metrics that degrade when the database is down);
+ * near-cache invalidations must be signed. The fake site's database is a closed port. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "core/clock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_metrics_count_requests_by_route(void **state)
@@ -37,6 +39,73 @@ static void test_metrics_count_requests_by_route(void **state)
     assert_non_null(strstr(r.body, "stampede_auth_hash_total{result=\"refused\"} 0\n"));
 }
 
+/* the database families are node-wide counters; a failed connect shows as one */
+static void test_metrics_export_the_database_counters(void **state)
+{
+    (void)state;
+    fake_request(fake, "GET", "/api/v1/products/some-shoe", NULL, NULL, NULL); /* needs the DB */
+    struct fake_resp r = fake_request(fake, "GET", "/metrics", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    const char *p = strstr(r.body, "stampede_db_connects_total{result=\"failed\"} ");
+    assert_non_null(p);
+    assert_true(strtoull(p + strlen("stampede_db_connects_total{result=\"failed\"} "), NULL, 10) >=
+                1);
+    assert_non_null(strstr(r.body, "# TYPE stampede_db_queries_total counter\n"));
+    assert_non_null(strstr(r.body, "# TYPE stampede_db_query_duration_seconds histogram\n"));
+    assert_non_null(strstr(r.body, "stampede_db_errors_total{kind=\"deadlock\"} 0\n"));
+    assert_non_null(strstr(r.body, "stampede_db_errors_total{kind=\"read_only\"} 0\n"));
+    assert_non_null(strstr(r.body, "# TYPE stampede_db_connections_open gauge\n"
+                                   "stampede_db_connections_open 0\n"));
+    assert_non_null(strstr(r.body, "stampede_db_transactions_open 0\n"));
+    assert_non_null(strstr(r.body, "stampede_db_retries_total 0\n"));
+    assert_non_null(strstr(r.body, "stampede_db_retries_exhausted_total 0\n"));
+}
+
+/* every outcome is there from the start (0), so rates and ratios exist before the first sale */
+static void test_metrics_export_checkout_and_payment_outcomes(void **state)
+{
+    (void)state;
+    struct fake_resp r = fake_request(fake, "GET", "/metrics", NULL, NULL, NULL);
+    static const char *const want[] = {
+        "# TYPE stampede_checkout_total counter\n",
+        "stampede_checkout_total{outcome=\"ok\"} 0\n",
+        "stampede_checkout_total{outcome=\"out_of_stock\"} 0\n",
+        "stampede_checkout_total{outcome=\"not_admitted\"} 0\n",
+        "stampede_checkout_total{outcome=\"retry_exhausted\"} 0\n",
+        "stampede_checkout_retries_total 0\n",
+        "stampede_payments_total{outcome=\"paid\"} 0\n",
+        "stampede_payments_total{outcome=\"declined\"} 0\n",
+        "stampede_payments_total{outcome=\"pending\"} 0\n",
+        "stampede_payments_total{outcome=\"failed\"} 0\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(r.body, want[i]))
+            fail_msg("/metrics lacks %s", want[i]);
+}
+
+/* The database is down: the scrape still answers 200 with everything else; the business
+ * metrics are left out (none were ever read), their age says so, and the failed read is
+ * counted once per interval, not once per scrape. */
+static void test_business_metrics_degrade_when_the_database_is_down(void **state)
+{
+    (void)state;
+    struct fake_resp r = fake_request(fake, "GET", "/metrics", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "stampede_http_requests_total{"));
+    assert_non_null(strstr(r.body, "stampede_stats_age_seconds -1.000\n"));
+    assert_null(strstr(r.body, "stampede_orders{"));
+    assert_null(strstr(r.body, "stampede_pairs{"));
+    const char *p = strstr(r.body, "\nstampede_stats_errors_total ");
+    assert_non_null(p);
+    unsigned long long errors = strtoull(p + strlen("\nstampede_stats_errors_total "), NULL, 10);
+    assert_true(errors >= 1);
+    for (int i = 0; i < 3; i++)
+        r = fake_request(fake, "GET", "/metrics", NULL, NULL, NULL);
+    p = strstr(r.body, "\nstampede_stats_errors_total ");
+    assert_non_null(p);
+    assert_int_equal(strtoull(p + strlen("\nstampede_stats_errors_total "), NULL, 10), errors);
+}
+
 static void test_near_epoch_needs_a_signature(void **state)
 {
     (void)state;
@@ -60,6 +129,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metrics_count_requests_by_route),
+        cmocka_unit_test(test_metrics_export_the_database_counters),
+        cmocka_unit_test(test_metrics_export_checkout_and_payment_outcomes),
+        cmocka_unit_test(test_business_metrics_degrade_when_the_database_is_down),
         cmocka_unit_test(test_near_epoch_needs_a_signature),
     };
     return cmocka_run_group_tests(tests, fake_group_setup, fake_group_teardown);

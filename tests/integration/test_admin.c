@@ -1,0 +1,354 @@
+/*
+ * Integration: the admin (issue 10) through HAProxy, signed in as the stack's admin.
+ *
+ * Stock received and adjusted with a reason (ledger rows, the audit stays clean: I1); an
+ * adjust that would take more than is available changes nothing; orders found by number,
+ * e-mail and status; a pending order cancelled and a paid order refunded (the pairs return,
+ * the money goes back at the sandbox: I5); the order's timeline shows what happened; every
+ * change is in the admin audit log; the pages are invisible to shoppers and need the form token.
+ */
+#include "harness.h"
+#include "pay.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PRICE 120000LL
+
+static struct stack S;
+static MYSQL *DB;
+static struct shopper A;
+static char admin_sid[128], csrf[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    DB = stack_db(&S, 0);
+    if (sodium_init() < 0)
+        fail();
+    pay_init(&S);
+    shopper_new(&S, DB, "admintest", &A);
+    char password[128] = "", body[300];
+    assert_true(stack_secret(&S, "STAMPEDE_ADMIN_PASSWORD", password, sizeof password));
+    snprintf(body, sizeof body, "{\"email\":\"admin@stampede.local\",\"password\":\"%s\"}",
+             password);
+    struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(q.url, sizeof q.url, "%s/api/v1/session", S.base_url);
+    snprintf(q.hdr[0], sizeof q.hdr[0], "X-Requested-With: stampede");
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 200);
+    assert_true(cookie_from(q.out_headers, "stampede_sid", admin_sid, sizeof admin_sid));
+    hreq_free(&q);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mysql_close(DB);
+    return 0;
+}
+
+/* admin: a request as the admin; form bodies get the page's CSRF token (read from /admin/stock
+ * once). Returns the status; the body in *out when out is not NULL (free it). */
+static long admin(const char *method, const char *path, const char *form, char **out)
+{
+    if (!csrf[0] && form) {
+        char *page;
+        assert_int_equal(admin("GET", "/admin/stock", NULL, &page), 200);
+        const char *at = strstr(page, "name=\"csrf\" value=\"");
+        assert_non_null(at);
+        at += strlen("name=\"csrf\" value=\"");
+        snprintf(csrf, sizeof csrf, "%.*s", (int)strcspn(at, "\""), at);
+        free(page);
+    }
+    struct hreq q = {.method = method};
+    snprintf(q.url, sizeof q.url, "%s%s", S.base_url, path);
+    snprintf(q.hdr[0], sizeof q.hdr[0], "Cookie: stampede_sid=%s", admin_sid);
+    char body[2048];
+    if (form) {
+        snprintf(body, sizeof body, "csrf=%s&%s", csrf, form);
+        q.body = body;
+        q.ctype = "application/x-www-form-urlencoded";
+    }
+    http_parallel(&q, 1, 1);
+    long st = q.status;
+    if (out)
+        *out = strdup(q.out ? q.out : "");
+    hreq_free(&q);
+    return st;
+}
+
+static long long available(long long sku)
+{
+    return db_scalar(DB, "SELECT SUM(available) FROM stock WHERE sku_id = %lld", sku);
+}
+
+static long long audit_rows(const char *action, const char *target)
+{
+    return db_scalar(DB, "SELECT COUNT(*) FROM admin_audit WHERE action = '%s' AND target = '%s'",
+                     action, target);
+}
+
+static void audit_stock_clean(void)
+{
+    char out[8192];
+    assert_int_equal(stack_batch(&S, "audit-stock", "", NULL, out, sizeof out), 0);
+}
+
+static void test_stock_received_and_adjusted(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "adm-stock", 5, PRICE);
+    char path[128], target[64];
+    snprintf(target, sizeof target, "sku:%lld", sku);
+    snprintf(path, sizeof path, "/admin/stock/%lld/receive", sku);
+    assert_int_equal(admin("POST", path, "qty=7&note=delivery+PO-1", NULL), 303);
+    assert_int_equal(available(sku), 12);
+    assert_int_equal(audit_rows("stock_receive", target), 1);
+    snprintf(path, sizeof path, "/admin/stock/%lld/adjust", sku);
+    /* more than there is: refused, nothing changed */
+    assert_int_equal(admin("POST", path, "delta=-20&note=count", NULL), 409);
+    assert_int_equal(available(sku), 12);
+    assert_int_equal(audit_rows("stock_adjust", target), 0);
+    assert_int_equal(admin("POST", path, "delta=-3&note=damaged+in+store", NULL), 303);
+    assert_int_equal(available(sku), 9);
+    assert_int_equal(audit_rows("stock_adjust", target), 1);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT SUM(d_available) FROM inventory_ledger WHERE sku_id = %lld "
+                               "AND reason IN ('receive', 'adjust') AND ref_type = 'admin'",
+                               sku),
+                     4);
+    /* the shop shows it; the stock audit is clean (I1) */
+    audit_stock_clean();
+    /* without the form token, nothing */
+    struct hreq q = {
+        .method = "POST", .ctype = "application/x-www-form-urlencoded", .body = "delta=1&note=x"};
+    snprintf(q.url, sizeof q.url, "%s%s", S.base_url, path);
+    snprintf(q.hdr[0], sizeof q.hdr[0], "Cookie: stampede_sid=%s", admin_sid);
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 403);
+    hreq_free(&q);
+    /* a shopper does not see the admin */
+    struct resp r;
+    assert_int_equal(shopper_request(&S, &A, "GET", "/admin", NULL, &r), 404);
+    resp_free(&r);
+}
+
+static void test_orders_found_cancelled_and_refunded(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "adm-orders", 4, PRICE), total;
+    long long pending = order_new(&S, &A, sku, 1, &total);
+    long long paid = order_new(&S, &A, sku, 1, &total);
+    char key[80], loc[1024], path[128], *body;
+    psp_authorize(&S, paid, total, TEST_CARD_APPROVE, key, sizeof key, loc, sizeof loc);
+    assert_int_equal(shop_return(&S, &A, key, paid, total, loc, sizeof loc), 303);
+    assert_string_equal(db_textf(DB, "SELECT status FROM orders WHERE id = %lld", paid), "paid");
+    assert_int_equal(available(sku), 2);
+
+    /* search by number, e-mail and status */
+    snprintf(path, sizeof path, "/admin/orders?q=%%23%lld", pending);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    char want[64];
+    snprintf(want, sizeof want, "data-order=\"%lld\"", pending);
+    assert_non_null(strstr(body, want));
+    snprintf(want, sizeof want, "data-order=\"%lld\"", paid);
+    assert_null(strstr(body, want));
+    free(body);
+    char local[64];
+    snprintf(local, sizeof local, "%.*s", (int)strcspn(A.email, "@"), A.email);
+    snprintf(path, sizeof path, "/admin/orders?q=%s", local);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, want));
+    free(body);
+    assert_int_equal(admin("GET", "/admin/orders?q=paid", NULL, &body), 200);
+    assert_non_null(strstr(body, want));
+    free(body);
+
+    /* cancel the pending one: its pair returns */
+    snprintf(path, sizeof path, "/admin/orders/%lld/cancel", pending);
+    assert_int_equal(admin("POST", path, "reason=shopper+called", NULL), 303);
+    assert_string_equal(db_textf(DB, "SELECT status FROM orders WHERE id = %lld", pending),
+                        "cancelled");
+    assert_int_equal(available(sku), 3);
+    /* a paid order cannot be cancelled, a pending one not refunded */
+    snprintf(path, sizeof path, "/admin/orders/%lld/cancel", paid);
+    assert_int_equal(admin("POST", path, "reason=x", NULL), 409);
+    snprintf(path, sizeof path, "/admin/orders/%lld/refund", pending);
+    assert_int_equal(admin("POST", path, "reason=x", NULL), 409);
+
+    /* refund the paid one: refunded, the pair back, the money back at the sandbox (I5) */
+    snprintf(path, sizeof path, "/admin/orders/%lld/refund", paid);
+    assert_int_equal(admin("POST", path, "reason=wrong+size", NULL), 303);
+    assert_string_equal(db_textf(DB, "SELECT status FROM orders WHERE id = %lld", paid),
+                        "refunded");
+    assert_int_equal(available(sku), 4);
+    assert_int_equal(psp_sum(DB, paid, "refund"), total);
+    assert_int_equal(i5_violations(DB), 0);
+    char target[64];
+    snprintf(target, sizeof target, "order:%lld", paid);
+    assert_int_equal(audit_rows("order_refund", target), 1);
+    snprintf(target, sizeof target, "order:%lld", pending);
+    assert_int_equal(audit_rows("order_cancel", target), 1);
+
+    /* the timeline tells the story */
+    snprintf(path, sizeof path, "/admin/orders/%lld", paid);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, "Timeline"));
+    assert_non_null(strstr(body, ">hold<"));
+    assert_non_null(strstr(body, ">sell<"));
+    assert_non_null(strstr(body, ">refund<"));
+    assert_non_null(strstr(body, ">order_refund<"));
+    free(body);
+    /* and the index shows the latest changes */
+    assert_int_equal(admin("GET", "/admin", NULL, &body), 200);
+    assert_non_null(strstr(body, "order_refund"));
+    free(body);
+    audit_stock_clean();
+}
+
+static void test_product_created_edited_and_sold(void **state)
+{
+    (void)state;
+    char form[1024], path[128], *body, slug[64];
+    snprintf(slug, sizeof slug, "adm-new-%u", randombytes_random() % 1000000);
+    snprintf(form, sizeof form,
+             "slug=%s&name=Admin+Runner&brand=Stampede&colorway=Black&description=Made+by+the+"
+             "admin+test.&price=99000&image=img/favicon.svg&release_date=2026-12-24&"
+             "max_per_account=2&active=on",
+             slug);
+    /* invalid input: a clear 400 and nothing written */
+    assert_int_equal(admin("POST", "/admin/products",
+                           "slug=Bad+Slug&name=x&brand=y&description=z&price=1&image=img/x.svg",
+                           &body),
+                     400);
+    assert_non_null(strstr(body, "slug"));
+    free(body);
+    assert_int_equal(admin("POST", "/admin/products", form, NULL), 303);
+    long long id = db_scalar(DB, "SELECT id FROM products WHERE slug = '%s'", slug);
+    assert_true(id > 0);
+    assert_int_equal(admin("POST", "/admin/products", form, NULL), 409); /* slug taken */
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes", id);
+    assert_int_equal(admin("POST", path, "size_mm=270", NULL), 303);
+    assert_int_equal(admin("POST", path, "size_mm=270", NULL), 400); /* twice */
+    long long sku = db_scalar(DB, "SELECT id FROM skus WHERE product_id = %lld", id);
+    snprintf(path, sizeof path, "/admin/stock/%lld/receive", sku);
+    assert_int_equal(admin("POST", path, "qty=6&note=first+delivery", NULL), 303);
+    /* the shop shows it at once */
+    struct client *c = client_new();
+    struct resp r;
+    snprintf(path, sizeof path, "/products/%s", slug);
+    assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(resp_contains(&r, "Admin Runner"));
+    assert_true(resp_contains(&r, "99,000"));
+    resp_free(&r);
+    /* a new price and name, then off sale */
+    snprintf(path, sizeof path, "/admin/products/%lld", id);
+    snprintf(form, sizeof form,
+             "name=Admin+Runner+II&brand=Stampede&colorway=Black&description=Changed.&price="
+             "101000&image=img/favicon.svg&release_date=&max_per_account=0&active=on");
+    assert_int_equal(admin("POST", path, form, NULL), 303);
+    snprintf(path, sizeof path, "/products/%s", slug);
+    assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+    assert_true(resp_contains(&r, "Admin Runner II"));
+    assert_true(resp_contains(&r, "101,000"));
+    resp_free(&r);
+    snprintf(path, sizeof path, "/admin/products/%lld", id);
+    snprintf(form, sizeof form,
+             "name=Admin+Runner+II&brand=Stampede&description=Changed.&price=101000&image=img/"
+             "favicon.svg");
+    assert_int_equal(admin("POST", path, form, NULL), 303);
+    snprintf(path, sizeof path, "/products/%s", slug);
+    assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+    client_free(c);
+    char target[64];
+    snprintf(target, sizeof target, "product:%lld", id);
+    assert_int_equal(audit_rows("product_create", target), 1);
+    assert_int_equal(audit_rows("product_save", target), 2);
+    assert_int_equal(audit_rows("size_add", target), 1);
+    audit_stock_clean();
+}
+
+static void test_batch_runs_and_run_now(void **state)
+{
+    (void)state;
+    char *body, path[128];
+    assert_int_equal(admin("GET", "/admin/batch", NULL, &body), 200);
+    assert_non_null(strstr(body, "reconcile-payments"));
+    free(body);
+    long long before = db_scalar(DB, "SELECT COALESCE(MAX(id), 0) FROM batch_job_execution WHERE "
+                                     "job_name = 'audit-stock'");
+    assert_int_equal(admin("POST", "/admin/batch/audit-stock/run", "", NULL), 303);
+    assert_int_equal(admin("POST", "/admin/batch/no-such-job/run", "", NULL), 404);
+    assert_int_equal(audit_rows("batch_run_now", "job:audit-stock") >= 1, 1);
+    /* the scheduler takes the request and runs the job */
+    long long done = 0;
+    for (int t = 0; t < 100 && !done; t++) {
+        done = db_scalar(DB, "SELECT COUNT(*) FROM batch_run_requests WHERE job_name = "
+                             "'audit-stock' AND exit_code IS NOT NULL");
+        if (!done)
+            usleep(100 * 1000);
+    }
+    assert_true(done >= 1);
+    long long run = db_scalar(DB, "SELECT MAX(id) FROM batch_job_execution WHERE job_name = "
+                                  "'audit-stock'");
+    assert_true(run > before);
+    assert_string_equal(db_textf(DB, "SELECT status FROM batch_job_execution WHERE id = %lld", run),
+                        "COMPLETED");
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld", run);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, "COMPLETED"));
+    assert_non_null(strstr(body, ">audit<"));
+    free(body);
+    assert_int_equal(admin("GET", "/admin/batch/runs/999999999", NULL, NULL), 404);
+}
+
+/* the dashboard plots live data from Prometheus (which scrapes every 5 s) */
+static void test_dashboard_plots_live_data(void **state)
+{
+    (void)state;
+    char *body = NULL;
+    bool plotted = false;
+    for (int t = 0; t < 60 && !plotted; t++) {
+        free(body);
+        assert_int_equal(admin("GET", "/admin/dashboard", NULL, &body), 200);
+        /* the requests/s panel (the first) has a line with points (two or more) */
+        const char *panel = strstr(body, "aria-label=\"Requests\"");
+        const char *next = panel ? strstr(panel + 1, "<section") : NULL;
+        const char *p = panel ? strstr(panel, "<polyline points=\"") : NULL;
+        if (p && next && p > next)
+            p = NULL;
+        plotted = p && strchr(p + 18, ' ') && strchr(p + 18, ' ') < strchr(p + 18, '"');
+        if (!plotted)
+            sleep(1);
+    }
+    assert_true(plotted);
+    assert_null(strstr(body, "does not answer"));
+    assert_non_null(strstr(body, "Latency p99"));
+    free(body);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stock_received_and_adjusted),
+        cmocka_unit_test(test_orders_found_cancelled_and_refunded),
+        cmocka_unit_test(test_product_created_edited_and_sold),
+        cmocka_unit_test(test_batch_runs_and_run_now),
+        cmocka_unit_test(test_dashboard_plots_live_data),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
