@@ -28,6 +28,8 @@ void admin_product_new(struct http_ex *x);
 void admin_product(struct http_ex *x);
 void admin_product_save(struct http_ex *x);
 void admin_product_size(struct http_ex *x);
+/* upload.c */
+void admin_product_picture(struct http_ex *x);
 /* dashboard.c */
 void admin_dashboard(struct http_ex *x);
 /* batch.c */

@@ -24,6 +24,7 @@ static void render(struct http_ex *x, int status, int64_t id, const struct catal
                                           .description = e->description,
                                           .image = e->image,
                                           .release_date = e->release_date,
+                                          .image_url = front_asset_url(x, e->image),
                                           .price = e->price,
                                           .max_per_account = e->max_per_account,
                                           .active = e->active,

@@ -144,7 +144,15 @@ static const struct http_param p_product_size[] = {
     END,
 };
 
+static const struct http_param p_product_picture[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"X-CSRF-Token", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 128, false},
+    END,
+};
+
 static const struct http_route routes[] = {
+    {HTTP_PUT, "/admin/products/{id}/picture", admin_product_picture, "admin_product_picture",
+     p_product_picture, FRONT_ADMIN | FRONT_NO_CSRF},
     {HTTP_GET, "/admin/products/new", admin_product_new, "admin_product_new", NULL, FRONT_ADMIN},
     {HTTP_POST, "/admin/products", admin_product_save, "admin_product_create", p_product_new,
      FRONT_ADMIN},

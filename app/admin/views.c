@@ -194,6 +194,7 @@ static const struct tpl_field admin_product_form_fields[] = {
     AP(description, TPL_STR),
     AP(image, TPL_STR),
     AP(release_date, TPL_STR),
+    AP(image_url, TPL_STR),
     AP(price, TPL_I64),
     AP(max_per_account, TPL_I64),
     AP(active, TPL_BOOL),

@@ -190,6 +190,7 @@ struct view_admin_product_form {
     const struct view_layout *layout;
     int64_t id; /* 0: a new product */
     struct str slug, name, brand, colorway, description, image, release_date;
+    struct str image_url; /* where the picture is served */
     int64_t price, max_per_account;
     bool active;
     struct tpl_list sizes; /* of struct view_admin_size */

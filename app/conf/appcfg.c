@@ -142,6 +142,9 @@ const struct cfg_directive appcfg_table[] = {
      "payments captured or refunded this recently are checked on every run (0: all of them)"},
     {"shop.public_url", CFG_STR, F(shop_public_url), "http://127.0.0.1:8080", 8, 200,
      "the shop's address as shoppers reach it (the gateway sends them back here)"},
+    {"uploads.dir", CFG_STR, F(uploads_dir), "", 0, 400,
+     "where product pictures uploaded by admins are written (served at /uploads/ by nginx); "
+     "empty: uploads are off"},
     {"monitoring.prometheus_url", CFG_STR, F(prometheus_url), "", 0, 200,
      "Prometheus's HTTP API, read by the admin dashboard (empty: no dashboard)"},
     {"gateway.api_url", CFG_STR, F(gateway_api_url), "http://127.0.0.1:8090", 8, 200,

@@ -81,6 +81,7 @@ struct appcfg {
     int64_t drops_accounts_per_address;
     char *drops_exempt_addresses;
     char *prometheus_url;
+    char *uploads_dir;
     int64_t batch_drop_interval_ms;
     char *batch_host;
     int64_t batch_lease_ttl_ms;

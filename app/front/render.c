@@ -48,6 +48,9 @@ void front_render(struct http_ex *x, const char *file, const void *view)
 
 struct str front_asset_url(struct http_ex *x, struct str logical)
 {
+    /* a picture an admin uploaded: content-addressed, served by nginx at /uploads/ */
+    if (str_starts_with(logical, STR("uploads/")))
+        return str_from_cstr(arena_sprintf(x->arena, "/%.*s", STR_FMT(logical)));
     const struct assets *a = x->app->front->assets;
     const char *u = assets_url(a, logical);
     if (!u) {

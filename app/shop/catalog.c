@@ -530,8 +530,8 @@ static bool text_ok(struct str s, size_t min, size_t max)
 
 static bool path_ok(struct str s)
 {
-    static const char prefix[] = "img/";
-    if (s.len < sizeof prefix || s.len > 200 || memcmp(s.p, prefix, sizeof prefix - 1) != 0)
+    if (s.len < 5 || s.len > 200 ||
+        !(str_starts_with(s, STR("img/")) || str_starts_with(s, STR("uploads/"))))
         return false;
     for (size_t i = 0; i < s.len; i++) {
         char c = s.p[i];
@@ -587,7 +587,8 @@ static int check_edit(const struct catalog_product_edit *e, bool is_new, struct 
     if (e->price < 1 || e->price > CATALOG_PRICE_MAX)
         return invalid_product(p, "The price is 1 to 100,000,000 KRW.");
     if (!path_ok(e->image))
-        return invalid_product(p, "The picture is a static path such as img/products/name.svg.");
+        return invalid_product(p, "The picture is an uploaded one or a static path such as "
+                                  "img/products/name.svg.");
     if (!date_ok(e->release_date))
         return invalid_product(p, "The release date is a date (YYYY-MM-DD) or empty.");
     if (e->max_per_account < 0 || e->max_per_account > 100)

@@ -58,6 +58,12 @@ async function adminWalk(browser) {
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add size")')]);
     const sku = scalar(`SELECT k.id FROM skus k JOIN products p ON p.id = k.product_id
                         WHERE p.slug = '${slug}'`);
+    // a picture upload (the page's script sends the bytes)
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==', 'base64');
+    await page.setInputFiles('[data-upload] input[type=file]',
+                             { name: 'runner.png', mimeType: 'image/png', buffer: png });
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Upload picture")')]);
+    assert.match(await page.locator('img.admin-picture').getAttribute('src'), /^\/uploads\/p-[0-9a-f]{32}\.png$/);
     await assertClean(page, watch, 'product form');
     await screenshot(page, 'admin-product.png');
 

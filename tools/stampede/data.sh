@@ -40,7 +40,7 @@ prepare_data() {
             "choose another STAMPEDE_DATA"
     fi
     check_traversable
-    mkdir -p "$ETC" "$RUN" "$LOG" "$TMP" "$WWW/static" "$DATA/mariadb/primary" \
+    mkdir -p "$ETC" "$RUN" "$LOG" "$TMP" "$WWW/static" "$WWW/uploads" "$DATA/mariadb/primary" \
         "$DATA/mariadb/replica"
     [[ -e $MARKER ]] ||
         printf 'Stampede data folder, created by ./stampede up on %s.\n`./stampede reset` deletes it.\n' \

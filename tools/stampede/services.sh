@@ -118,6 +118,7 @@ write_web_conf() {
                 printf 'http://127.0.0.1:%s\n' "${NGINX_PORTS[@]}" | paste -sd,
             )"
             printf 'templates.dir = %s\n' "$ROOT/templates"
+            printf 'uploads.dir = %s\n' "$DATA/www/uploads"
             printf 'static.manifest = %s\n' "$BUILD/static-dist/manifest.txt"
             printf 'static.base_url = /static\n'
             printf 'web.processes = %s\n' "$WEB_PROCESSES"
