@@ -6,6 +6,7 @@
 // else the file named by STAMPEDE_STACK_ENV (written by tests/integration/stack.sh; HAProxy
 // listens on 127.0.0.1:$STAMPEDE_PORT_BASE). Chromium is Debian's, never a downloaded one.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,4 +229,41 @@ export async function addAddressFromCart(page) {
     const ship = await page.locator('.ship-box').textContent();
     assert.match(ship, /세종대로 110/, 'the cart shows where the order ships');
     assert.match(ship, /010-9876-5432/, 'the phone number as saved (normalised)');
+}
+
+// The private stack's settings (tests/integration/stack.sh writes them), for tests that also
+// look into its database or run its tools; read once.
+let stackCache = null;
+export function stackEnv() {
+    if (stackCache) return stackCache;
+    const file = process.env.STAMPEDE_STACK_ENV;
+    assert.ok(file, 'this test needs STAMPEDE_STACK_ENV (its database and tools)');
+    const env = {};
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+        if (m) env[m[1]] = m[2];
+    }
+    stackCache = env;
+    return env;
+}
+
+// sql: one statement as root on the stack's primary; rows of tab-separated columns.
+export function sql(statement) {
+    const out = execFileSync('mariadb', ['--no-defaults', '-S',
+        `${stackEnv().STAMPEDE_DATA}/run/mariadb-primary.sock`, '-uroot', 'stampede', '-N', '-B',
+        '-e', statement], { encoding: 'utf8' });
+    return out.trim().split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+}
+export const scalar = (statement) => sql(statement)[0]?.[0];
+
+// stampede: ./stampede ARGS on the stack; throws (with its output) unless it exits 0.
+export function stampede(...args) {
+    const st = stackEnv();
+    return execFileSync('./stampede', args, {
+        cwd: st.STAMPEDE_REPO, encoding: 'utf8',
+        env: { ...process.env, STAMPEDE_DATA: st.STAMPEDE_DATA,
+               STAMPEDE_BUILD_DIR: st.STAMPEDE_BUILD_DIR,
+               STAMPEDE_PORT_BASE: st.STAMPEDE_PORT_BASE, STAMPEDE_NO_INSTALL: '1',
+               STAMPEDE_NO_BUILD: '1' },
+    });
 }

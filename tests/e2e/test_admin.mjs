@@ -2,27 +2,15 @@
 // stock, sees it on the shop, finds a shopper's paid order and refunds it, and watches the
 // dashboard plot live data. No console errors or CSP violations on any admin page.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { DESKTOP, assertClean, baseUrl, openPage, screenshot, withBrowser } from './lib.mjs';
+import {
+    DESKTOP, assertClean, baseUrl, openPage, scalar, screenshot, stackEnv, withBrowser,
+} from './lib.mjs';
 
 const BASE = baseUrl();
 
-function stackEnv() {
-    const file = process.env.STAMPEDE_STACK_ENV;
-    assert.ok(file, 'this test needs STAMPEDE_STACK_ENV');
-    const env = {};
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-        if (m) env[m[1]] = m[2];
-    }
-    return env;
-}
 const STACK = stackEnv();
-const scalar = (statement) => execFileSync('mariadb', ['--no-defaults', '-S',
-    `${STACK.STAMPEDE_DATA}/run/mariadb-primary.sock`, '-uroot', 'stampede', '-N', '-B', '-e',
-    statement], { encoding: 'utf8' }).trim();
 const adminPassword = () => readFileSync(`${STACK.STAMPEDE_DATA}/etc/secrets.env`, 'utf8')
     .match(/^STAMPEDE_ADMIN_PASSWORD=(.*)$/m)[1].replace(/^['"]|['"]$/g, '');
 

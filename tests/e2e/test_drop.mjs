@@ -6,42 +6,12 @@
 //    (a win, with the held order).
 // No console errors or CSP violations on any page.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { PHONE, assertClean, baseUrl, openPage, screenshot, withBrowser } from './lib.mjs';
+import {
+    PHONE, assertClean, baseUrl, openPage, scalar, screenshot, sql, stampede, withBrowser,
+} from './lib.mjs';
 
 const BASE = baseUrl();
-
-function stackEnv() {
-    const file = process.env.STAMPEDE_STACK_ENV;
-    assert.ok(file, 'this test needs STAMPEDE_STACK_ENV (its database and tools)');
-    const env = {};
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-        if (m) env[m[1]] = m[2];
-    }
-    return env;
-}
-const STACK = stackEnv();
-
-function sql(statement) {
-    const out = execFileSync('mariadb', ['--no-defaults', '-S',
-        `${STACK.STAMPEDE_DATA}/run/mariadb-primary.sock`, '-uroot', 'stampede', '-N', '-B', '-e',
-        statement], { encoding: 'utf8' });
-    return out.trim().split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
-const scalar = (statement) => sql(statement)[0]?.[0];
-
-function stampede(...args) {
-    return execFileSync('./stampede', args, {
-        cwd: STACK.STAMPEDE_REPO, encoding: 'utf8',
-        env: { ...process.env, STAMPEDE_DATA: STACK.STAMPEDE_DATA,
-               STAMPEDE_BUILD_DIR: STACK.STAMPEDE_BUILD_DIR,
-               STAMPEDE_PORT_BASE: STACK.STAMPEDE_PORT_BASE, STAMPEDE_NO_INSTALL: '1',
-               STAMPEDE_NO_BUILD: '1' },
-    });
-}
 
 function newProduct(label, stock) {
     const slug = `e2e-drop-${label}-${Date.now().toString(36)}`;

@@ -4,47 +4,16 @@
 // A declined card sends the shopper back with the order cancelled and the pair on sale again.
 // Both end with I1 (audit-stock) and I5 (audit-payments and the two ledgers compared in SQL).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-    DESKTOP, addAddressFromCart, assertClean, baseUrl, openPage, screenshot, withBrowser,
+    DESKTOP, addAddressFromCart, assertClean, baseUrl, openPage, scalar, screenshot, sql, stackEnv,
+    stampede, withBrowser,
 } from './lib.mjs';
 
 const BASE = baseUrl();
 
-// The private stack's settings (tests/integration/stack.sh writes them).
-function stackEnv() {
-    const file = process.env.STAMPEDE_STACK_ENV;
-    assert.ok(file, 'this test needs STAMPEDE_STACK_ENV (its database and batch jobs)');
-    const env = {};
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-        if (m) env[m[1]] = m[2];
-    }
-    return env;
-}
 const STACK = stackEnv();
-
-// sql: one statement as root on the primary; rows of tab-separated columns.
-function sql(statement) {
-    const out = execFileSync('mariadb', ['--no-defaults', '-S',
-        `${STACK.STAMPEDE_DATA}/run/mariadb-primary.sock`, '-uroot', 'stampede', '-N', '-B', '-e',
-        statement], { encoding: 'utf8' });
-    return out.trim().split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
-const scalar = (statement) => sql(statement)[0]?.[0];
-
-// batch: ./stampede batch JOB on the stack; throws (with its output) unless it exits 0.
-function batch(job) {
-    return execFileSync('./stampede', ['batch', job], {
-        cwd: STACK.STAMPEDE_REPO, encoding: 'utf8',
-        env: { ...process.env, STAMPEDE_DATA: STACK.STAMPEDE_DATA,
-               STAMPEDE_BUILD_DIR: STACK.STAMPEDE_BUILD_DIR,
-               STAMPEDE_PORT_BASE: STACK.STAMPEDE_PORT_BASE, STAMPEDE_NO_INSTALL: '1',
-               STAMPEDE_NO_BUILD: '1' },
-    });
-}
+const batch = (job) => stampede('batch', job);
 
 function assertInvariants() {
     batch('audit-stock');
