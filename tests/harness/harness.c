@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <curl/curl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -701,4 +702,48 @@ bool stack_proxy_server_state(const struct stack *s, const char *name, char *out
     }
     cJSON_Delete(j);
     return found;
+}
+
+void crowd_sign_in(const struct stack *s, MYSQL *db, const char *prefix, const char *password,
+                   int n, char (*sid)[64], long long *ids)
+{
+    if (sodium_init() < 0)
+        fail_msg("libsodium");
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(hash, password, strlen(password), 2, 19u << 20,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        fail_msg("argon2id");
+    size_t cap = (size_t)n * 260 + 256, o;
+    char *sql = malloc(cap);
+    assert_non_null(sql);
+    o = (size_t)snprintf(sql, cap, "INSERT INTO accounts (email, name, password_hash) VALUES ");
+    for (int i = 0; i < n; i++)
+        o += (size_t)snprintf(sql + o, cap - o, "%s('%s-%03d@test.stampede', 'Shopper %d', '%s')",
+                              i ? "," : "", prefix, i, i, hash);
+    assert_int_equal(db_execf(db, "%s", sql), 0);
+    free(sql);
+    struct hreq *req = calloc((size_t)n, sizeof *req);
+    assert_non_null(req);
+    for (int i = 0; i < n; i++) {
+        if (ids)
+            ids[i] = db_scalar(db, "SELECT id FROM accounts WHERE email = '%s-%03d@test.stampede'",
+                               prefix, i);
+        req[i].method = "POST";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/session", s->base_url);
+        req[i].ctype = "application/json";
+        char body[300];
+        snprintf(body, sizeof body, "{\"email\":\"%s-%03d@test.stampede\",\"password\":\"%s\"}",
+                 prefix, i, password);
+        req[i].body = strdup(body);
+        snprintf(req[i].hdr[0], sizeof req[i].hdr[0], "X-Requested-With: stampede");
+    }
+    /* hundreds at once fill the password bulkhead: the busy ones sign in again a second later */
+    http_parallel_until_served(req, (size_t)n, (size_t)n, 60);
+    for (int i = 0; i < n; i++) {
+        if (req[i].status != 200 || !cookie_from(req[i].out_headers, "stampede_sid", sid[i], 64))
+            fail_msg("shopper %d could not sign in: %ld %s", i, req[i].status, req[i].out);
+        free(req[i].body);
+        hreq_free(&req[i]);
+    }
+    free(req);
 }

@@ -148,6 +148,16 @@ void hreq_free(struct hreq *r);
 /* cookie_from: the value of cookie `name` set by a response's headers (false if none). */
 bool cookie_from(const char *headers, const char *name, char *out, size_t outlen);
 
+/*
+ * crowd_sign_in: n shoppers "<prefix>-<i>@test.stampede" (i zero-padded to 3 digits), their
+ * accounts made in SQL with one argon2id hash of password for all, each then signed in through
+ * the real API (POST /api/v1/session, busy answers retried), so every shopper has a real
+ * server-side session: tokens into sid[i], account ids into ids[i] (may be NULL). Addresses
+ * are the caller's. Fails the test when a shopper cannot sign in.
+ */
+void crowd_sign_in(const struct stack *s, MYSQL *db, const char *prefix, const char *password,
+                   int n, char (*sid)[64], long long *ids);
+
 /* wait_until: polls cond(arg) every 100 ms for up to timeout_ms; true when it held. */
 bool wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
 

@@ -156,21 +156,9 @@ static int setup(void **state)
     if (sodium_init() < 0)
         fail_msg("libsodium");
     snprintf(tag, sizeof tag, "%08x", (unsigned)randombytes_random());
-    char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(hash, PASSWORD, strlen(PASSWORD), 2, 19u << 20,
-                              crypto_pwhash_ALG_ARGON2ID13) != 0)
-        fail_msg("argon2id");
-    static char sql[ACCOUNTS * 220 + 256];
-    size_t o = (size_t)snprintf(sql, sizeof sql,
-                                "INSERT INTO accounts (email, name, password_hash) VALUES ");
-    for (int i = 0; i < ACCOUNTS; i++)
-        o += (size_t)snprintf(sql + o, sizeof sql - o,
-                              "%s('draw%s-%03d@test.stampede', 'Entrant %d', '%s')", i ? "," : "",
-                              tag, i, i, hash);
-    assert_int_equal(db_execf(DB, "%s", sql), 0);
-    for (int i = 0; i < ACCOUNTS; i++)
-        account_id[i] = db_scalar(
-            DB, "SELECT id FROM accounts WHERE email = 'draw%s-%03d@test.stampede'", tag, i);
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "draw%s", tag);
+    crowd_sign_in(&S, DB, prefix, PASSWORD, ACCOUNTS, sid, account_id);
     /* every shopper but the last has a shipping address */
     assert_int_equal(db_execf(DB,
                               "INSERT INTO account_addresses (account_id, recipient, phone, "
@@ -180,26 +168,6 @@ static int setup(void **state)
                               "'draw%s-%03d@test.stampede'",
                               tag, tag, ACCOUNTS - 1),
                      0);
-    static struct hreq req[ACCOUNTS];
-    memset(req, 0, sizeof req);
-    for (int i = 0; i < ACCOUNTS; i++) {
-        req[i].method = "POST";
-        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/session", S.base_url);
-        req[i].ctype = "application/json";
-        char body[200];
-        snprintf(body, sizeof body, "{\"email\":\"draw%s-%03d@test.stampede\",\"password\":\"%s\"}",
-                 tag, i, PASSWORD);
-        req[i].body = strdup(body);
-        snprintf(req[i].hdr[0], sizeof req[i].hdr[0], "X-Requested-With: stampede");
-    }
-    http_parallel_until_served(req, ACCOUNTS, ACCOUNTS, 60);
-    for (int i = 0; i < ACCOUNTS; i++) {
-        if (req[i].status != 200 ||
-            !cookie_from(req[i].out_headers, "stampede_sid", sid[i], sizeof sid[i]))
-            fail_msg("shopper %d could not sign in: %ld %s", i, req[i].status, req[i].out);
-        free(req[i].body);
-        hreq_free(&req[i]);
-    }
     product = make_product("sizes", STOCK, NSIZES, skus);
     drop_id = make_drop(product, "draw", commitment, seed_hex);
     long long qskus[1];

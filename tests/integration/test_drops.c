@@ -60,18 +60,9 @@ static int setup(void **state)
     if (sodium_init() < 0)
         fail_msg("libsodium");
     snprintf(run_tag, sizeof run_tag, "%08x", (unsigned)randombytes_random());
-    char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(hash, PASSWORD, strlen(PASSWORD), 2, 19u << 20,
-                              crypto_pwhash_ALG_ARGON2ID13) != 0)
-        fail_msg("argon2id");
-    static char sql[SHOPPERS * 220 + 256];
-    size_t o = (size_t)snprintf(sql, sizeof sql,
-                                "INSERT INTO accounts (email, name, password_hash) VALUES ");
-    for (int i = 0; i < SHOPPERS; i++)
-        o += (size_t)snprintf(sql + o, sizeof sql - o,
-                              "%s('drop%s-%03d@test.stampede', 'Q %d', '%s')", i ? "," : "",
-                              run_tag, i, i, hash);
-    assert_int_equal(db_execf(DB, "%s", sql), 0);
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "drop%s", run_tag);
+    crowd_sign_in(&S, DB, prefix, PASSWORD, SHOPPERS, sid, account);
     assert_int_equal(db_execf(DB,
                               "INSERT INTO account_addresses (account_id, recipient, phone, "
                               "postcode, address, detail) SELECT id, name, '010-1234-5678', "
@@ -79,29 +70,6 @@ static int setup(void **state)
                               "WHERE email LIKE 'drop%s-%%'",
                               run_tag),
                      0);
-    for (int i = 0; i < SHOPPERS; i++)
-        account[i] = db_scalar(
-            DB, "SELECT id FROM accounts WHERE email = 'drop%s-%03d@test.stampede'", run_tag, i);
-    static struct hreq req[SHOPPERS];
-    memset(req, 0, sizeof req);
-    for (int i = 0; i < SHOPPERS; i++) {
-        req[i].method = "POST";
-        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/session", S.base_url);
-        req[i].ctype = "application/json";
-        char body[200];
-        snprintf(body, sizeof body, "{\"email\":\"drop%s-%03d@test.stampede\",\"password\":\"%s\"}",
-                 run_tag, i, PASSWORD);
-        req[i].body = strdup(body);
-        headers(&req[i], -1);
-    }
-    http_parallel_until_served(req, SHOPPERS, SHOPPERS, 60);
-    for (int i = 0; i < SHOPPERS; i++) {
-        if (req[i].status != 200 ||
-            !cookie_from(req[i].out_headers, "stampede_sid", sid[i], sizeof sid[i]))
-            fail_msg("shopper %d could not sign in: %ld %s", i, req[i].status, req[i].out);
-        free(req[i].body);
-        hreq_free(&req[i]);
-    }
     /* the product: two sizes of 10 pairs */
     char slug[64];
     snprintf(slug, sizeof slug, "drop-%s", run_tag);
