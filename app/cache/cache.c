@@ -526,9 +526,20 @@ struct near_table *cache_near(struct cache *c)
     return c->near;
 }
 
-int cache_near_publish(struct cache *c)
+int cache_near_publish(struct cache *c, const char *nodes)
 {
-    return near_publish(c->near_peers, str_from_cstr(c->near_secret), c->near_timeout_ms);
+    if (!nodes || !*nodes)
+        return near_publish(c->near_peers, str_from_cstr(c->near_secret), c->near_timeout_ms);
+    if (!*c->near_peers)
+        return near_publish(nodes, str_from_cstr(c->near_secret), c->near_timeout_ms);
+    size_t a = strlen(c->near_peers), b = strlen(nodes);
+    char *all = mem_alloc(a + b + 2);
+    memcpy(all, c->near_peers, a);
+    all[a] = ',';
+    memcpy(all + a + 1, nodes, b + 1);
+    int failed = near_publish(all, str_from_cstr(c->near_secret), c->near_timeout_ms);
+    mem_free(all);
+    return failed;
 }
 
 void cache_stats_get(const struct cache *c, struct cache_stats *out)

@@ -38,7 +38,8 @@ struct cache_opts {
     /* the near cache (cache/near.h): kept by this handle when `near` is on, the cache is
      * enabled and the process has a node epoch; writes publish to near_peers */
     bool near;
-    const char *near_peers;  /* "http://127.0.0.1:8081,..." every web node; empty: none */
+    const char *near_peers;  /* "http://127.0.0.1:8081,..." fixed peers, besides the
+                                registered members (shop/nodes.h); empty: none */
     const char *near_secret; /* signs invalidations (security.secret) */
     int64_t near_timeout_ms; /* longest wait for the nodes' answers (0: 1000 ms) */
 };
@@ -124,10 +125,11 @@ struct cache_l2_state *cache_l2(struct cache *c);
 struct near_table *cache_near(struct cache *c);
 /*
  * cache_near_publish: after a committed write and its l2 invalidations, tells every node to
- * drop its near entries and waits for them (near_publish). Returns how many nodes did not
- * confirm (logged); 0 when none are configured.
+ * drop its near entries and waits for them (near_publish): the configured near_peers and
+ * `nodes` (the live members, comma-separated base URLs, from shop/nodes.h; NULL: none).
+ * Returns how many nodes did not confirm (logged); 0 when there are none.
  */
-int cache_near_publish(struct cache *c);
+int cache_near_publish(struct cache *c, const char *nodes);
 
 enum cache_health {
     CACHE_UP,       /* every server answered */

@@ -456,9 +456,9 @@ static void keep_near(struct ctx *x, struct near_table *nt, const struct l2_get 
     }
 }
 
-int l2_publish(struct cache *c)
+int l2_publish(struct cache *c, const char *nodes)
 {
-    int failed = cache_near_publish(c);
+    int failed = cache_near_publish(c, nodes);
     if (failed > 0 && publish_failures)
         metric_add(publish_failures, (uint64_t)failed);
     return failed;
@@ -621,10 +621,11 @@ int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a)
     /* the near cache first; the epoch is sampled before anything is read (near.h) */
     bool done[L2_BATCH_MAX] = {false};
     struct near_table *nt = cache_near(c);
-    uint64_t epoch = 0;
+    uint64_t epoch = nt ? near_epoch() : 0;
     int64_t now = 0;
+    if (epoch == 0) /* no near cache, or the node is not a member (near.h) */
+        nt = NULL;
     if (nt) {
-        epoch = near_epoch();
         now = clock_mono_ns();
         for (size_t i = 0; i < n; i++)
             if (g[i].region->near_ttl_ms > 0)

@@ -147,11 +147,12 @@ int l2_fetch(struct cache *c, struct l2_get *g, size_t n, struct arena *a);
 
 /*
  * l2_publish: after a write has committed and its entries were invalidated, makes every web
- * node drop its near entries before returning. 0, or how many nodes did not confirm (logged
- * and counted in stampede_cache_near_publish_failures_total; their near entries expire within
- * the regions' near_ttl_ms).
+ * node (`nodes`, the live members: shop/nodes.h, plus the configured near_peers) drop its
+ * near entries before returning. 0, or how many nodes did not confirm (logged and counted in
+ * stampede_cache_near_publish_failures_total; their near entries expire within the regions'
+ * near_ttl_ms).
  */
-int l2_publish(struct cache *c);
+int l2_publish(struct cache *c, const char *nodes);
 
 /*
  * l2_invalidate: after a write has committed, deletes the region's entry for id (its value,

@@ -14,9 +14,12 @@
 
 /* ---------------------------------------------------------------- node epoch */
 
+/* The node's epoch in one atomic word shared by its processes: it moves in steps of 2 on a
+ * bump, and its low bit says whether the node is a member (odd) or not (even): joining or
+ * leaving adds 1, so it changes the epoch too, and a reader sees both in one load. */
 static _Atomic uint64_t *node_epoch;
 
-void near_node_init(void)
+void near_node_init(bool member)
 {
     if (node_epoch)
         return;
@@ -27,7 +30,7 @@ void near_node_init(void)
         return;
     }
     node_epoch = p;
-    atomic_store(node_epoch, 1);
+    atomic_store(node_epoch, member ? 1 : 2);
 }
 
 bool near_active(void)
@@ -37,13 +40,28 @@ bool near_active(void)
 
 uint64_t near_epoch(void)
 {
-    return node_epoch ? atomic_load_explicit(node_epoch, memory_order_acquire) : 0;
+    if (!node_epoch)
+        return 0;
+    uint64_t v = atomic_load_explicit(node_epoch, memory_order_acquire);
+    return (v & 1) ? v : 0;
 }
 
 void near_bump(void)
 {
     if (node_epoch)
-        atomic_fetch_add_explicit(node_epoch, 1, memory_order_acq_rel);
+        atomic_fetch_add_explicit(node_epoch, 2, memory_order_acq_rel);
+}
+
+bool near_set_member(bool on)
+{
+    if (!node_epoch)
+        return false;
+    uint64_t v = atomic_load_explicit(node_epoch, memory_order_acquire);
+    while (((v & 1) != 0) != on)
+        if (atomic_compare_exchange_weak_explicit(node_epoch, &v, v + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return true;
+    return false;
 }
 
 /* ---------------------------------------------------------------- table */

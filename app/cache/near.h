@@ -45,12 +45,19 @@
 /*
  * near_node_init: creates this process's (and its future children's) node epoch; idempotent.
  * Call in the web server's master before it forks. Without it, near_active() is false.
+ * member: whether the node starts as a member of the invalidation set; a node that registers
+ * itself (shop/nodes.h) starts outside and joins once its registration is committed.
  */
-void near_node_init(void);
+void near_node_init(bool member);
 bool near_active(void);
+/* near_epoch: the node's epoch, or 0 while it is not a member: then no near entry is used or
+ * kept (a writer may not know the node, so its copies could outlive a write). */
 uint64_t near_epoch(void);
 /* near_bump: invalidates every near entry of this node (all its processes and threads). */
 void near_bump(void);
+/* near_set_member: joins (true) or leaves the invalidation set; either way every near entry
+ * is dropped. True when the membership changed. */
+bool near_set_member(bool on);
 
 /* ---------------------------------------------------------------- the per-thread table */
 

@@ -13,6 +13,10 @@ extern char **environ;
 
 const struct cfg_directive appcfg_table[] = {
     {"node.name", CFG_STR, F(node_name), "web", 1, 40, "node name in logs and headers"},
+    {"node.url", CFG_STR, F(node_url), "", 0, 200,
+     "the base URL other nodes reach this node on (http://host:port of its nginx); with it the "
+     "node registers itself in web_nodes, so catalog writes reach it (empty: not registered, "
+     "only cache.near_peers are told)"},
     {"listen", CFG_STR, F(listen), "var/run/web.sock", 1, 100, "FastCGI unix socket path"},
     {"ops.listen", CFG_STR, F(ops_listen), "", 0, 100,
      "a second FastCGI socket served by one thread per worker process for /healthz, /readyz and "

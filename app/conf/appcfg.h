@@ -26,6 +26,7 @@
 
 struct appcfg {
     char *node_name;
+    char *node_url;
     char *listen;
     char *ops_listen;
     char *listen_owner;

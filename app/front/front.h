@@ -34,6 +34,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "shop/account.h"
+#include "shop/nodes.h"
 #include "shop/outcome.h"
 #include "shop/session.h"
 #include "shop/shop.h"
@@ -70,6 +71,7 @@ struct front {
     struct gate *hash_gate; /* the node's password-hashing bulkhead (core/gate.h) */
     struct account_policy policy;
     struct shop_rules rules;
+    struct nodes_member member; /* the node's membership (shop/nodes.h), kept by the master */
     struct http_service svc;
 };
 

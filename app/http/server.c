@@ -397,6 +397,8 @@ static bool start(struct master *m)
 static void begin_stop(struct master *m, int64_t now)
 {
     m->stop = true;
+    if (m->svc->master_stop)
+        m->svc->master_stop(m->svc->ctx);
     m->stop_deadline = now + (m->o->drain_ms + m->o->stop_timeout_ms + 5000) * 1000000;
     log_info("stopping: draining %d worker processes", m->o->processes);
     for (int i = 0; i < m->max; i++)
@@ -558,6 +560,8 @@ int http_server_run(const struct http_server_opts *o, const struct http_service_
             reload(&m, now);
         reap(&m, now);
         retire(&m);
+        if (!m.stop && m.svc->master_tick)
+            m.svc->master_tick(m.svc->ctx, now);
         if (m.stop && stopped(&m, now))
             break;
     }

@@ -61,6 +61,11 @@ struct http_service {
     /* thread_start: per-thread application state; called in each worker thread. */
     struct http_app *(*thread_start)(void *ctx, int index);
     void (*thread_stop)(struct http_app *app);
+    /* master_tick: periodic work of the master (every ~200 ms while it runs, not during a
+     * stop), e.g. the node's membership beat; may block briefly. NULL: none. */
+    void (*master_tick)(void *ctx, int64_t now_ns);
+    /* master_stop: once, when a graceful stop begins (before the workers drain). NULL: none. */
+    void (*master_stop)(void *ctx);
 };
 
 struct http_service_ops {

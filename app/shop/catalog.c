@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "shop/audit.h"
+#include "shop/nodes.h"
 
 #include "cache/l2.h"
 #include "core/buf.h"
@@ -440,7 +441,7 @@ int catalog_set_price(struct shop_ctx *ctx, int64_t product_id, int64_t price, s
     l2_invalidate(ctx->cache, &r_product, product_group(ctx->arena, product_id),
                   id_str(ctx->arena, product_id));
     l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
-    l2_publish(ctx->cache); /* every node's near copies, before this returns */
+    nodes_publish(ctx); /* every node's near copies, before this returns */
     return 0;
 }
 
@@ -458,7 +459,7 @@ int catalog_stock_changed(struct shop_ctx *ctx, int64_t sku_id)
     l2_invalidate(ctx->cache, &r_stock, product_group(ctx->arena, product),
                   id_str(ctx->arena, product));
     l2_invalidate(ctx->cache, &r_stock, LISTING_GROUP, STOCK_ALL);
-    l2_publish(ctx->cache);
+    nodes_publish(ctx);
     return 0;
 }
 
@@ -469,7 +470,7 @@ int catalog_cache_bump(struct shop_ctx *ctx)
     for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++)
         if (l2_region_bump(ctx->cache, regions[i]))
             rc = ERR_CACHE;
-    if (l2_publish(ctx->cache))
+    if (nodes_publish(ctx))
         rc = ERR_CACHE;
     return rc;
 }
@@ -664,7 +665,7 @@ static void forget_product(struct shop_ctx *ctx, int64_t id)
     l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
     l2_invalidate(ctx->cache, &r_stock, product_group(ctx->arena, id), id_str(ctx->arena, id));
     l2_invalidate(ctx->cache, &r_stock, LISTING_GROUP, STOCK_ALL);
-    l2_publish(ctx->cache);
+    nodes_publish(ctx);
 }
 
 int catalog_product_save(struct shop_ctx *ctx, int64_t id, const struct catalog_product_edit *e,

@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "ops/ops.h"
 #include "shop/catalog.h"
+#include "shop/nodes.h"
 #include "web/web.h"
 
 #include <string.h>
@@ -59,11 +60,29 @@ static int load_templates(struct front *f, struct buf *err)
     return 0;
 }
 
+/* the node's membership (shop/nodes.h): beats while the node runs, leaves when it stops */
+static void master_tick(void *ctx, int64_t now_ns)
+{
+    struct front *f = ctx;
+    nodes_member_beat(&f->member, now_ns);
+}
+
+static void master_stop(void *ctx)
+{
+    struct front *f = ctx;
+    nodes_member_leave(&f->member);
+}
+
 struct http_service *site_load(void *config_path, struct buf *err)
 {
     struct front *f = mem_calloc(1, sizeof *f);
     if (front_init(f, config_path, err))
         goto fail;
+    if (*f->cfg.node_url && strncmp(f->cfg.node_url, "http://", 7) != 0 &&
+        strncmp(f->cfg.node_url, "https://", 8) != 0) {
+        buf_printf(err, "node.url: '%s' is not an http:// or https:// base URL", f->cfg.node_url);
+        goto fail;
+    }
     collect_routes(f);
     if (load_templates(f, err))
         goto fail;
@@ -74,7 +93,7 @@ struct http_service *site_load(void *config_path, struct buf *err)
      * up here, in the master, before it forks */
     catalog_init();
     if (f->cfg.cache_enabled && f->cfg.cache_near)
-        near_node_init();
+        near_node_init(!*f->cfg.node_url); /* with a node.url: a member once registered */
     front_metrics_init(f);
     if (f->cfg.cache_enabled)
         cache_metrics_init(f->cfg.cache_servers);
@@ -90,6 +109,10 @@ struct http_service *site_load(void *config_path, struct buf *err)
     f->svc.ctx = f;
     f->svc.thread_start = front_thread_start;
     f->svc.thread_stop = front_thread_stop;
+    f->member = (struct nodes_member){
+        .db = appcfg_db_opts(&f->cfg), .name = f->cfg.node_name, .url = f->cfg.node_url};
+    f->svc.master_tick = master_tick;
+    f->svc.master_stop = master_stop;
     return &f->svc;
 fail:
     front_free(f);

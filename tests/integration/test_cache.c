@@ -391,7 +391,7 @@ static void test_a_write_that_does_not_publish_leaves_near_copies_behind(void **
                   3 * PG_N * SWEEP);
     assert_true(stale > 0);
     dom_open(&d, 0);
-    assert_int_equal(l2_publish(d.cache), 0);
+    assert_int_equal(l2_publish(d.cache, NULL), 0);
     dom_close(&d);
     expect_price_everywhere(price, P_PRICE);
     set_price(P_PRICE);

@@ -12,12 +12,15 @@ components() {
     printf '%s\n' primary replica dbproxy
     for ((i = 1; i <= N_MC; i++)); do printf 'memcached%d\n' "$i"; done
     printf 'psp\n'
-    for ((i = 1; i <= N_WEB; i++)); do printf 'web%d\n' "$i"; done
+    # the web nodes: the stack's own and those added at run time (nodes.sh)
+    local -a nodes
+    mapfile -t nodes < <(web_nodes)
+    printf '%s\n' "${nodes[@]}"
     # bench baseline pools: in bench mode, or when one still runs (so `down` stops it anyway)
-    for ((i = 1; i <= N_WEB; i++)); do
+    for i in "${nodes[@]#web}"; do
         [[ $BENCH == 1 || -e $RUN/hello$i.pid ]] && printf 'hello%d\n' "$i"
     done
-    for ((i = 1; i <= N_WEB; i++)); do printf 'nginx%d\n' "$i"; done
+    for i in "${nodes[@]#web}"; do printf 'nginx%d\n' "$i"; done
     printf 'haproxy\n'
     printf 'batch\n'
     # the monitoring stack: when on, or when one still runs (so `down` stops it anyway)
@@ -57,7 +60,7 @@ comp_port() { # the TCP port a component listens on (none for web nodes)
     primary) echo "${DB_PORTS[0]}" ;;
     replica) echo "${DB_PORTS[1]}" ;;
     memcached*) echo "${MC_PORTS[${1#memcached} - 1]}" ;;
-    nginx*) echo "${NGINX_PORTS[${1#nginx} - 1]}" ;;
+    nginx*) node_port "$1" ;;
     haproxy) echo "$HTTP_PORT" ;;
     psp) echo "$PSP_PORT" ;;
     dbproxy) echo "${DBPROXY_PORTS[0]}" ;;
@@ -85,6 +88,10 @@ comp_address() {
     batch) printf 'scheduler (no port)' ;;
     dbproxy) printf '127.0.0.1:%s (status :%s)' "${DBPROXY_PORTS[0]}" "${DBPROXY_PORTS[1]}" ;;
     haproxy) printf '127.0.0.1:%s (metrics :%s)' "$HTTP_PORT" "${MON_PORTS[5]}" ;;
+    nginx*)
+        printf '%s:%s' "$(node_addr "$1")" "$(node_port "$1")"
+        [[ -z $(node_netns "$1") ]] || printf ' (netns %s)' "$(node_netns "$1")"
+        ;;
     *) printf '127.0.0.1:%s' "$(comp_port "$1")" ;;
     esac
 }

@@ -7,11 +7,12 @@
 
 MON_DB_USER=stampede_monitor
 
-# mon_web_sd NODE PORT: the file-based service discovery entry for a web node's /metrics.
+# mon_web_sd NODE ADDRESS:PORT: the file-based service discovery entry for a web node's
+# /metrics (nodes.sh deletes it when the node is removed).
 mon_web_sd() {
-    local node=$1 port=$2 dir=$ETC/prometheus-sd
+    local node=$1 target=$2 dir=$ETC/prometheus-sd
     mkdir -p "$dir"
-    printf '[{"targets": ["127.0.0.1:%s"], "labels": {"node": "%s"}}]\n' "$port" "$node" \
+    printf '[{"targets": ["%s"], "labels": {"node": "%s"}}]\n' "$target" "$node" \
         >"$dir/web-$node.json.tmp"
     mv -f "$dir/web-$node.json.tmp" "$dir/web-$node.json"
 }

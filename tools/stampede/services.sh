@@ -27,7 +27,9 @@ start_memcached() { # memcachedN
     rm -f "$(comp_pidfile "$c")"
     local -a user=()
     [[ -n $IS_ROOT ]] && user=(-u root)
-    if ! memcached -d "${user[@]}" -l 127.0.0.1 -p "$port" -U 0 -m "$MC_MEMORY_MB" -c 4096 -t 2 \
+    local listen=127.0.0.1
+    [[ $SERVICE_ADDR == 127.0.0.1 ]] || listen+=",$SERVICE_ADDR"
+    if ! memcached -d "${user[@]}" -l "$listen" -p "$port" -U 0 -m "$MC_MEMORY_MB" -c 4096 -t 2 \
         -P "$(comp_pidfile "$c")" </dev/null >>"$(comp_log "$c")" 2>&1 9>&-; then
         close_step
         show_log "$(comp_log "$c")" 20
@@ -47,7 +49,7 @@ write_dbproxy_conf() {
         umask 077
         {
             printf '# stampede-dbproxy configuration, written by ./stampede up on every start.\n'
-            printf 'listen.host = 127.0.0.1\n'
+            printf 'listen.host = %s\n' "$SERVICE_ADDR"
             printf 'listen.port = %s\n' "${DBPROXY_PORTS[0]}"
             printf 'status.host = 127.0.0.1\n'
             printf 'status.port = %s\n' "${DBPROXY_PORTS[1]}"
@@ -64,7 +66,7 @@ write_dbproxy_conf() {
 dbproxy_ready() { # the status port says a server takes work and the MySQL port accepts
     [[ $(curl -s -o /dev/null -w '%{http_code}' -m 1 \
         "http://127.0.0.1:${DBPROXY_PORTS[1]}/readyz") == 200 ]] &&
-        (exec 8<>"/dev/tcp/127.0.0.1/${DBPROXY_PORTS[0]}") 2>/dev/null
+        (exec 8<>"/dev/tcp/$SERVICE_ADDR/${DBPROXY_PORTS[0]}") 2>/dev/null
 }
 start_dbproxy() {
     local pid bin=$BUILD/stampede-dbproxy out
@@ -95,7 +97,7 @@ start_dbproxy() {
 write_web_conf() {
     local app_pw servers=() p
     app_pw=$(secret STAMPEDE_DB_APP_PASSWORD)
-    for p in "${MC_PORTS[@]}"; do servers+=("127.0.0.1:$p"); done
+    for p in "${MC_PORTS[@]}"; do servers+=("$SERVICE_ADDR:$p"); done
     (
         umask 077
         {
@@ -103,7 +105,7 @@ write_web_conf() {
             printf '# Per-node settings (node.name, listen, pid_file, log.file, listen.owner) come\n'
             printf '# from STAMPEDE_CFG_* environment variables; see docs/OPERATIONS.md.\n'
             # the shop reaches MariaDB only through stampede-dbproxy (read/write split)
-            printf 'db.host = 127.0.0.1\n'
+            printf 'db.host = %s\n' "$SERVICE_ADDR"
             printf 'db.port = %s\n' "${DBPROXY_PORTS[0]}"
             printf 'db.user = %s\n' "$APP_DB_USER"
             printf 'db.password = %s\n' "$app_pw"
@@ -112,11 +114,8 @@ write_web_conf() {
                 IFS=,
                 echo "${servers[*]}"
             )"
-            # every web node, so a catalog write drops each node's near-cache copies
-            printf 'cache.near_peers = %s\n' "$(
-                IFS=,
-                printf 'http://127.0.0.1:%s\n' "${NGINX_PORTS[@]}" | paste -sd,
-            )"
+            # no cache.near_peers: each node registers itself (node.url, below) and catalog
+            # writes tell every registered node (app/shop/nodes.h)
             printf 'templates.dir = %s\n' "$ROOT/templates"
             printf 'uploads.dir = %s\n' "$DATA/www/uploads"
             printf 'static.manifest = %s\n' "$BUILD/static-dist/manifest.txt"
@@ -125,7 +124,7 @@ write_web_conf() {
             printf 'web.threads = %s\n' "$WEB_THREADS"
             # the node's password-hashing bulkhead: about one hash per core of this machine,
             # shared out over the web nodes on it
-            printf 'auth.hash_concurrency = %s\n' "$(( $(nproc) / N_WEB > 0 ? $(nproc) / N_WEB : 1 ))"
+            printf 'auth.hash_concurrency = %s\n' "$(($(nproc) / N_WEB > 0 ? $(nproc) / N_WEB : 1))"
             printf 'security.secret = %s\n' "$(secret STAMPEDE_SECURITY_SECRET)"
             # the admin dashboard reads Prometheus's HTTP API (monitoring.sh)
             [[ $MONITORING == on ]] &&
@@ -235,12 +234,16 @@ web_env() {
     local n=$1
     printf '%s\n' "STAMPEDE_CFG_NODE_NAME=$n" "STAMPEDE_CFG_LISTEN=$RUN/$n.sock" \
         "STAMPEDE_CFG_OPS_LISTEN=$RUN/$n-ops.sock" \
-        "STAMPEDE_CFG_PID_FILE=$RUN/$n-app.pid" "STAMPEDE_CFG_LOG_FILE=$LOG/$n-app.log"
+        "STAMPEDE_CFG_PID_FILE=$RUN/$n-app.pid" "STAMPEDE_CFG_LOG_FILE=$LOG/$n-app.log" \
+        "STAMPEDE_CFG_NODE_URL=$(node_url "$n")"
     [[ -n $IS_ROOT ]] && printf '%s\n' "STAMPEDE_CFG_LISTEN_OWNER=nobody"
     return 0
 }
 start_web() { # webN
-    local n=$1 pid bin=$BUILD/stampede-web out
+    local n=$1 pid bin=$BUILD/stampede-web out ns
+    ns=$(node_netns "$n")
+    local -a NETNS_RUN=()
+    [[ -z $ns ]] || NETNS_RUN=(ip netns exec "$ns")
     step "starting $n (stampede-web, $WEB_PROCESSES x $WEB_THREADS threads)"
     if pid=$(comp_pid "$n"); then
         step_end "already running (pid $pid; configuration changes need a restart)"
@@ -254,8 +257,8 @@ start_web() { # webN
             "config: $ETC/stampede.conf (plus ${envs[*]})"
     fi
     rm -f "$RUN/$n-app.pid" "$RUN/$n.sock" "$RUN/$n-ops.sock"
-    (cd "$DATA" && exec setsid nohup env "${envs[@]}" "$bin" --config "$ETC/stampede.conf" \
-        </dev/null >>"$LOG/$n-app.log" 2>&1 9>&-) &
+    (cd "$DATA" && exec setsid nohup "${NETNS_RUN[@]}" env "${envs[@]}" "$bin" \
+        --config "$ETC/stampede.conf" </dev/null >>"$LOG/$n-app.log" 2>&1 9>&-) &
     local spid=$! end=$(($(now_us) + 30000000))
     while (($(now_us) < end)); do
         if [[ -S $RUN/$n.sock ]] && pid=$(comp_pid "$n"); then
@@ -327,18 +330,25 @@ write_error_pages() {
 PAGES
 }
 start_nginx() { # nginxN
-    local c=$1 node=web${1#nginx} port pid out cfg
+    local c=$1 node=web${1#nginx} port addr pid out cfg listen
     port=$(comp_port "$c")
+    addr=$(node_addr "$node")
     cfg=$ETC/$c.conf
-    step "starting $c (127.0.0.1:$port -> $node)"
+    step "starting $c ($addr:$port -> $node)"
     mkdir -p "$TMP/$c"
     local bench_loc=
     [[ $BENCH == 1 ]] && bench_loc=$(bench_location "hello${1#nginx}")
     write_error_pages
-    mon_web_sd "$node" "$port" # Prometheus finds the node's /metrics through this file
-    render "$ROOT/nginx/nginx.conf.in" "$cfg" NODE="$node" NGINX="$c" PORT="$port" RUN="$RUN" \
+    mon_web_sd "$node" "$addr:$port" # Prometheus finds the node's /metrics through this file
+    # a node of this host also answers on loopback (./stampede and the tests reach it there)
+    listen="        listen $addr:$port backlog=4096;"
+    if [[ $addr != 127.0.0.1 && -z $(node_netns "$node") ]]; then
+        listen+=$'\n'"        listen 127.0.0.1:$port backlog=4096;"
+    fi
+    render "$ROOT/nginx/nginx.conf.in" "$cfg" NODE="$node" NGINX="$c" LISTEN="$listen" RUN="$RUN" \
         LOG="$LOG" TMP="$TMP/$c" DATA="$DATA" SOCKET="$RUN/$node.sock" \
-        OPS_SOCKET="$RUN/$node-ops.sock" BENCH_LOCATIONS="$bench_loc"
+        OPS_SOCKET="$RUN/$node-ops.sock" BENCH_LOCATIONS="$bench_loc" \
+        PROXY_ADDRS="$(printf '    set_real_ip_from %s;\n' 127.0.0.1 "$SERVICE_ADDR" | sort -u)"
     if pid=$(comp_pid "$c"); then
         step_end "already running (pid $pid)"
         return 0
@@ -347,7 +357,7 @@ start_nginx() { # nginxN
     if ! out=$(nginx -t -q -p "$DATA/" -c "$cfg" -e "$LOG/$c-error.log" 2>&1); then
         die "nginx rejects $cfg:" "$out"
     fi
-    if ! out=$(nginx -p "$DATA/" -c "$cfg" -e "$LOG/$c-error.log" </dev/null 2>&1 9>&-); then
+    if ! out=$(node_run "$node" nginx -p "$DATA/" -c "$cfg" -e "$LOG/$c-error.log" </dev/null 2>&1 9>&-); then
         die "nginx $c failed to start:" "$out"
     fi
     if ! wait_for 10 comp_pid "$c"; then
@@ -358,14 +368,14 @@ start_nginx() { # nginxN
     # The node is ready when the app behind it says so.
     local code end=$(($(now_us) + 30000000))
     while (($(now_us) < end)); do
-        code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://127.0.0.1:$port/readyz") || true
+        code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://$addr:$port/readyz") || true
         [[ $code == 200 ]] && break
         sleep 0.1
     done
     if [[ $code != 200 ]]; then
         close_step
         local body
-        body=$(curl -s -m 2 "http://127.0.0.1:$port/readyz" 2>&1 | head -c 500) || true
+        body=$(curl -s -m 2 "http://$addr:$port/readyz" 2>&1 | head -c 500) || true
         show_log "$LOG/$node-app.log" 20
         show_log "$LOG/$c-error.log" 10
         die "$c: /readyz answers $code, not 200, after 30 s: $body"
@@ -375,11 +385,8 @@ start_nginx() { # nginxN
 
 haproxy_stat() { echo "show stat" | socat -t 2 - "UNIX-CONNECT:$RUN/haproxy.sock" 2>/dev/null; }
 haproxy_all_up() {
-    local stat i
-    stat=$(haproxy_stat) || return 1
-    for ((i = 1; i <= N_WEB; i++)); do
-        grep -q "^be_web,web$i,\([^,]*,\)\{15\}UP," <<<"$stat" || return 1
-    done
+    local n
+    while read -r n; do haproxy_server_up "$n" || return 1; done < <(web_nodes)
 }
 # The per-address rate limit of the public frontend (STAMPEDE_RATE_LIMIT requests per 10 s):
 # a stick table counts each client address's request rate; past the limit the answer is 429
@@ -403,30 +410,33 @@ haproxy_rate_limit() {
 EOF
 }
 
-start_haproxy() {
-    local pid out cfg=$ETC/haproxy.cfg srv_lines='' i
-    step "starting haproxy (127.0.0.1:$HTTP_PORT)"
-    for ((i = 1; i <= N_WEB; i++)); do
-        srv_lines+="    server web$i 127.0.0.1:${NGINX_PORTS[i - 1]} check inter 1s fastinter 500ms downinter 1s fall 3 rise 2 maxconn 512"
-        ((i < N_WEB)) && srv_lines+=$'\n'
-    done
-    local mc_lines=''
+# render_haproxy_cfg: etc/haproxy.cfg from the template and the node list (nodes.sh), so that a
+# reload keeps the nodes added at run time.
+render_haproxy_cfg() {
+    local mc_lines='' i
     for ((i = 1; i <= N_MC; i++)); do
         mc_lines+="    server memcached$i 127.0.0.1:${MC_PORTS[i - 1]} check inter 2s fall 2 rise 1"
         ((i < N_MC)) && mc_lines+=$'\n'
     done
-    render "$ROOT/haproxy/haproxy.cfg.in" "$cfg" ROOT="$ROOT" RUN="$RUN" HTTP_PORT="$HTTP_PORT" \
-        WEB_SERVERS="$srv_lines" RATE_LIMIT="$(haproxy_rate_limit)" \
-        METRICS_PORT="${MON_PORTS[5]}" MC_SERVERS="$mc_lines"
+    render "$ROOT/haproxy/haproxy.cfg.in" "$ETC/haproxy.cfg" ROOT="$ROOT" RUN="$RUN" \
+        HTTP_PORT="$HTTP_PORT" WEB_SERVERS="$(haproxy_server_lines)" \
+        RATE_LIMIT="$(haproxy_rate_limit)" METRICS_PORT="${MON_PORTS[5]}" MC_SERVERS="$mc_lines"
+}
+# HAProxy runs in master-worker mode (the pid file holds the master): `./stampede reload
+# haproxy` (nodes.sh) replaces the workers without closing the listening sockets.
+start_haproxy() {
+    local pid out cfg=$ETC/haproxy.cfg
+    step "starting haproxy (127.0.0.1:$HTTP_PORT)"
+    render_haproxy_cfg
     if pid=$(comp_pid haproxy); then
-        step_end "already running (pid $pid)"
+        step_end "already running (pid $pid; ./stampede reload haproxy applies a new configuration)"
         return 0
     fi
-    rm -f "$RUN/haproxy.pid" "$RUN/haproxy.sock"
+    rm -f "$RUN/haproxy.pid" "$RUN/haproxy.sock" "$RUN/haproxy.state"
     if ! out=$(haproxy -c -q -f "$cfg" 2>&1); then
         die "haproxy rejects $cfg:" "$out"
     fi
-    if ! haproxy -f "$cfg" </dev/null >>"$LOG/haproxy.log" 2>&1 9>&-; then
+    if ! haproxy -W -f "$cfg" </dev/null >>"$LOG/haproxy.log" 2>&1 9>&-; then
         close_step
         show_log "$LOG/haproxy.log" 20
         die "haproxy failed to start"

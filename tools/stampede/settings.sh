@@ -38,6 +38,11 @@ RATE_LIMIT_EXEMPT=${STAMPEDE_RATE_LIMIT_EXEMPT:-}
 # The monitoring stack (Prometheus, Alertmanager, node and mysqld exporters; tools/stampede/
 # monitoring.sh): on by default, STAMPEDE_MONITORING=off leaves it out.
 MONITORING=${STAMPEDE_MONITORING:-on}
+# The address other hosts reach this host's shared services on (the database proxy,
+# memcached, the web nodes): with another address than 127.0.0.1 they listen on it as well as
+# on loopback, and the configuration names it, so a web node on another host can join
+# (docs/OPERATIONS.md, "Several hosts"). HAProxy's public port stays on 127.0.0.1.
+SERVICE_ADDR=${STAMPEDE_SERVICE_ADDRESS:-127.0.0.1}
 
 IGNORED_PORT_VARS=()
 parse_ports() { # NAME VALUE ARRAY: the ports of VALUE (spaces or commas) into ARRAY
@@ -59,6 +64,8 @@ if [[ -n ${STAMPEDE_PORT_BASE:-} ]]; then
     b=$((10#$b))
     HTTP_PORT=$b
     NGINX_PORTS=($((b + 1)) $((b + 2)))
+    # the ports of nodes added at run time (./stampede node add)
+    mapfile -t NODE_PORTS < <(seq $((b + 3)) $((b + 9)))
     DB_PORTS=($((b + 10)) $((b + 11)))
     MC_PORTS=($((b + 20)) $((b + 21)))
     PSP_PORT=$((b + 30))
@@ -76,6 +83,8 @@ else
     ((${#HTTP_PORTS[@]} == 1)) || die "STAMPEDE_HTTP_PORT: give exactly one port"
     HTTP_PORT=${HTTP_PORTS[0]}
     parse_ports STAMPEDE_NGINX_PORTS "${STAMPEDE_NGINX_PORTS:-8081 8082}" NGINX_PORTS
+    # the ports of nodes added at run time (./stampede node add): the first free ones
+    parse_ports STAMPEDE_NODE_PORTS "${STAMPEDE_NODE_PORTS:-$(seq -s ' ' 8083 8089)}" NODE_PORTS
     parse_ports STAMPEDE_DB_PORTS "${STAMPEDE_DB_PORTS:-3307 3308}" DB_PORTS
     parse_ports STAMPEDE_MC_PORTS "${STAMPEDE_MC_PORTS:-11211 11212}" MC_PORTS
     PSP_PORTS=()
@@ -99,6 +108,8 @@ validate_settings() {
     ((${#MON_PORTS[@]} == 6)) ||
         die "STAMPEDE_MON_PORTS: give six ports (prometheus alertmanager node-exporter" \
             "mysqld-exporter-primary mysqld-exporter-replica haproxy-metrics), got '${MON_PORTS[*]}'"
+    [[ $SERVICE_ADDR =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
+        die "STAMPEDE_SERVICE_ADDRESS=$SERVICE_ADDR: an IPv4 address of this host"
     [[ $MONITORING == on || $MONITORING == off ]] ||
         die "STAMPEDE_MONITORING=$MONITORING: must be on or off"
     local all dup
@@ -150,6 +161,8 @@ load_stack_env() {
         DBPROXY_PORTS) read -ra DBPROXY_PORTS <<<"$v" ;;
         MON_PORTS) read -ra MON_PORTS <<<"$v" ;;
         MONITORING) MONITORING=$v ;;
+        NODE_PORTS) read -ra NODE_PORTS <<<"$v" ;;
+        SERVICE_ADDR) SERVICE_ADDR=$v ;;
         esac
     done <"$f"
     N_WEB=${#NGINX_PORTS[@]}
@@ -160,4 +173,5 @@ stack_env_text() {
         "$HTTP_PORT" "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT" \
         "${DBPROXY_PORTS[*]}"
     printf 'MON_PORTS=%s\nMONITORING=%s\n' "${MON_PORTS[*]}" "$MONITORING"
+    printf 'NODE_PORTS=%s\nSERVICE_ADDR=%s\n' "${NODE_PORTS[*]}" "$SERVICE_ADDR"
 }

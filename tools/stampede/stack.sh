@@ -57,6 +57,13 @@ do_down() {
     if comp_pid replica >/dev/null; then db replica -e 'STOP SLAVE' >/dev/null 2>&1 || true; fi
     stop_group TERM 120 replica
     stop_group TERM 120 primary
+    # nodes added at run time do not outlive the stack: the next `up` starts the stack's own
+    local n
+    while read -r n; do
+        node_is_added "$n" || continue
+        { comp_pid "$n" || comp_pid "nginx${n#web}"; } >/dev/null && continue
+        rm -f "$NODES_DIR/$n.env" "$ETC/prometheus-sd/web-$n.json"
+    done < <(web_nodes)
     if ((${#STOP_FAILED[@]})); then
         die "some processes did not stop: ${STOP_FAILED[*]}" \
             "look at ./stampede logs <component>; stop them by pid (kill <pid>), not by name"
@@ -105,11 +112,13 @@ cmd_up() {
     write_psp_conf
     start_psp
     ensure_admin
-    for ((i = 1; i <= N_WEB; i++)); do start_web "web$i"; done
+    local -a nodes
+    mapfile -t nodes < <(web_nodes) # the stack's own, and any added one still running
+    for i in "${nodes[@]#web}"; do start_web "web$i"; done
     if [[ $BENCH == 1 ]]; then
-        for ((i = 1; i <= N_WEB; i++)); do start_hello "hello$i"; done
+        for i in "${nodes[@]#web}"; do start_hello "hello$i"; done
     fi
-    for ((i = 1; i <= N_WEB; i++)); do start_nginx "nginx$i"; done
+    for i in "${nodes[@]#web}"; do start_nginx "nginx$i"; done
     start_haproxy
     start_batch
     start_monitoring
@@ -170,7 +179,7 @@ status_detail() { # component -> short extra information
             "$(sed -n 's/^ *Seconds_Behind_Master: //p' <<<"$s")"
         ;;
     nginx*)
-        s=$(curl -s -o /dev/null -w '%{http_code}' -m 1 "http://127.0.0.1:$(comp_port "$c")/readyz") || true
+        s=$(curl -s -o /dev/null -w '%{http_code}' -m 1 "$(node_url "web${c#nginx}")/readyz") || true
         printf '/readyz %s' "${s:-none}"
         ;;
     psp)

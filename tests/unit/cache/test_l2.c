@@ -820,7 +820,7 @@ static struct l2_region r_near = {.name = "testnear",
 
 static struct cache *near_handle(void)
 {
-    near_node_init(); /* this test process plays a web node */
+    near_node_init(true); /* this test process plays a web node */
     struct cache_opts o = {.servers = servers,
                            .enabled = true,
                            .connect_timeout_ms = 200,
