@@ -38,6 +38,9 @@ RATE_LIMIT_EXEMPT=${STAMPEDE_RATE_LIMIT_EXEMPT:-}
 # The monitoring stack (Prometheus, Alertmanager, node and mysqld exporters; tools/stampede/
 # monitoring.sh): on by default, STAMPEDE_MONITORING=off leaves it out.
 MONITORING=${STAMPEDE_MONITORING:-on}
+# The CDN edge in front of the static origin (tools/stampede/cdn.sh): on by default,
+# STAMPEDE_CDN=off has each web node's nginx serve /static/ itself (the fallback).
+CDN=${STAMPEDE_CDN:-on}
 
 IGNORED_PORT_VARS=()
 parse_ports() { # NAME VALUE ARRAY: the ports of VALUE (spaces or commas) into ARRAY
@@ -65,8 +68,9 @@ if [[ -n ${STAMPEDE_PORT_BASE:-} ]]; then
     DBPROXY_PORTS=($((b + 12)) $((b + 13)))
     # prometheus alertmanager node-exporter mysqld-exporter(primary replica) haproxy-metrics
     MON_PORTS=($((b + 33)) $((b + 34)) $((b + 35)) $((b + 36)) $((b + 37)) $((b + 38)))
+    CDN_PORTS=($((b + 31)) $((b + 32))) # edge origin
     for v in STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS \
-        STAMPEDE_PSP_PORT STAMPEDE_DBPROXY_PORTS STAMPEDE_MON_PORTS; do
+        STAMPEDE_PSP_PORT STAMPEDE_DBPROXY_PORTS STAMPEDE_MON_PORTS STAMPEDE_CDN_PORTS; do
         [[ -n ${!v:-} ]] && IGNORED_PORT_VARS+=("$v")
     done
     unset b v
@@ -86,6 +90,8 @@ else
     parse_ports STAMPEDE_DBPROXY_PORTS "${STAMPEDE_DBPROXY_PORTS:-3309 3310}" DBPROXY_PORTS
     # prometheus alertmanager node-exporter mysqld-exporter(primary replica) haproxy-metrics
     parse_ports STAMPEDE_MON_PORTS "${STAMPEDE_MON_PORTS:-9090 9093 9100 9104 9105 8404}" MON_PORTS
+    # the CDN edge, then the static origin behind it
+    parse_ports STAMPEDE_CDN_PORTS "${STAMPEDE_CDN_PORTS:-8181 8182}" CDN_PORTS
 fi
 
 validate_settings() {
@@ -101,9 +107,12 @@ validate_settings() {
             "mysqld-exporter-primary mysqld-exporter-replica haproxy-metrics), got '${MON_PORTS[*]}'"
     [[ $MONITORING == on || $MONITORING == off ]] ||
         die "STAMPEDE_MONITORING=$MONITORING: must be on or off"
+    ((${#CDN_PORTS[@]} == 2)) ||
+        die "STAMPEDE_CDN_PORTS: give exactly two ports (edge origin), got '${CDN_PORTS[*]}'"
+    [[ $CDN == on || $CDN == off ]] || die "STAMPEDE_CDN=$CDN: must be on or off"
     local all dup
     all=$(printf '%s\n' "$HTTP_PORT" "${NGINX_PORTS[@]}" "${DB_PORTS[@]}" "${MC_PORTS[@]}" \
-        "$PSP_PORT" "${DBPROXY_PORTS[@]}" "${MON_PORTS[@]}")
+        "$PSP_PORT" "${DBPROXY_PORTS[@]}" "${MON_PORTS[@]}" "${CDN_PORTS[@]}")
     dup=$(sort -n <<<"$all" | uniq -d | tr '\n' ' ')
     [[ -z $dup ]] || die "port(s) ${dup% } used twice in the port settings"
     is_uint "$WEB_PROCESSES" && ((WEB_PROCESSES >= 1 && WEB_PROCESSES <= 64)) ||
@@ -150,6 +159,8 @@ load_stack_env() {
         DBPROXY_PORTS) read -ra DBPROXY_PORTS <<<"$v" ;;
         MON_PORTS) read -ra MON_PORTS <<<"$v" ;;
         MONITORING) MONITORING=$v ;;
+        CDN_PORTS) read -ra CDN_PORTS <<<"$v" ;;
+        CDN) CDN=$v ;;
         esac
     done <"$f"
     N_WEB=${#NGINX_PORTS[@]}
@@ -160,4 +171,5 @@ stack_env_text() {
         "$HTTP_PORT" "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT" \
         "${DBPROXY_PORTS[*]}"
     printf 'MON_PORTS=%s\nMONITORING=%s\n' "${MON_PORTS[*]}" "$MONITORING"
+    printf 'CDN_PORTS=%s\nCDN=%s\n' "${CDN_PORTS[*]}" "$CDN"
 }
