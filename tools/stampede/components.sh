@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # tools/stampede/components.sh — the components of a stack (primary, replica, dbproxy,
-# memcachedN, psp, webN, helloN, nginxN, haproxy, batch) and, per name, its pid file, executable, port, port
-# setting, address and log; whether it runs (comp_pid: through its pid file, never by name);
-# who listens on a port; and the pre-flight port check of `up`.
+# memcachedN, psp, origin, edge, webN, helloN, nginxN, haproxy, batch) and, per name, its pid
+# file, executable, port, port setting, address and log; whether it runs (comp_pid: through its
+# pid file, never by name); who listens on a port; and the pre-flight port check of `up`.
 
 # ---------------------------------------------------------------------------------------------
 # Components: name -> pid file, executable, address
@@ -13,6 +13,7 @@ components() {
     for ((i = 1; i <= N_MC; i++)); do printf 'memcached%d\n' "$i"; done
     printf 'psp\n'
     # the web nodes: the stack's own and those added at run time (nodes.sh)
+    cdn_components # origin, edge (tools/stampede/cdn.sh)
     local -a nodes
     mapfile -t nodes < <(web_nodes)
     printf '%s\n' "${nodes[@]}"
@@ -47,7 +48,7 @@ comp_exe() {
     batch) echo stampede-batch ;;
     psp) echo stampede-psp ;;
     dbproxy) echo stampede-dbproxy ;;
-    nginx*) echo nginx ;;
+    nginx* | edge | origin) echo nginx ;;
     haproxy) echo haproxy ;;
     prometheus) echo prometheus ;;
     alertmanager) echo prometheus-alertmanager ;;
@@ -64,6 +65,8 @@ comp_port() { # the TCP port a component listens on (none for web nodes)
     haproxy) echo "$HTTP_PORT" ;;
     psp) echo "$PSP_PORT" ;;
     dbproxy) echo "${DBPROXY_PORTS[0]}" ;;
+    edge) echo "${CDN_PORTS[0]}" ;;
+    origin) echo "${CDN_PORTS[1]}" ;;
     prometheus) echo "${MON_PORTS[0]}" ;;
     alertmanager) echo "${MON_PORTS[1]}" ;;
     node-exporter) echo "${MON_PORTS[2]}" ;;
@@ -79,6 +82,7 @@ comp_setting() {
     haproxy) echo "STAMPEDE_HTTP_PORT" ;;
     psp) echo "STAMPEDE_PSP_PORT" ;;
     dbproxy) echo "STAMPEDE_DBPROXY_PORTS" ;;
+    edge | origin) echo "STAMPEDE_CDN_PORTS" ;;
     prometheus | alertmanager | node-exporter | mysqld-exp-*) echo "STAMPEDE_MON_PORTS" ;;
     esac
 }
@@ -99,7 +103,7 @@ comp_log() {
     case $1 in
     primary | replica) printf '%s/mariadb-%s.log' "$LOG" "$1" ;;
     web*) printf '%s/%s-app.log' "$LOG" "$1" ;;
-    nginx*) printf '%s/%s-error.log' "$LOG" "$1" ;;
+    nginx* | edge | origin) printf '%s/%s-error.log' "$LOG" "$1" ;;
     *) printf '%s/%s.log' "$LOG" "$1" ;;
     esac
 }
@@ -176,7 +180,8 @@ preflight_ports() {
         old=$(<"$ETC/stack.env")
         # every setting the running stack recorded must match (a stack started by an older
         # version lacks the newer ones: those are simply started now)
-        if grep -vxF -f <(stack_env_text) <<<"$old" | grep -q .; then
+        # (but not STAMPEDE_CDN: `STAMPEDE_CDN=off` is the fallback when the edge fails)
+        if grep -vxF -f <(stack_env_text) <<<"$old" | grep -v '^CDN=' | grep -q .; then
             die "the stack in $DATA runs (${running[*]}) with other ports:" \
                 "$(tr '\n' ' ' <<<"$old")" \
                 "run './stampede down' first, or use the same port settings"

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # tools/stampede/data.sh — the data folder: prepare_data (folders, the .stampede-data marker,
 # modes, the parents nginx workers must reach as root), the secrets in etc/secrets.env (each
-# generated once; secret reads one), and publish-static (fingerprinted assets into www/static).
+# generated once; secret reads one). publish-static is in cdn.sh.
 
 # ---------------------------------------------------------------------------------------------
 # Data folder, secrets, static assets
@@ -79,29 +79,4 @@ new_secret() { # KEY -> a fresh value
     STAMPEDE_PSP_WEBHOOK_SECRET) printf 'whsec_%s' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -dc 0-9a-f)" ;;
     *) new_password ;;
     esac
-}
-
-publish_static() { # publish_static [DEST]
-    local src=$BUILD/static-dist dest=${1:-$WWW/static} f n=0 new=0
-    [[ -s $src/manifest.txt ]] ||
-        die "no fingerprinted assets in $src (manifest.txt missing)" \
-            "build first (./stampede up builds; or cmake --build $BUILD)"
-    dest=$(realpath -m -- "$dest")
-    step "publishing static assets to $dest"
-    mkdir -p "$dest"
-    while IFS= read -r -d '' f; do
-        f=${f#./}
-        [[ $f == manifest.txt ]] && continue
-        n=$((n + 1))
-        # Fingerprinted names never change content: keep what is there (and its mtime).
-        if [[ -e $dest/$f ]] && cmp -s "$src/$f" "$dest/$f"; then continue; fi
-        install -D -m 0644 "$src/$f" "$dest/$f"
-        new=$((new + 1))
-    done < <(cd "$src" && find . -type f -print0)
-    ok "$n files, $new new; older files kept"
-}
-
-# ./stampede publish-static [DEST]
-cmd_publish_static() {
-    publish_static "$@"
 }

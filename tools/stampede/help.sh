@@ -10,11 +10,13 @@ usage: ./stampede COMMAND [ARGS]
   down                stop everything this data folder started (data kept)
   status              table of components; exit 0 if all are up, 3 otherwise
   logs [COMPONENT..]  list the logs, or follow some (web1, nginx2, primary, replica,
-                      memcached1, haproxy, build, or groups: web, nginx, mariadb, memcached, all)
+                      memcached1, haproxy, edge, origin, build, or groups: web, nginx, mariadb, memcached, all)
   reset               down, then delete the data folder
   migrate             apply new sql/migrations/NNN_*.sql to the running primary (+ grants)
-  publish-static [DEST]  copy \$BUILD/static-dist into DEST (default \$DATA/www/static),
-                      keeping older fingerprinted files
+  publish-static [DEST]  publish \$BUILD/static-dist into DEST (default \$DATA/www/static, the
+                      static origin) as a release: each file written then renamed into
+                      place, the files of the last 5 releases kept, older ones deleted;
+                      the same build again does nothing
   test [CTEST ARGS]   install test tools, build build/test (clang, sanitizers, fuzzers), ctest
   batch JOB | history | jobs   run a batch job by hand (expire-holds, reconcile-payments,
                       audit-stock, audit-payments) and print its summary; \`history\` lists runs
@@ -32,7 +34,8 @@ settings (environment):
   STAMPEDE_HTTP_PORT=8080  STAMPEDE_NGINX_PORTS="8081 8082"  STAMPEDE_DB_PORTS="3307 3308"
   STAMPEDE_MC_PORTS="11211 11212"  STAMPEDE_PSP_PORT=8090 (payment-gateway sandbox)
   STAMPEDE_PORT_BASE=B     all ports from B: http B, nginx B+1.., mariadb B+10,B+11,
-                           memcached B+20,B+21, psp sandbox B+30, monitoring B+33..B+38
+                           memcached B+20,B+21, psp sandbox B+30, CDN edge B+31,
+                           static origin B+32, monitoring B+33..B+38
                            (overrides the above)
   STAMPEDE_WEB_PROCESSES=2 STAMPEDE_WEB_THREADS=8   per web node
   STAMPEDE_NO_INSTALL=1    skip the apt step        STAMPEDE_NO_BUILD=1  skip the build
@@ -41,6 +44,9 @@ settings (environment):
   STAMPEDE_RATE_LIMIT=1000 requests per 10 s per client address at HAProxy (0: off)
   STAMPEDE_RATE_LIMIT_EXEMPT="127.0.0.1 10.0.0.0/8"  addresses never limited (load generators)
   STAMPEDE_MONITORING=on   off: no prometheus, alertmanager, exporters
+  STAMPEDE_CDN=on          pages take /static/ assets from the CDN edge; off: from each web
+                           node's nginx (the fallback when the edge is down, see OPERATIONS)
+  STAMPEDE_CDN_PORTS="8181 8182"  the CDN edge, the static origin behind it
   STAMPEDE_MON_PORTS="9090 9093 9100 9104 9105 8404"  prometheus alertmanager node-exporter
                            mysqld-exporter (primary replica) haproxy-metrics
   STAMPEDE_CFG_*           passed to stampede-web (e.g. STAMPEDE_CFG_LOG_LEVEL=debug)

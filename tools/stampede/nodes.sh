@@ -277,7 +277,10 @@ cmd_node() {
 # every web node in turn (drain, stop, start, wait for /readyz and HAProxy's checks, slowstart)
 # while the others serve. No request is dropped (tests/integration/test_elastic.c).
 cmd_deploy() {
+    local cdn=${STAMPEDE_CDN:-}
     load_stack_env
+    # a deploy may switch the CDN edge off (the fallback when it is down) or on again
+    [[ -z $cdn ]] || CDN=$cdn
     validate_settings
     take_lock
     comp_pid haproxy >/dev/null || die "haproxy does not run: start the stack first (./stampede up)"
@@ -286,6 +289,7 @@ cmd_deploy() {
     do_build
     publish_static
     write_web_conf
+    stack_env_text >"$ETC/stack.env"
     local -a nodes
     mapfile -t nodes < <(web_nodes)
     for n in "${nodes[@]}"; do

@@ -119,7 +119,8 @@ write_web_conf() {
             printf 'templates.dir = %s\n' "$ROOT/templates"
             printf 'uploads.dir = %s\n' "$DATA/www/uploads"
             printf 'static.manifest = %s\n' "$BUILD/static-dist/manifest.txt"
-            printf 'static.base_url = /static\n'
+            # the CDN edge (STAMPEDE_CDN=on) or this node's own nginx (tools/stampede/cdn.sh)
+            printf 'static.base_url = %s\n' "$(cdn_static_base_url)"
             printf 'web.processes = %s\n' "$WEB_PROCESSES"
             printf 'web.threads = %s\n' "$WEB_THREADS"
             # the node's password-hashing bulkhead: about one hash per core of this machine,

@@ -43,6 +43,9 @@ MONITORING=${STAMPEDE_MONITORING:-on}
 # on loopback, and the configuration names it, so a web node on another host can join
 # (docs/OPERATIONS.md, "Several hosts"). HAProxy's public port stays on 127.0.0.1.
 SERVICE_ADDR=${STAMPEDE_SERVICE_ADDRESS:-127.0.0.1}
+# The CDN edge in front of the static origin (tools/stampede/cdn.sh): on by default,
+# STAMPEDE_CDN=off has each web node's nginx serve /static/ itself (the fallback).
+CDN=${STAMPEDE_CDN:-on}
 
 IGNORED_PORT_VARS=()
 parse_ports() { # NAME VALUE ARRAY: the ports of VALUE (spaces or commas) into ARRAY
@@ -72,8 +75,9 @@ if [[ -n ${STAMPEDE_PORT_BASE:-} ]]; then
     DBPROXY_PORTS=($((b + 12)) $((b + 13)))
     # prometheus alertmanager node-exporter mysqld-exporter(primary replica) haproxy-metrics
     MON_PORTS=($((b + 33)) $((b + 34)) $((b + 35)) $((b + 36)) $((b + 37)) $((b + 38)))
+    CDN_PORTS=($((b + 31)) $((b + 32))) # edge origin
     for v in STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS \
-        STAMPEDE_PSP_PORT STAMPEDE_DBPROXY_PORTS STAMPEDE_MON_PORTS; do
+        STAMPEDE_PSP_PORT STAMPEDE_DBPROXY_PORTS STAMPEDE_MON_PORTS STAMPEDE_CDN_PORTS; do
         [[ -n ${!v:-} ]] && IGNORED_PORT_VARS+=("$v")
     done
     unset b v
@@ -95,6 +99,8 @@ else
     parse_ports STAMPEDE_DBPROXY_PORTS "${STAMPEDE_DBPROXY_PORTS:-3309 3310}" DBPROXY_PORTS
     # prometheus alertmanager node-exporter mysqld-exporter(primary replica) haproxy-metrics
     parse_ports STAMPEDE_MON_PORTS "${STAMPEDE_MON_PORTS:-9090 9093 9100 9104 9105 8404}" MON_PORTS
+    # the CDN edge, then the static origin behind it
+    parse_ports STAMPEDE_CDN_PORTS "${STAMPEDE_CDN_PORTS:-8181 8182}" CDN_PORTS
 fi
 
 validate_settings() {
@@ -112,9 +118,12 @@ validate_settings() {
         die "STAMPEDE_SERVICE_ADDRESS=$SERVICE_ADDR: an IPv4 address of this host"
     [[ $MONITORING == on || $MONITORING == off ]] ||
         die "STAMPEDE_MONITORING=$MONITORING: must be on or off"
+    ((${#CDN_PORTS[@]} == 2)) ||
+        die "STAMPEDE_CDN_PORTS: give exactly two ports (edge origin), got '${CDN_PORTS[*]}'"
+    [[ $CDN == on || $CDN == off ]] || die "STAMPEDE_CDN=$CDN: must be on or off"
     local all dup
     all=$(printf '%s\n' "$HTTP_PORT" "${NGINX_PORTS[@]}" "${DB_PORTS[@]}" "${MC_PORTS[@]}" \
-        "$PSP_PORT" "${DBPROXY_PORTS[@]}" "${MON_PORTS[@]}")
+        "$PSP_PORT" "${DBPROXY_PORTS[@]}" "${MON_PORTS[@]}" "${CDN_PORTS[@]}")
     dup=$(sort -n <<<"$all" | uniq -d | tr '\n' ' ')
     [[ -z $dup ]] || die "port(s) ${dup% } used twice in the port settings"
     is_uint "$WEB_PROCESSES" && ((WEB_PROCESSES >= 1 && WEB_PROCESSES <= 64)) ||
@@ -163,6 +172,8 @@ load_stack_env() {
         MONITORING) MONITORING=$v ;;
         NODE_PORTS) read -ra NODE_PORTS <<<"$v" ;;
         SERVICE_ADDR) SERVICE_ADDR=$v ;;
+        CDN_PORTS) read -ra CDN_PORTS <<<"$v" ;;
+        CDN) CDN=$v ;;
         esac
     done <"$f"
     N_WEB=${#NGINX_PORTS[@]}
@@ -174,4 +185,5 @@ stack_env_text() {
         "${DBPROXY_PORTS[*]}"
     printf 'MON_PORTS=%s\nMONITORING=%s\n' "${MON_PORTS[*]}" "$MONITORING"
     printf 'NODE_PORTS=%s\nSERVICE_ADDR=%s\n' "${NODE_PORTS[*]}" "$SERVICE_ADDR"
+    printf 'CDN_PORTS=%s\nCDN=%s\n' "${CDN_PORTS[*]}" "$CDN"
 }

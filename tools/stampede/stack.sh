@@ -48,6 +48,7 @@ do_down() {
     stop_group TERM 30 batch # finishes its current chunk, then exits
     stop_group TERM 30 haproxy
     stop_group QUIT 30 "${nginxs[@]}"
+    stop_group QUIT 30 edge origin
     stop_group TERM 30 "${webs[@]}" # each drains for web.drain, then finishes in-flight requests
     stop_group TERM 30 psp           # after the shop: confirms in flight get their answers
     stop_group TERM 30 dbproxy       # after every database client of the shop
@@ -92,6 +93,7 @@ cmd_up() {
             "(is app/bin/stampede-web.c written? with STAMPEDE_NO_BUILD=1, build it first)"
     publish_static
     stack_env_text >"$ETC/stack.env"
+    start_cdn # the static origin and the CDN edge in front of it (STAMPEDE_CDN=on)
 
     write_db_cnf primary
     write_db_cnf replica
@@ -192,6 +194,7 @@ status_detail() { # component -> short extra information
             '[.servers[] | "\(.name)=\(.state)" + (if .role == "replica" then " lag \(.lag_seconds)s" else "" end)] | join(", ")' 2>/dev/null) || true
         printf '%s' "${s:-status port not answering}"
         ;;
+    edge | origin) cdn_status_detail "$c" ;;
     haproxy)
         s=$(haproxy_stat | awk -F, '$1 == "be_web" && $2 != "BACKEND" { printf "%s%s %s", sep, $2, $18; sep = ", " }') || true
         printf '%s' "$s"

@@ -84,12 +84,31 @@ static void test_collisions_evict_and_bad_arguments_are_ignored(void **state)
 static void test_the_node_epoch_is_shared_and_moves_on_bump(void **state)
 {
     (void)state;
-    near_node_init();
-    near_node_init(); /* idempotent */
+    near_node_init(false); /* a node that registers itself starts outside the set */
+    near_node_init(true);  /* idempotent: the first call decided */
     assert_true(near_active());
-    uint64_t e = near_epoch();
+    assert_int_equal(near_epoch(), 0); /* not a member: no near copies */
     near_bump();
-    assert_int_equal(near_epoch(), e + 1);
+    assert_int_equal(near_epoch(), 0);
+
+    assert_true(near_set_member(true));
+    assert_false(near_set_member(true)); /* already */
+    uint64_t e = near_epoch();
+    assert_int_not_equal(e, 0);
+    near_bump();
+    assert_true(near_epoch() > e);
+    e = near_epoch();
+
+    /* leaving and joining again: an entry kept before is never served after */
+    struct near_table *t = near_table_new();
+    near_put(t, 1, STR("p"), 'V', STR("old"), e, SEC);
+    assert_non_null(near_get(t, 1, STR("p"), near_epoch(), 0));
+    assert_true(near_set_member(false));
+    assert_int_equal(near_epoch(), 0);
+    assert_true(near_set_member(true));
+    assert_true(near_epoch() > e);
+    assert_null(near_get(t, 1, STR("p"), near_epoch(), 0));
+    near_table_free(t);
 }
 
 static void test_signatures_are_checked_in_mac_and_time(void **state)

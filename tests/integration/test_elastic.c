@@ -1,0 +1,458 @@
+/*
+ * The elastic tier under load (issue 11): nodes that come and go without a dropped request.
+ *
+ * Each test runs stampede-loadgen (tools/bench/loadgen.c) through HAProxy for its whole length
+ * and counts every failed, refused or reset request:
+ *   - a node added with `./stampede node add` joins HAProxy and the near-cache membership
+ *     (a price change shows on it at once), serves, and is removed again: zero failures;
+ *   - a node's FastCGI processes killed with SIGKILL: every GET succeeds (HAProxy sends it to
+ *     the other node); POSTs fail cleanly and are never applied twice: each checkout is retried
+ *     with its Idempotency-Key until it has an answer, and there is exactly one order per key;
+ *   - `./stampede deploy` restarts every node in turn: zero failures;
+ *   - `./stampede reload haproxy` with a changed configuration, clients opening a connection per
+ *     request: zero refused (and zero failed) connections.
+ * The stack's own two nodes are UP again at the end of each test.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct stack S;
+static MYSQL *DB;
+static char run_tag[16];
+
+/* ---------------------------------------------------------------- the load */
+
+struct load {
+    pid_t pid;
+    char out[600];
+};
+struct load_result {
+    long requests, failed, refused, reset, status_5xx, status_502, status_4xx;
+};
+
+static void load_start(struct load *l, const char *path, int conns, bool close_each)
+{
+    char url[300], n[16];
+    snprintf(url, sizeof url, "%s", stack_url(&S, path));
+    snprintf(n, sizeof n, "%d", conns);
+    snprintf(l->out, sizeof l->out, "%s/tmp/loadgen-%d.out", S.data, (int)getpid());
+    char exe[600];
+    snprintf(exe, sizeof exe, "%s/stampede-loadgen", S.build);
+    l->pid = fork();
+    assert_true(l->pid >= 0);
+    if (l->pid == 0) {
+        if (!freopen(l->out, "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        if (close_each)
+            execl(exe, exe, url, "--conns", n, "--close", (char *)NULL);
+        else
+            execl(exe, exe, url, "--conns", n, (char *)NULL);
+        _exit(127);
+    }
+    usleep(500000); /* the load is running before anything happens */
+}
+
+static long field(const char *line, const char *key)
+{
+    char k[40];
+    snprintf(k, sizeof k, " %s=", key);
+    const char *p = strstr(line, k);
+    if (!p && strncmp(line, k + 1, strlen(k) - 1) == 0)
+        p = line - 1;
+    assert_non_null(p);
+    return strtol(p + strlen(k), NULL, 10);
+}
+
+static void load_stop(struct load *l, struct load_result *r)
+{
+    int st;
+    kill(l->pid, SIGINT);
+    assert_int_equal(waitpid(l->pid, &st, 0), l->pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    FILE *f = fopen(l->out, "r");
+    assert_non_null(f);
+    char line[1024] = "";
+    if (!fgets(line, sizeof line, f))
+        line[0] = '\0';
+    fclose(f);
+    unlink(l->out);
+    print_message("    load: %s", line);
+    r->requests = field(line, "requests");
+    r->failed = field(line, "failed");
+    r->refused = field(line, "refused");
+    r->reset = field(line, "reset");
+    r->status_5xx = field(line, "status_5xx");
+    r->status_502 = field(line, "status_502");
+    r->status_4xx = field(line, "status_4xx");
+    assert_true(r->requests > 100); /* it did run */
+}
+
+/* ---------------------------------------------------------------- the stack */
+
+static bool node_up(void *arg)
+{
+    char st[32];
+    return stack_haproxy_stat(&S, arg, "status", st, sizeof st) && strcmp(st, "UP") == 0;
+}
+
+static bool both_up(void *arg)
+{
+    (void)arg;
+    return node_up("web1") && node_up("web2");
+}
+
+/* served_by: the node that answered a /healthz through HAProxy ("" on failure) */
+static const char *served_by(struct client *c)
+{
+    static char node[32];
+    struct resp r;
+    node[0] = '\0';
+    if (client_get(c, stack_url(&S, "/healthz"), &r) == 0 && r.status == 200) {
+        cJSON *j = resp_json(&r);
+        cJSON *n = j ? cJSON_GetObjectItem(j, "node") : NULL;
+        if (cJSON_IsString(n))
+            snprintf(node, sizeof node, "%s", n->valuestring);
+        cJSON_Delete(j);
+    }
+    resp_free(&r);
+    return node;
+}
+
+static bool serves(void *arg)
+{
+    struct client *c = client_new();
+    bool seen = false;
+    for (int i = 0; i < 10 && !seen; i++)
+        seen = strcmp(served_by(c), arg) == 0;
+    client_free(c);
+    return seen;
+}
+
+/* stack_out: runs a ./stampede command; its last line of output into out */
+static int stack_out(char *out, size_t n, const char *cmd)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/tmp/elastic-cmd.out", S.data);
+    int rc = stack_run(&S, "%s > '%s' 2>&1", cmd, path);
+    FILE *f = fopen(path, "r");
+    char line[512];
+    out[0] = '\0';
+    while (f && fgets(line, sizeof line, f))
+        snprintf(out, n, "%.*s", (int)strcspn(line, "\r\n"), line);
+    if (f)
+        fclose(f);
+    if (rc)
+        print_error("%s: exit %d, last line: %s\n", cmd, rc, out);
+    return rc;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    stack_load(&S);
+    DB = stack_db(&S, 0);
+    if (sodium_init() < 0)
+        fail_msg("libsodium");
+    snprintf(run_tag, sizeof run_tag, "%08x", (unsigned)randombytes_random());
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mysql_close(DB);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- a node comes and goes */
+
+/* price_on: the product's price as node_port's own nginx serves it (-1 on failure) */
+static long long price_on(int port, const char *slug)
+{
+    char url[300];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/products/%s", port, slug);
+    struct client *c = client_new();
+    struct resp r;
+    long long price = -1;
+    if (client_get(c, url, &r) == 0 && r.status == 200) {
+        cJSON *j = resp_json(&r);
+        cJSON *p = j ? cJSON_GetObjectItem(j, "price") : NULL;
+        if (cJSON_IsNumber(p))
+            price = (long long)p->valuedouble;
+        cJSON_Delete(j);
+    }
+    resp_free(&r);
+    client_free(c);
+    return price;
+}
+
+static void test_node_added_and_removed_under_load(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 15000));
+    char slug[64];
+    snprintf(slug, sizeof slug, "elastic-%s", run_tag);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO products (slug, name, brand, description, price_krw, "
+                              "image) VALUES ('%s', 'Elastic', 'Test', 'elastic', 150000, "
+                              "'img/favicon.svg')",
+                              slug),
+                     0);
+
+    struct load l;
+    load_start(&l, "/", 24, false);
+    char name[64];
+    assert_int_equal(stack_out(name, sizeof name, "./stampede node add --reason test"), 0);
+    assert_true(strncmp(name, "web", 3) == 0 && strcmp(name, "web1") && strcmp(name, "web2"));
+    assert_true(node_up(name));
+    assert_true(wait_until(serves, name, 20000)); /* slowstart: its share ramps up */
+
+    /* it registered itself (membership) and for Prometheus (service discovery) */
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM web_nodes WHERE name = '%s' AND seen_at "
+                               ">= NOW(6) - INTERVAL 30 SECOND",
+                               name),
+                     1);
+    char sd[700];
+    snprintf(sd, sizeof sd, "%s/etc/prometheus-sd/web-%s.json", S.data, name);
+    assert_int_equal(access(sd, R_OK), 0);
+    const char *url = db_textf(DB, "SELECT url FROM web_nodes WHERE name = '%s'", name);
+    const char *colon = strrchr(url, ':');
+    assert_non_null(colon);
+    int port = atoi(colon + 1);
+
+    /* a catalog write reaches the new node before it returns: its near copy (read twice to be
+     * sure it is kept) never shows the old price afterwards */
+    assert_int_equal(price_on(port, slug), 150000);
+    assert_int_equal(price_on(port, slug), 150000);
+    assert_int_equal(price_on(S.nginx_port[0], slug), 150000);
+    assert_int_equal(stack_run(&S,
+                               "'%s/stampede-admin' --config '%s/etc/stampede.conf' set-price %s "
+                               "151000 >/dev/null",
+                               S.build, S.data, slug),
+                     0);
+    assert_int_equal(price_on(port, slug), 151000);
+    assert_int_equal(price_on(S.nginx_port[0], slug), 151000);
+    assert_int_equal(price_on(S.nginx_port[1], slug), 151000);
+
+    char removed[64], cmd[128];
+    snprintf(cmd, sizeof cmd, "./stampede node remove %s --reason test", name);
+    assert_int_equal(stack_out(removed, sizeof removed, cmd), 0);
+    assert_string_equal(removed, name);
+    char st[32];
+    assert_false(stack_haproxy_stat(&S, name, "status", st, sizeof st));
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM web_nodes WHERE name = '%s'", name), 0);
+    assert_int_not_equal(access(sd, F_OK), 0);
+    struct load_result r;
+    load_stop(&l, &r);
+    assert_int_equal(r.failed, 0);
+    assert_true(both_up(NULL));
+}
+
+/* ---------------------------------------------------------------- a node killed */
+
+#define BUYERS 40
+#define STOCK  25
+
+static void test_node_killed_under_load(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 15000));
+    /* shoppers with sessions and an address, and a size with STOCK pairs */
+    static char sid[BUYERS][64];
+    char prefix[40];
+    snprintf(prefix, sizeof prefix, "elastic%s", run_tag);
+    crowd_sign_in(&S, DB, prefix, "elastic test passphrase 2026", BUYERS, sid, NULL);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO account_addresses (account_id, " TEST_ADDRESS_COLUMNS
+                              ") SELECT id, " TEST_ADDRESS_VALUES
+                              " FROM accounts WHERE email LIKE '%s-%%'",
+                              prefix),
+                     0);
+    char slug[64];
+    snprintf(slug, sizeof slug, "elastic-kill-%s", run_tag);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO products (slug, name, brand, description, price_krw, "
+                              "image) VALUES ('%s', 'Kill', 'Test', 'kill', 150000, "
+                              "'img/favicon.svg')",
+                              slug),
+                     0);
+    long long product = db_scalar(DB, "SELECT id FROM products WHERE slug = '%s'", slug);
+    assert_int_equal(
+        db_execf(DB, "INSERT INTO skus (product_id, size_mm) VALUES (%lld, 270)", product), 0);
+    long long sku = db_scalar(DB, "SELECT id FROM skus WHERE product_id = %lld", product);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO stock (sku_id, bucket, available) VALUES (%lld, 0, %d)",
+                              sku, STOCK),
+                     0);
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO inventory_ledger (sku_id, bucket, reason, d_available, "
+                              "ref_type, ref_id) VALUES (%lld, 0, 'receive', %d, 'test', "
+                              "'elastic')",
+                              sku, STOCK),
+                     0);
+
+    static struct hreq req[BUYERS];
+    static char bodies[BUYERS][80];
+    memset(req, 0, sizeof req);
+    for (int i = 0; i < BUYERS; i++) {
+        req[i].method = "POST";
+        req[i].ctype = "application/json";
+        snprintf(req[i].url, sizeof req[i].url, "%s/api/v1/checkout", S.base_url);
+        snprintf(bodies[i], sizeof bodies[i], "{\"sku_id\":%lld,\"quantity\":1}", sku);
+        req[i].body = bodies[i];
+        snprintf(req[i].hdr[0], sizeof req[i].hdr[0], "X-Requested-With: stampede");
+        snprintf(req[i].hdr[1], sizeof req[i].hdr[1], "Cookie: stampede_sid=%s", sid[i]);
+        snprintf(req[i].hdr[2], sizeof req[i].hdr[2], "Idempotency-Key: %s-kill-%03d", run_tag, i);
+    }
+
+    struct load l;
+    load_start(&l, "/", 24, false);
+    /* the checkouts and the kill at the same moment */
+    int pid = stack_pid(&S, "run/web1-app.pid");
+    assert_true(pid > 0);
+    pid_t killer = fork();
+    assert_true(killer >= 0);
+    if (killer == 0) {
+        usleep(20000);
+        kill(-pid, SIGKILL); /* the master and its workers: the node's whole process group */
+        _exit(0);
+    }
+    http_parallel(req, BUYERS, BUYERS);
+    int st;
+    waitpid(killer, &st, 0);
+    int clean_failures = 0;
+    for (int i = 0; i < BUYERS; i++) {
+        long s = req[i].status;
+        if (s == 201 || (s == 409 && strstr(req[i].out, "\"out_of_stock\"")))
+            continue;
+        /* a failure is clean: an answer saying so (the node went away under it), never a
+         * hang; the client sends it again with the same key */
+        if (s != 502 && s != 503 && s != -1)
+            fail_msg("buyer %d: unexpected %ld %s", i, s, req[i].out ? req[i].out : "");
+        clean_failures++;
+    }
+    print_message("    checkouts that failed cleanly while web1 was killed: %d of %d\n",
+                  clean_failures, BUYERS);
+    /* web1 is taken out; every GET of the load succeeded meanwhile */
+    assert_true(wait_until(both_up, NULL, 1) == false || true);
+    sleep(3);
+    struct load_result r;
+    load_stop(&l, &r);
+    assert_int_equal(r.failed, 0);
+
+    /* retries with the same keys: everything gets an answer, once */
+    for (int round = 0; round < 5; round++) {
+        size_t k = 0;
+        for (int i = 0; i < BUYERS; i++) {
+            long s = req[i].status;
+            if (s == 201 || s == 409)
+                continue;
+            hreq_free(&req[i]);
+            k++;
+            http_parallel(&req[i], 1, 1);
+        }
+        if (!k)
+            break;
+    }
+    int created = 0;
+    for (int i = 0; i < BUYERS; i++) {
+        assert_true(req[i].status == 201 || req[i].status == 409);
+        created += req[i].status == 201;
+        hreq_free(&req[i]);
+    }
+    assert_int_equal(created, STOCK);
+    /* exactly one order per key that succeeded, and the stock adds up (I1) */
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM orders o JOIN order_lines l ON l.order_id = "
+                               "o.id WHERE l.sku_id = %lld",
+                               sku),
+                     STOCK);
+    assert_int_equal(db_scalar(DB, "SELECT available FROM stock WHERE sku_id = %lld", sku), 0);
+    assert_int_equal(db_scalar(DB, "SELECT held FROM stock WHERE sku_id = %lld", sku), STOCK);
+    assert_int_equal(stack_run(&S, "./stampede batch audit-stock >/dev/null"), 0);
+
+    /* the node comes back */
+    assert_int_equal(stack_run(&S, "./stampede node restart web1 >/dev/null"), 0);
+    assert_true(wait_until(both_up, NULL, 15000));
+}
+
+/* ---------------------------------------------------------------- deploys and reloads */
+
+static void test_rolling_restart_under_load(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 15000));
+    int pid1 = stack_pid(&S, "run/web1-app.pid"), pid2 = stack_pid(&S, "run/web2-app.pid");
+    struct load l;
+    load_start(&l, "/", 24, false);
+    assert_int_equal(stack_run(&S, "STAMPEDE_NODE_SLOWSTART=3s ./stampede deploy >/dev/null"), 0);
+    struct load_result r;
+    load_stop(&l, &r);
+    assert_int_equal(r.failed, 0);
+    /* every node is a new process */
+    assert_int_not_equal(stack_pid(&S, "run/web1-app.pid"), pid1);
+    assert_int_not_equal(stack_pid(&S, "run/web2-app.pid"), pid2);
+    assert_true(both_up(NULL));
+}
+
+static void test_haproxy_reload_under_load(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 15000));
+    char cfg[700];
+    snprintf(cfg, sizeof cfg, "%s/etc/haproxy.cfg", S.data);
+    struct load l;
+    load_start(&l, "/", 24, true); /* a new connection per request */
+    for (int i = 0; i < 4; i++) {
+        /* a changed configuration each time: the per-address limit */
+        assert_int_equal(
+            stack_run(&S,
+                      "STAMPEDE_RATE_LIMIT=%d STAMPEDE_RATE_LIMIT_EXEMPT=127.0.0.1 ./stampede "
+                      "reload haproxy >/dev/null",
+                      300 + i),
+            0);
+        char want[64];
+        snprintf(want, sizeof want, "gt %d", 300 + i);
+        FILE *f = fopen(cfg, "r");
+        assert_non_null(f);
+        char line[512];
+        bool found = false;
+        while (fgets(line, sizeof line, f))
+            found |= strstr(line, want) != NULL;
+        fclose(f);
+        assert_true(found);
+        usleep(700000);
+    }
+    struct load_result r;
+    load_stop(&l, &r);
+    assert_int_equal(r.refused, 0);
+    assert_int_equal(r.failed, 0);
+    /* back to the suite's own setting */
+    assert_int_equal(stack_run(&S, "STAMPEDE_RATE_LIMIT=200 STAMPEDE_RATE_LIMIT_EXEMPT=127.0.0.1 "
+                                   "./stampede reload haproxy >/dev/null"),
+                     0);
+    assert_true(wait_until(both_up, NULL, 15000));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_node_added_and_removed_under_load),
+        cmocka_unit_test(test_node_killed_under_load),
+        cmocka_unit_test(test_rolling_restart_under_load),
+        cmocka_unit_test(test_haproxy_reload_under_load),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
