@@ -293,6 +293,7 @@ migrate_dir() {
 migrate() {
     migrate_dir sql/migrations "$DB_NAME"
     apply_grants
+    apply_app_hosts
     migrate_dir sql/psp "$PSP_DB_NAME" # the payment-gateway sandbox's own database
 }
 
@@ -338,6 +339,30 @@ apply_grants() {
         grep -v -e '^GRANT USAGE ON \*\.\*' -e "^GRANT .* ON \`$DB_NAME\`\.\`[^\`]*\` TO" || true)
     [[ -z $extra ]] || warn "$APP_DB_USER has privileges beyond its tables:" "$extra"
     ok "$n_grant granted, $n_revoke revoked"
+}
+
+# Web nodes on other hosts (docs/OPERATIONS.md, "Several hosts") reach the database proxy from
+# their own addresses, and the proxy checks accounts by host as MariaDB does: the application
+# account also exists for each host pattern of STAMPEDE_APP_DB_HOSTS (e.g. "10.0.2.%"), with
+# the same password and exactly the table privileges it has on 127.0.0.1.
+APP_DB_HOSTS=${STAMPEDE_APP_DB_HOSTS:-}
+apply_app_hosts() {
+    [[ -n ${APP_DB_HOSTS// /} ]] || return 0
+    local h sql='' pw t p
+    pw=$(secret STAMPEDE_DB_APP_PASSWORD)
+    step "$APP_DB_USER for other hosts (${APP_DB_HOSTS//,/ })"
+    for h in ${APP_DB_HOSTS//,/ }; do
+        [[ $h =~ ^[0-9.%_]+$ ]] || die "STAMPEDE_APP_DB_HOSTS: '$h' is not an IPv4 host pattern (e.g. 10.0.2.%)"
+        sql+="CREATE USER IF NOT EXISTS '$APP_DB_USER'@'$h' IDENTIFIED BY '$pw';
+ALTER USER '$APP_DB_USER'@'$h' IDENTIFIED BY '$pw';"$'\n'
+        while IFS=$'\t' read -r t p; do
+            [[ -n $t ]] && sql+="GRANT $p ON \`$DB_NAME\`.\`$t\` TO '$APP_DB_USER'@'$h';"$'\n'
+        done < <(dbq primary "SELECT table_name, privilege_type FROM information_schema.table_privileges
+            WHERE grantee=\"'$APP_DB_USER'@'127.0.0.1'\" AND table_schema='$DB_NAME'")
+    done
+    local out
+    out=$(db primary -e "$sql" 2>&1) || die "could not set up $APP_DB_USER for other hosts:" "$out"
+    ok
 }
 
 seed() {

@@ -13,7 +13,7 @@ RUNTIME_PACKAGES=(mariadb-server mariadb-client memcached libmemcached-tools ngi
 BUILD_PACKAGES=(build-essential cmake pkg-config libfcgi-dev libmariadb-dev libmemcached-dev
     libcjson-dev libsodium-dev libcurl4-openssl-dev liburiparser-dev libcmocka-dev clang
     libclang-rt-14-dev clang-format wrk libmicrohttpd-dev libzxcvbn-dev libssl-dev libjwt-dev)
-TEST_PACKAGES=(chromium sysbench)
+TEST_PACKAGES=(chromium sysbench iproute2)
 
 missing_packages() {
     local p st

@@ -355,7 +355,7 @@ start_nginx() { # nginxN
         return 0
     fi
     rm -f "$(comp_pidfile "$c")"
-    if ! out=$(nginx -t -q -p "$DATA/" -c "$cfg" -e "$LOG/$c-error.log" 2>&1); then
+    if ! out=$(node_run "$node" nginx -t -q -p "$DATA/" -c "$cfg" -e "$LOG/$c-error.log" 2>&1); then
         die "nginx rejects $cfg:" "$out"
     fi
     if ! out=$(node_run "$node" nginx -p "$DATA/" -c "$cfg" -e "$LOG/$c-error.log" </dev/null 2>&1 9>&-); then
@@ -411,6 +411,15 @@ haproxy_rate_limit() {
 EOF
 }
 
+# With a service address (STAMPEDE_SERVICE_ADDRESS), the shop is also served there: shoppers
+# and nodes on other hosts reach it.
+haproxy_extra_bind() {
+    if [[ $SERVICE_ADDR == 127.0.0.1 ]]; then
+        printf '    # (STAMPEDE_SERVICE_ADDRESS: also bound on that address)'
+    else
+        printf '    bind %s:%s' "$SERVICE_ADDR" "$HTTP_PORT"
+    fi
+}
 # render_haproxy_cfg: etc/haproxy.cfg from the template and the node list (nodes.sh), so that a
 # reload keeps the nodes added at run time.
 render_haproxy_cfg() {
@@ -421,7 +430,8 @@ render_haproxy_cfg() {
     done
     render "$ROOT/haproxy/haproxy.cfg.in" "$ETC/haproxy.cfg" ROOT="$ROOT" RUN="$RUN" \
         HTTP_PORT="$HTTP_PORT" WEB_SERVERS="$(haproxy_server_lines)" \
-        RATE_LIMIT="$(haproxy_rate_limit)" METRICS_PORT="${MON_PORTS[5]}" MC_SERVERS="$mc_lines"
+        RATE_LIMIT="$(haproxy_rate_limit)" METRICS_PORT="${MON_PORTS[5]}" MC_SERVERS="$mc_lines" \
+        EXTRA_BIND="$(haproxy_extra_bind)"
 }
 # HAProxy runs in master-worker mode (the pid file holds the master): `./stampede reload
 # haproxy` (nodes.sh) replaces the workers without closing the listening sockets.
