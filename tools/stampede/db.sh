@@ -353,8 +353,8 @@ apply_app_hosts() {
     step "$APP_DB_USER for other hosts (${APP_DB_HOSTS//,/ })"
     for h in ${APP_DB_HOSTS//,/ }; do
         [[ $h =~ ^[0-9.%_]+$ ]] || die "STAMPEDE_APP_DB_HOSTS: '$h' is not an IPv4 host pattern (e.g. 10.0.2.%)"
-        sql+="CREATE USER IF NOT EXISTS '$APP_DB_USER'@'$h' IDENTIFIED BY '$pw';
-ALTER USER '$APP_DB_USER'@'$h' IDENTIFIED BY '$pw';"$'\n'
+        sql+="CREATE USER IF NOT EXISTS '$APP_DB_USER'@'$h' IDENTIFIED BY '$pw';"$'\n'
+        sql+="ALTER USER '$APP_DB_USER'@'$h' IDENTIFIED BY '$pw';"$'\n'
         while IFS=$'\t' read -r t p; do
             [[ -n $t ]] && sql+="GRANT $p ON \`$DB_NAME\`.\`$t\` TO '$APP_DB_USER'@'$h';"$'\n'
         done < <(dbq primary "SELECT table_name, privilege_type FROM information_schema.table_privileges

@@ -280,6 +280,7 @@ cmd_deploy() {
     local cdn=${STAMPEDE_CDN:-}
     load_stack_env
     # a deploy may switch the CDN edge off (the fallback when it is down) or on again
+    # shellcheck disable=SC2034 # read by write_web_conf (cdn.sh)
     [[ -z $cdn ]] || CDN=$cdn
     validate_settings
     take_lock
