@@ -17,6 +17,14 @@ usage: ./stampede COMMAND [ARGS]
                       static origin) as a release: each file written then renamed into
                       place, the files of the last 5 releases kept, older ones deleted;
                       the same build again does nothing
+  node list | add [--reason T] [--addr A --netns NS] | remove [NAME] | restart NAME
+                      web nodes that come and go: add starts one on a free port and adds it
+                      to HAProxy (after /readyz, with slowstart); remove drains it, stops it
+                      and deletes it from HAProxy
+  deploy              build, publish static, then restart every web node in turn (drained
+                      first, back after HAProxy's checks): no request dropped
+  reload haproxy      a new HAProxy configuration without a refused connection (master-worker,
+                      listening sockets handed over)
   test [CTEST ARGS]   install test tools, build build/test (clang, sanitizers, fuzzers), ctest
   batch JOB | history | jobs   run a batch job by hand (expire-holds, reconcile-payments,
                       audit-stock, audit-payments) and print its summary; \`history\` lists runs
@@ -49,6 +57,12 @@ settings (environment):
   STAMPEDE_CDN_PORTS="8181 8182"  the CDN edge, the static origin behind it
   STAMPEDE_MON_PORTS="9090 9093 9100 9104 9105 8404"  prometheus alertmanager node-exporter
                            mysqld-exporter (primary replica) haproxy-metrics
+  STAMPEDE_NODE_PORTS="8083 .. 8089"  ports of added nodes (PORT_BASE: B+3..B+9)
+  STAMPEDE_NODE_SLOWSTART=10s  an added or restarted node's share ramps up this long
+  STAMPEDE_NODE_DRAIN_TIMEOUT=30  longest wait (s) for a removed node's in-flight requests
+  STAMPEDE_SERVICE_ADDRESS=127.0.0.1  also listen there (database proxy, memcached, nodes,
+                           HAProxy) so web nodes on other hosts can join (OPERATIONS)
+  STAMPEDE_APP_DB_HOSTS="10.0.2.%"  host patterns the app's database account also exists for
   STAMPEDE_CFG_*           passed to stampede-web (e.g. STAMPEDE_CFG_LOG_LEVEL=debug)
 See docs/OPERATIONS.md.
 EOF
