@@ -237,7 +237,7 @@ static void test_node_added_and_removed_under_load(void **state)
     const char *url = db_textf(DB, "SELECT url FROM web_nodes WHERE name = '%s'", name);
     const char *colon = strrchr(url, ':');
     assert_non_null(colon);
-    int port = atoi(colon + 1);
+    int port = (int)strtol(colon + 1, NULL, 10);
 
     /* a catalog write reaches the new node before it returns: its near copy (read twice to be
      * sure it is kept) never shows the old price afterwards */
