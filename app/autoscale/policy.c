@@ -135,7 +135,7 @@ void policy_decide(const struct policy_cfg *c, const struct policy_in *in,
         desired = c->min;
     d->desired = desired;
 
-    if (in->up < c->min) {
+    if (in->up < c->min && w.n >= POLICY_MIN_SAMPLES) {
         snprintf(why, sizeof why, "%d UP node(s) is below the minimum %d", in->up, c->min);
         out(c, in, d, desired, why);
         return;

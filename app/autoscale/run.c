@@ -16,6 +16,13 @@
 
 extern char **environ;
 
+static volatile int *stop_flag;
+
+void run_set_stop_flag(volatile int *flag)
+{
+    stop_flag = flag;
+}
+
 int run_split(const char *cmdline, char *buf, size_t bufsize, char **argv, int max)
 {
     size_t len = strlen(cmdline);
@@ -127,7 +134,7 @@ int run_command(const char *cmdline, const char *reason, int64_t timeout_ms, str
     bool done = false;
     for (;;) {
         int64_t left = (deadline - clock_mono_ns()) / 1000000;
-        if (left <= 0) {
+        if (left <= 0 || (stop_flag && *stop_flag)) {
             r->timed_out = true;
             break;
         }

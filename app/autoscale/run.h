@@ -31,6 +31,10 @@ struct run_result {
     char last_line[128]; /* the last non-empty output line (the node's name), NUL-terminated */
 };
 
+/* run_set_stop_flag: when *flag becomes non-zero (a signal handler) a running command is
+ * stopped like on a timeout, so the autoscaler's own stop is never held up by a command. */
+void run_set_stop_flag(volatile int *flag);
+
 /* run_command: see above. Fills *r whenever it returns 0. */
 int run_command(const char *cmdline, const char *reason, int64_t timeout_ms, struct run_result *r);
 

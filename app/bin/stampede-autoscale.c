@@ -10,6 +10,7 @@
  * autoscale.* keys, db.*, log.*). SIGHUP reads the file again (to pause: autoscale.enabled =
  * off, then kill -HUP). Exit status: 0 stopped, 3 cannot start (configuration, status port).
  */
+#include "autoscale/run.h"
 #include "autoscale/scaler.h"
 #include "autoscale/status.h"
 #include "conf/appcfg.h"
@@ -26,13 +27,14 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stopping, reload;
+static volatile int stop_commands;
 
 static void on_signal(int sig)
 {
     if (sig == SIGHUP)
         reload = 1;
     else
-        stopping = 1;
+        stopping = stop_commands = 1;
 }
 
 static int load(struct appcfg *c, const char *path)
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    run_set_stop_flag(&stop_commands);
     char host[100];
     if (gethostname(host, sizeof host) != 0)
         snprintf(host, sizeof host, "localhost");

@@ -20,6 +20,7 @@ components() {
     for ((i = 1; i <= N_WEB; i++)); do printf 'nginx%d\n' "$i"; done
     printf 'haproxy\n'
     printf 'batch\n'
+    printf 'autoscale\n' # autoscale.sh (STAMPEDE_AUTOSCALE=off runs it paused)
     # the monitoring stack: when on, or when one still runs (so `down` stops it anyway)
     local m
     for m in "${MON_COMPONENTS[@]}"; do
@@ -42,6 +43,7 @@ comp_exe() {
     web*) echo stampede-web ;;
     hello*) echo stampede-hello ;;
     batch) echo stampede-batch ;;
+    autoscale) echo stampede-autoscale ;;
     psp) echo stampede-psp ;;
     dbproxy) echo stampede-dbproxy ;;
     nginx*) echo nginx ;;
@@ -61,6 +63,7 @@ comp_port() { # the TCP port a component listens on (none for web nodes)
     haproxy) echo "$HTTP_PORT" ;;
     psp) echo "$PSP_PORT" ;;
     dbproxy) echo "${DBPROXY_PORTS[0]}" ;;
+    autoscale) echo "$AUTOSCALE_PORT" ;;
     prometheus) echo "${MON_PORTS[0]}" ;;
     alertmanager) echo "${MON_PORTS[1]}" ;;
     node-exporter) echo "${MON_PORTS[2]}" ;;
@@ -76,6 +79,7 @@ comp_setting() {
     haproxy) echo "STAMPEDE_HTTP_PORT" ;;
     psp) echo "STAMPEDE_PSP_PORT" ;;
     dbproxy) echo "STAMPEDE_DBPROXY_PORTS" ;;
+    autoscale) echo "STAMPEDE_AUTOSCALE_PORT" ;;
     prometheus | alertmanager | node-exporter | mysqld-exp-*) echo "STAMPEDE_MON_PORTS" ;;
     esac
 }
@@ -83,6 +87,7 @@ comp_address() {
     case $1 in
     web* | hello*) printf 'unix:%s/%s.sock' "$RUN" "$1" ;;
     batch) printf 'scheduler (no port)' ;;
+    autoscale) printf '127.0.0.1:%s (status)' "$AUTOSCALE_PORT" ;;
     dbproxy) printf '127.0.0.1:%s (status :%s)' "${DBPROXY_PORTS[0]}" "${DBPROXY_PORTS[1]}" ;;
     haproxy) printf '127.0.0.1:%s (metrics :%s)' "$HTTP_PORT" "${MON_PORTS[5]}" ;;
     *) printf '127.0.0.1:%s' "$(comp_port "$1")" ;;

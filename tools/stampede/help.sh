@@ -43,6 +43,10 @@ settings (environment):
   STAMPEDE_MONITORING=on   off: no prometheus, alertmanager, exporters
   STAMPEDE_MON_PORTS="9090 9093 9100 9104 9105 8404"  prometheus alertmanager node-exporter
                            mysqld-exporter (primary replica) haproxy-metrics
+  STAMPEDE_AUTOSCALE=on    off: the autoscaler runs paused; dry-run: it decides and logs only
+  STAMPEDE_AUTOSCALE_MIN=\$N_WEB STAMPEDE_AUTOSCALE_MAX=4  web nodes it keeps between
+  STAMPEDE_AUTOSCALE_TARGET=procs*threads/2  requests in flight + queued per node it aims at
+  STAMPEDE_AUTOSCALE_PORT=8190  its /metrics and /status (with STAMPEDE_PORT_BASE: B+39)
   STAMPEDE_CFG_*           passed to stampede-web (e.g. STAMPEDE_CFG_LOG_LEVEL=debug)
 See docs/OPERATIONS.md.
 EOF
