@@ -38,7 +38,7 @@ struct view_admin_autoscale {
     int64_t nodes, desired, total, joining, leaving, down;
     struct str load, load_now, cpu, rtime;
     struct str last_action, last_at, last_reason, last_result;
-    struct str last_out_at, last_in_at;
+    struct str last_out_at, last_in_at, now;
     struct tpl_list servers; /* of struct view_as_server */
     /* settings, from /status */
     int64_t min, max;
@@ -102,6 +102,7 @@ static const struct tpl_field admin_autoscale_fields[] = {
     AS(last_result, TPL_STR),
     AS(last_out_at, TPL_STR),
     AS(last_in_at, TPL_STR),
+    AS(now, TPL_STR),
     TPL_NESTED(struct view_admin_autoscale, servers, TPL_LIST, as_server_schema),
     AS(min, TPL_I64),
     AS(max, TPL_I64),
@@ -189,6 +190,7 @@ static bool state(struct arena *a, struct str body, struct view_admin_autoscale 
     v->last_result = text(a, last, "result");
     v->last_out_at = when(a, j, "last_scale_out_at");
     v->last_in_at = when(a, j, "last_scale_in_at");
+    v->now = text(a, j, "now");
     v->min = (int64_t)num(set, "min");
     v->max = (int64_t)num(set, "max");
     v->target = fmt(a, "%g", num(set, "target"));

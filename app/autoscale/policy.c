@@ -135,8 +135,21 @@ void policy_decide(const struct policy_cfg *c, const struct policy_in *in,
         desired = c->min;
     d->desired = desired;
 
-    if (in->up < c->min && w.n >= POLICY_MIN_SAMPLES) {
-        snprintf(why, sizeof why, "%d UP node(s) is below the minimum %d", in->up, c->min);
+    if (in->up < c->min) {
+        /* only when it lasts a whole window: a node restarting (a deploy) is back in seconds */
+        bool lasting = w.n >= POLICY_MIN_SAMPLES && in->now_ms - in->since_ms >= c->window_ms;
+        for (size_t i = in->n - w.n; i < in->n && lasting; i++)
+            lasting = in->s[i].up < c->min;
+        if (!lasting) {
+            held(d, "below-min");
+            snprintf(d->reason, sizeof d->reason,
+                     "%d UP node(s) is below the minimum %d: adding only if it lasts %llds (a "
+                     "restarting node comes back sooner)",
+                     in->up, c->min, (long long)win_s);
+            return;
+        }
+        snprintf(why, sizeof why, "%d UP node(s) below the minimum %d for %llds", in->up, c->min,
+                 (long long)win_s);
         out(c, in, d, desired, why);
         return;
     }

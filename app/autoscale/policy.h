@@ -18,8 +18,9 @@
  *     remaining nodes would stay below the target, and the scale-in cooldown has passed since
  *     the last scale-out and the last scale-in; one node at a time.
  *   - Never below min or above max (nodes that are down count against max, so failing nodes
- *     cannot make it add without bound); below min it adds nodes up to min whatever the load
- *     (after POLICY_MIN_SAMPLES samples, so nodes still starting are not replaced at once).
+ *     cannot make it add without bound); when fewer than min nodes have been UP for a whole
+ *     window it adds nodes up to min whatever the load (a node that restarts, as in a deploy,
+ *     is back sooner and is not replaced).
  *   - No decision while a node joins or leaves (HAProxy shows it in MAINT, DRAIN or rising).
  *
  * Thread safety: reentrant. Errors: none; a decision always comes back.

@@ -97,14 +97,17 @@ struct scaler *scaler_new(const struct appcfg *cfg, const char *host)
         log_warn("autoscale: %s", d.reason);
         return s;
     }
+    char out_ago[32] = "never", in_ago[32] = "never";
+    if (s->view.last_out_ms != POLICY_NEVER)
+        snprintf(out_ago, sizeof out_ago, "%llds ago",
+                 (long long)((now - s->view.last_out_ms) / 1000));
+    if (s->view.last_in_ms != POLICY_NEVER)
+        snprintf(in_ago, sizeof in_ago, "%llds ago",
+                 (long long)((now - s->view.last_in_ms) / 1000));
     snprintf(d.reason, sizeof d.reason,
-             "started: last scale-out %lld s ago, last scale-in %lld s ago (-1: never); "
-             "cooldowns honoured, scale-in waits for %lld s of fresh samples",
-             s->view.last_out_ms == POLICY_NEVER ? -1LL
-                                                 : (long long)((now - s->view.last_out_ms) / 1000),
-             s->view.last_in_ms == POLICY_NEVER ? -1LL
-                                                : (long long)((now - s->view.last_in_ms) / 1000),
-             (long long)(cfg->autoscale_in_window_ms / 1000));
+             "started: last scale-out %s, last scale-in %s (from autoscale_events): cooldowns "
+             "honoured; a scale-in waits for %llds of fresh samples",
+             out_ago, in_ago, (long long)(cfg->autoscale_in_window_ms / 1000));
     log_info("autoscale: %s", d.reason);
     record(s, "start", &d, 0, STR(""));
     return s;
@@ -305,6 +308,7 @@ void scaler_tick(struct scaler *s)
     v->cpu = d.cpu;
     v->rtime_ms = b.rtime_ms;
     v->sampled_at_ms = now;
+    snprintf(v->now_reason, sizeof v->now_reason, "%s", d.reason);
     v->nnodes = b.n;
     for (size_t i = 0; i < b.n; i++) {
         struct scaler_node *n = &v->nodes[i];
@@ -326,6 +330,9 @@ void scaler_tick(struct scaler *s)
             snprintf(why, sizeof why, "paused (autoscale.enabled = off): %s", d.reason);
             snprintf(d.reason, sizeof d.reason, "%.*s", (int)sizeof d.reason - 1, why);
             d.to = d.from;
+            pthread_mutex_lock(&s->lock);
+            snprintf(s->view.now_reason, sizeof s->view.now_reason, "%s", d.reason);
+            pthread_mutex_unlock(&s->lock);
         }
     }
     decided(s, &d, now);

@@ -48,6 +48,7 @@ struct scaler_view {
     char last_action[16];
     char last_reason[POLICY_REASON_MAX];
     char last_result[200];
+    char now_reason[POLICY_REASON_MAX]; /* this tick's decision, whatever it was */
     uint64_t decisions[SC_N];
     struct scaler_node nodes[HAP_MAX_SERVERS];
     size_t nnodes;

@@ -80,6 +80,7 @@ void status_json(const struct scaler_view *v, struct buf *b)
     add_time(last, "at", v->last_decision_ms);
     cJSON_AddStringToObject(last, "reason", v->last_reason);
     cJSON_AddStringToObject(last, "result", v->last_result);
+    cJSON_AddStringToObject(root, "now", v->now_reason);
     cJSON *set = cJSON_AddObjectToObject(root, "settings");
     cJSON_AddNumberToObject(set, "min", v->policy.min);
     cJSON_AddNumberToObject(set, "max", v->policy.max);

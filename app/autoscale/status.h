@@ -5,7 +5,7 @@
  *                 _last_decision_timestamp_seconds, _min_nodes, _max_nodes, _target,
  *                 _paused, _haproxy_up, _nodes_in_transition
  *   GET /status   JSON: nodes (per server of the backend), desired, load, cpu, the settings,
- *                 the last decision, paused, dry_run
+ *                 the last decision, what it thinks this tick ("now"), paused, dry_run
  *   GET /healthz  200 while the process runs
  *
  * Pure renderers over a struct scaler_view, so they are unit-testable. Memory: appends to the

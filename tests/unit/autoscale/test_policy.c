@@ -111,7 +111,19 @@ static void test_below_min_adds_whatever_the_load(void **state)
     struct policy_decision d = decide(&sc);
     assert_int_equal(d.action, POLICY_OUT);
     assert_int_equal(d.to, 2);
-    assert_non_null(strstr(d.reason, "below the minimum 2"));
+    assert_non_null(strstr(d.reason, "below the minimum 2 for 30s"));
+    /* a node down for 6 s (restarting, a deploy): not replaced */
+    fill(&sc, 2, 0, 0.1, 120 * S);
+    sc.in.up = 1;
+    for (size_t i = sc.in.n - 3; i < sc.in.n; i++)
+        sc.s[i].up = 1;
+    d = decide(&sc);
+    assert_int_equal(d.action, POLICY_HELD);
+    assert_string_equal(d.held, "below-min");
+    /* nor right after a start, before a whole window of samples */
+    fill(&sc, 1, 0, 0.1, 10 * S);
+    sc.in.since_ms = sc.in.now_ms - 10 * S;
+    assert_int_equal(decide(&sc).action, POLICY_HELD);
 }
 
 static void test_out_cooldown(void **state)
