@@ -188,7 +188,7 @@ void policy_decide(const struct policy_cfg *c, const struct policy_in *in,
             held(d, "warming-up");
             snprintf(d->reason, sizeof d->reason,
                      "load %.1f per node is low, but sampled only %llds of the %llds scale-in "
-                     "window since start",
+                     "window since start or the last change",
                      iw.load, (long long)(sampled / 1000), (long long)in_s);
         } else if (l_in > 0 || l_out > 0) {
             held(d, "cooldown-in");

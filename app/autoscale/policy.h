@@ -62,7 +62,9 @@ struct policy_in {
     int total;           /* every server of the backend now, whatever its state */
     int transitioning;   /* nodes joining or leaving now */
     int64_t now_ms;      /* unix ms */
-    int64_t since_ms;    /* when this process took its first sample */
+    int64_t since_ms;    /* when this run of samples began: the process's start, or the end of
+                          * its last add/remove (samples from before it describe other
+                          * capacity, so the caller drops them, like AWS's instance warm-up) */
     int64_t last_out_ms; /* last scale-out (or failed attempt), POLICY_NEVER if none */
     int64_t last_in_ms;
 };

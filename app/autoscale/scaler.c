@@ -26,9 +26,11 @@ struct scaler {
     struct db *db;
     struct arena *arena;
     struct cpu_meter cpu;
-    struct policy_sample *samples; /* oldest first */
+    struct policy_sample *samples; /* oldest first, all taken since since_ms */
     size_t nsamples;
-    char held_key[24]; /* the held reason last recorded, so a held decision is stored once */
+    int64_t since_ms;
+    char held_key[24]; /* the held reason last recorded and when: the same one is stored at */
+    int64_t held_at;   /* most once a minute, so a tick-by-tick hold is not a flood of rows */
     pthread_mutex_t lock;
     struct scaler_view view; /* under lock */
 };
@@ -83,7 +85,7 @@ struct scaler *scaler_new(const struct appcfg *cfg, const char *host)
     s->arena = arena_new(64 * 1024, 16 << 20);
     s->samples = mem_calloc(SCALER_MAX_SAMPLES, sizeof *s->samples);
     int64_t now = clock_real_ms();
-    s->view.started_ms = now;
+    s->view.started_ms = s->since_ms = now;
     s->view.last_out_ms = s->view.last_in_ms = POLICY_NEVER;
     snprintf(s->view.last_action, sizeof s->view.last_action, "none");
     scaler_apply(s, cfg);
@@ -189,14 +191,13 @@ static void set_last(struct scaler *s, const char *action, const char *reason, c
 static void decided(struct scaler *s, const struct policy_decision *d, int64_t now)
 {
     const struct appcfg *c = s->cfg;
-    if (d->action == POLICY_NONE) {
-        s->held_key[0] = '\0';
+    if (d->action == POLICY_NONE)
         return;
-    }
     if (d->action == POLICY_HELD) {
-        if (strcmp(s->held_key, d->held) == 0)
-            return; /* the same reason as the last tick: stored once */
+        if (strcmp(s->held_key, d->held) == 0 && now - s->held_at < 60000)
+            return;
         snprintf(s->held_key, sizeof s->held_key, "%s", d->held);
+        s->held_at = now;
         log_info("autoscale: held (%s): %s", d->held, d->reason);
         record(s, "held", d, d->from, STR(""));
         set_last(s, "held", d->reason, d->held, now, SC_HELD);
@@ -241,6 +242,9 @@ static void decided(struct scaler *s, const struct policy_decision *d, int64_t n
         pthread_mutex_lock(&s->lock);
         s->view.acting = false;
         pthread_mutex_unlock(&s->lock);
+        /* the samples so far describe the capacity before the change: measure afresh */
+        s->nsamples = 0;
+        s->since_ms = clock_real_ms();
     }
     /* a failed attempt starts the cooldown too: a broken command is retried after it, not at
      * every tick */
@@ -284,9 +288,17 @@ void scaler_tick(struct scaler *s)
 
     struct policy_in in;
     pthread_mutex_lock(&s->lock);
-    in = (struct policy_in){s->samples,         s->nsamples,           b.up,
-                            (int)b.n,           b.joining + b.leaving, now,
-                            s->view.started_ms, s->view.last_out_ms,   s->view.last_in_ms};
+    in = (struct policy_in){
+        .s = s->samples,
+        .n = s->nsamples,
+        .up = b.up,
+        .total = (int)b.n,
+        .transitioning = b.joining + b.leaving,
+        .now_ms = now,
+        .since_ms = s->since_ms,
+        .last_out_ms = s->view.last_out_ms,
+        .last_in_ms = s->view.last_in_ms,
+    };
     struct policy_cfg pc = s->view.policy;
     bool enabled = s->view.enabled;
     pthread_mutex_unlock(&s->lock);
