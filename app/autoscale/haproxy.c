@@ -85,7 +85,8 @@ static bool num(struct str s, int64_t *out)
 static void copy(char *dst, size_t cap, struct str s)
 {
     size_t n = s.len < cap - 1 ? s.len : cap - 1;
-    memcpy(dst, s.p, n);
+    if (n)
+        memcpy(dst, s.p, n);
     dst[n] = '\0';
 }
 
@@ -116,12 +117,16 @@ int hap_parse_stat(struct str csv, const char *backend, struct hap_backend *out)
         if (line.len == 0 || line.p[0] == '#')
             continue;
         struct str f[C_N] = {{0}};
-        for (int i = 0; line.len > 0 && i < HAP_MAX_COLS; i++) {
+        int nf = 0;
+        for (; line.len > 0 && nf < HAP_MAX_COLS; nf++) {
             struct str v = next_field(&line);
             for (int k = 0; k < C_N; k++)
-                if (pos[k] == i)
+                if (pos[k] == nf)
                     f[k] = v;
         }
+        for (int k = 0; k < C_N; k++)
+            if (!col_optional[k] && pos[k] >= nf && nf > 0)
+                return ERR_INVAL; /* a row cut short */
         if (!str_eq_cstr(f[C_PX], backend))
             continue;
         if (str_eq_cstr(f[C_SV], "FRONTEND"))

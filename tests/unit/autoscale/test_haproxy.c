@@ -105,6 +105,11 @@ static void test_columns_by_name(void **state)
     assert_int_equal(hap_parse_stat(STR("# pxname,svname,status\nbe_web,web1,UP\n"), "be_web", &b),
                      ERR_INVAL);
     assert_int_equal(hap_parse_stat(STR("be_web,web1,UP\n"), "be_web", &b), ERR_INVAL);
+    /* found by fuzz_haproxy_stat: a row cut short before a needed column (was a NULL memcpy) */
+    assert_int_equal(hap_parse_stat(STR("# pxname,svname,scur,qcur,status,weight,stot\n"
+                                        "be_web,web1,1\n"),
+                                    "be_web", &b),
+                     ERR_INVAL);
     assert_int_equal(hap_parse_stat(STR("# pxname,svname,scur,qcur,status,weight,stot\n"
                                         "be_web,web1,x,0,UP,1,1\n"),
                                     "be_web", &b),
