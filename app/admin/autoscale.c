@@ -194,7 +194,8 @@ static bool state(struct arena *a, struct str body, struct view_admin_autoscale 
     v->min = (int64_t)num(set, "min");
     v->max = (int64_t)num(set, "max");
     v->target = fmt(a, "%g", num(set, "target"));
-    v->cpu_target = fmt(a, "%.0f %%", num(set, "cpu_target") * 100);
+    v->cpu_target = num(set, "cpu_target") > 0 ? fmt(a, "%.0f %%", num(set, "cpu_target") * 100)
+                                               : STR("off: CPU is not a signal");
     v->in_ratio = fmt(a, "%.0f %%", num(set, "scale_in_ratio") * 100);
     v->window = fmt(a, "%g s", num(set, "window_s"));
     v->out_cooldown = fmt(a, "%g s", num(set, "scale_out_cooldown_s"));
