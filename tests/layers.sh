@@ -3,7 +3,7 @@
 #
 # LAYERS is the layer order from CMakeLists.txt (STAMPEDE_LAYERS, written there once), lowest
 # first, layers separated by '|', folders of one layer (peers) by spaces:
-#   "core|http tpl db cache|shop|conf|front batch psp|web admin ops|site|bin"
+#   "core|http tpl db cache dbproxy|shop|conf|front batch psp autoscale|web admin ops|site|bin"
 # A file in app/F may include headers of its own folder and of folders in lower layers; an
 # include of a higher layer (up) or of another folder in the same layer (sideways) is an
 # error naming file and line. A folder of app/ that is in no layer is an error too, so a new

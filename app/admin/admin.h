@@ -55,5 +55,8 @@ void admin_anomaly_resolve(struct http_ex *x);
 /* alerts.c: the monitoring stack's alerts (the page's schema is bound in views.c) */
 void admin_alerts(struct http_ex *x);
 extern const struct tpl_schema admin_alerts_schema;
+/* autoscale.c: stampede-autoscale's state (its /status) and decision log */
+void admin_autoscale(struct http_ex *x);
+extern const struct tpl_schema admin_autoscale_schema;
 
 #endif

@@ -150,6 +150,12 @@ static const struct http_param p_product_picture[] = {
     END,
 };
 
+static const struct http_param p_admin_autoscale[] = {
+    {"page", HTTP_SRC_QUERY, HTTP_K_INT, 1, 100000, false},
+    {"held", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
+
 static const struct http_route routes[] = {
     {HTTP_PUT, "/admin/products/{id}/picture", admin_product_picture, "admin_product_picture",
      p_product_picture, FRONT_ADMIN | FRONT_NO_CSRF},
@@ -195,6 +201,9 @@ static const struct http_route routes[] = {
      "admin_anomaly_resolve", p_anomaly_resolve, FRONT_ADMIN},
     /* alerts (alerts.c): what the monitoring stack raised */
     {HTTP_GET, "/admin/alerts", admin_alerts, "admin_alerts", NULL, FRONT_ADMIN},
+    /* the autoscaler (autoscale.c): its state, settings and decisions */
+    {HTTP_GET, "/admin/autoscale", admin_autoscale, "admin_autoscale", p_admin_autoscale,
+     FRONT_ADMIN},
 };
 
 const struct front_module admin_module = {

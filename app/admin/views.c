@@ -309,5 +309,6 @@ const struct tpl_binding admin_views[] = {
     {"admin/orders.html", &admin_orders_schema},
     {"admin/order.html", &admin_order_schema},
     {"admin/alerts.html", &admin_alerts_schema},
+    {"admin/autoscale.html", &admin_autoscale_schema},
     {NULL, NULL},
 };

@@ -1,6 +1,6 @@
 /*
- * appcfg — configuration of the shop's processes (stampede-web, stampede-batch and
- * stampede-admin): the directive table, the struct it fills, and the option structs of the
+ * appcfg — configuration of the shop's processes (stampede-web, stampede-batch,
+ * stampede-admin and stampede-autoscale): the directive table, the struct it fills, and the option structs of the
  * layers below built from it (database, cache, gateway, business rules). It sits above the
  * domain and below everything that runs it (front, batch, site, the executables), so no
  * executable reaches into a handler folder for its settings.
@@ -105,6 +105,27 @@ struct appcfg {
     int64_t gateway_connect_timeout_ms;
     int64_t webhook_tolerance_ms;
     int64_t payment_return_ttl_ms;
+    /* stampede-autoscale (app/autoscale, docs/OPERATIONS.md "The autoscaler") */
+    bool autoscale_enabled;
+    bool autoscale_dry_run;
+    int64_t autoscale_min;
+    int64_t autoscale_max;
+    int64_t autoscale_target;
+    int64_t autoscale_cpu_target;
+    int64_t autoscale_in_ratio;
+    int64_t autoscale_interval_ms;
+    int64_t autoscale_window_ms;
+    int64_t autoscale_out_cooldown_ms;
+    int64_t autoscale_in_cooldown_ms;
+    int64_t autoscale_in_window_ms;
+    char *autoscale_listen_host;
+    int64_t autoscale_listen_port;
+    char *autoscale_haproxy;
+    char *autoscale_backend;
+    char *autoscale_add_command;
+    char *autoscale_remove_command;
+    int64_t autoscale_command_timeout_ms;
+    char *autoscale_status_url;
 };
 
 extern const struct cfg_directive appcfg_table[];

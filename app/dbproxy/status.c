@@ -1,4 +1,4 @@
-/* status — /metrics, /status, /healthz over libmicrohttpd; see status.h. */
+/* status — /metrics, /status, /healthz on the status port (core/statusd.h); see status.h. */
 #include "status.h"
 
 #include "core/buf.h"
@@ -6,19 +6,17 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/statusd.h"
 #include "dbproxy/monitor.h"
 #include "dbproxy/select.h"
 #include "dbproxy/users.h"
 #include "dbproxy/worker.h"
 
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
-static struct MHD_Daemon *daemon_;
+static struct statusd *daemon_;
 static const struct dbproxy *P;
 
 static void gauges(struct buf *b)
@@ -120,61 +118,37 @@ static char *status_json(void)
     return out;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-                             const char *body, size_t len)
+static unsigned answer(void *arg, const char *url, struct buf *b, const char **type)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result rc = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return rc;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version, const char *data,
-                                  size_t *size, void **state)
-{
-    (void)cls;
-    (void)version;
-    (void)data;
-    (void)size;
-    if (!*state) { /* first call: headers only */
-        *state = (void *)1;
-        return MHD_YES;
-    }
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply(c, 405, "text/plain", "method not allowed\n", 19);
+    (void)arg;
     if (strcmp(url, "/metrics") == 0) {
-        struct buf b;
-        buf_init(&b, 4u << 20);
-        metrics_render(&b);
-        gauges(&b);
-        enum MHD_Result rc = reply(c, 200, "text/plain; version=0.0.4", b.p ? b.p : "", b.len);
-        buf_free(&b);
-        return rc;
+        metrics_render(b);
+        gauges(b);
+        *type = "text/plain; version=0.0.4";
+        return 200;
     }
     if (strcmp(url, "/status") == 0) {
         char *j = status_json();
-        enum MHD_Result rc = reply(c, 200, "application/json", j, strlen(j));
+        buf_append_cstr(b, j);
         cJSON_free(j);
-        return rc;
+        *type = "application/json";
+        return 200;
     }
-    if (strcmp(url, "/healthz") == 0)
-        return reply(c, 200, "text/plain", "ok\n", 3);
+    if (strcmp(url, "/healthz") == 0) {
+        buf_append_cstr(b, "ok\n");
+        return 200;
+    }
     if (strcmp(url, "/readyz") == 0) {
         struct cluster_view v;
         monitor_view(&v);
         bool any = v.primary >= 0;
         for (size_t i = 0; i < v.n; i++)
             any = any || v.s[i].readable;
-        return any ? reply(c, 200, "text/plain", "ready\n", 6)
-                   : reply(c, 503, "text/plain", "no server can take work\n", 24);
+        buf_append_cstr(b, any ? "ready\n" : "no server can take work\n");
+        return any ? 200 : 503;
     }
-    return reply(c, 404, "text/plain", "not found\n", 10);
+    buf_append_cstr(b, "not found\n");
+    return 404;
 }
 
 int status_start(const struct dbproxy *p)
@@ -182,27 +156,14 @@ int status_start(const struct dbproxy *p)
     P = p;
     if (p->cfg.status_port == 0)
         return 0;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)p->cfg.status_port);
-    if (inet_pton(AF_INET, p->cfg.status_host, &sa.sin_addr) != 1)
-        return ERR_CONFIG;
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-                               on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                               MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u,
-                               MHD_OPTION_END);
-    if (!daemon_) {
-        log_error("dbproxy: cannot listen for status on %s:%lld", p->cfg.status_host,
-                  (long long)p->cfg.status_port);
-        return ERR_IO;
-    }
-    return 0;
+    int rc = statusd_start(p->cfg.status_host, p->cfg.status_port, answer, NULL, &daemon_);
+    if (rc)
+        log_error("dbproxy: no status port (%s)", err_str(rc));
+    return rc;
 }
 
 void status_stop(void)
 {
-    if (daemon_)
-        MHD_stop_daemon(daemon_);
+    statusd_stop(daemon_);
     daemon_ = NULL;
 }

@@ -1,27 +1,18 @@
 /* prom — Prometheus range queries for the admin dashboard; see prom.h. */
 #include "front/prom.h"
 
+#include "front/fetch.h"
+
 #include "core/buf.h"
 #include "core/err.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROM_MAX_SERIES 8
 #define PROM_MAX_BODY   (4 << 20)
-
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-    struct buf *b = arg;
-    size_t add = size * n;
-    if (b->len + add > PROM_MAX_BODY)
-        return 0;
-    buf_append(b, data, add);
-    return add;
-}
 
 static struct str labels(struct arena *a, const cJSON *metric)
 {
@@ -46,29 +37,18 @@ int prom_range(struct arena *a, const char *base_url, const char *query, int64_t
     *n = 0;
     if (!base_url || !*base_url)
         return ERR_UNAVAILABLE;
-    CURL *h = curl_easy_init();
-    if (!h)
-        return ERR_UNAVAILABLE;
-    char *q = curl_easy_escape(h, query, 0);
-    char url[4096];
-    snprintf(url, sizeof url, "%s/api/v1/query_range?query=%s&start=%lld&end=%lld&step=%lld",
-             base_url, q ? q : "", (long long)start, (long long)end, (long long)step);
-    curl_free(q);
+    struct buf url;
+    buf_init(&url, 8192);
+    buf_printf(&url, "%s/api/v1/query_range?query=", base_url);
+    buf_append_urlenc(&url, str_from_cstr(query));
+    buf_printf(&url, "&start=%lld&end=%lld&step=%lld", (long long)start, (long long)end,
+               (long long)step);
     struct buf body;
     buf_init(&body, PROM_MAX_BODY);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2000L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 500L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    CURLcode cc = curl_easy_perform(h);
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
+    int got = url.overflow ? ERR_UNAVAILABLE : fetch_get(buf_cstr(&url), 2000, &body);
+    buf_free(&url);
     int rc = ERR_UNAVAILABLE;
-    cJSON *j = cc == CURLE_OK && status == 200 ? cJSON_ParseWithLength(body.p, body.len) : NULL;
+    cJSON *j = got == 0 ? cJSON_ParseWithLength(body.p, body.len) : NULL;
     const cJSON *result = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "data"), "result");
     if (cJSON_IsArray(result)) {
         size_t count = (size_t)cJSON_GetArraySize(result);

@@ -35,9 +35,11 @@ up)
     } > "$dir/stack.env"
     echo "stack.sh: starting a private stack in $data on ports $base..$((base + 39)) (attempt $attempt)"
     # The suite's own traffic (127.0.0.1) is exempt from HAProxy's per-address limit; the rate
-    # limit test comes from 127.0.0.2 against a low limit.
+    # limit test comes from 127.0.0.2 against a low limit. The autoscaler runs paused (the load
+    # of other tests must not add nodes under them); test_elastic.c's ramp switches it on.
     if (cd "$repo" && STAMPEDE_DATA=$data STAMPEDE_BUILD_DIR=$build STAMPEDE_PORT_BASE=$base \
         STAMPEDE_RATE_LIMIT=200 STAMPEDE_RATE_LIMIT_EXEMPT=127.0.0.1 STAMPEDE_MONITORING=on \
+        STAMPEDE_AUTOSCALE=${STAMPEDE_AUTOSCALE:-off} \
         STAMPEDE_CFG_THROTTLE_IP_LIMIT=30 STAMPEDE_CFG_DROPS_EXEMPT_ADDRESSES=127.0.0.1 \
         STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 ./stampede up); then
       exit 0

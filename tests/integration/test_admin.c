@@ -447,6 +447,22 @@ static void test_dashboard_plots_live_data(void **state)
     free(body);
 }
 
+/* /admin/autoscale: the autoscaler's live state (its /status, fetched by the web node) and its
+ * decision log, where `up` started it (a "start" row at least) */
+static void test_autoscale_state_and_decisions(void **state)
+{
+    (void)state;
+    char *body = NULL;
+    assert_int_equal(admin("GET", "/admin/autoscale", NULL, &body), 200);
+    assert_non_null(strstr(body, "data-autoscale=\"state\""));
+    assert_null(strstr(body, "does not answer"));
+    assert_non_null(strstr(body, "data-server=\"web1\""));
+    assert_non_null(strstr(body, "data-action=\"start\""));
+    free(body);
+    assert_int_equal(admin("GET", "/admin/autoscale?held=1&page=2", NULL, NULL), 200);
+    assert_int_equal(admin("GET", "/admin/autoscale?page=0", NULL, NULL), 400);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_batch_runs_and_run_now),
         cmocka_unit_test(test_picture_upload),
         cmocka_unit_test(test_dashboard_plots_live_data),
+        cmocka_unit_test(test_autoscale_state_and_decisions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,6 +24,7 @@ components() {
     for i in "${nodes[@]#web}"; do printf 'nginx%d\n' "$i"; done
     printf 'haproxy\n'
     printf 'batch\n'
+    printf 'autoscale\n' # autoscale.sh (STAMPEDE_AUTOSCALE=off runs it paused)
     # the monitoring stack: when on, or when one still runs (so `down` stops it anyway)
     local m
     for m in "${MON_COMPONENTS[@]}"; do
@@ -46,6 +47,7 @@ comp_exe() {
     web*) echo stampede-web ;;
     hello*) echo stampede-hello ;;
     batch) echo stampede-batch ;;
+    autoscale) echo stampede-autoscale ;;
     psp) echo stampede-psp ;;
     dbproxy) echo stampede-dbproxy ;;
     nginx* | edge | origin) echo nginx ;;
@@ -67,6 +69,7 @@ comp_port() { # the TCP port a component listens on (none for web nodes)
     dbproxy) echo "${DBPROXY_PORTS[0]}" ;;
     edge) echo "${CDN_PORTS[0]}" ;;
     origin) echo "${CDN_PORTS[1]}" ;;
+    autoscale) echo "$AUTOSCALE_PORT" ;;
     prometheus) echo "${MON_PORTS[0]}" ;;
     alertmanager) echo "${MON_PORTS[1]}" ;;
     node-exporter) echo "${MON_PORTS[2]}" ;;
@@ -83,6 +86,7 @@ comp_setting() {
     psp) echo "STAMPEDE_PSP_PORT" ;;
     dbproxy) echo "STAMPEDE_DBPROXY_PORTS" ;;
     edge | origin) echo "STAMPEDE_CDN_PORTS" ;;
+    autoscale) echo "STAMPEDE_AUTOSCALE_PORT" ;;
     prometheus | alertmanager | node-exporter | mysqld-exp-*) echo "STAMPEDE_MON_PORTS" ;;
     esac
 }
@@ -90,6 +94,7 @@ comp_address() {
     case $1 in
     web* | hello*) printf 'unix:%s/%s.sock' "$RUN" "$1" ;;
     batch) printf 'scheduler (no port)' ;;
+    autoscale) printf '127.0.0.1:%s (status)' "$AUTOSCALE_PORT" ;;
     dbproxy) printf '127.0.0.1:%s (status :%s)' "${DBPROXY_PORTS[0]}" "${DBPROXY_PORTS[1]}" ;;
     haproxy) printf '127.0.0.1:%s (metrics :%s)' "$HTTP_PORT" "${MON_PORTS[5]}" ;;
     nginx*)

@@ -17,7 +17,7 @@ PSP_DB_NAME=stampede_psp
 # authenticates clients against (as MaxScale's monitor and service users do).
 PROXY_DB_USER=stampede_proxy
 # Tables the application may only read and append to (never UPDATE or DELETE).
-APPEND_ONLY_TABLES=(inventory_ledger payment_log drop_draw_stock admin_audit)
+APPEND_ONLY_TABLES=(inventory_ledger payment_log drop_draw_stock admin_audit autoscale_events)
 # Tables owned by operations: the application may only read them.
 READ_ONLY_TABLES=(schema_version)
 

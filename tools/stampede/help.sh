@@ -63,6 +63,10 @@ settings (environment):
   STAMPEDE_SERVICE_ADDRESS=127.0.0.1  also listen there (database proxy, memcached, nodes,
                            HAProxy) so web nodes on other hosts can join (OPERATIONS)
   STAMPEDE_APP_DB_HOSTS="10.0.2.%"  host patterns the app's database account also exists for
+  STAMPEDE_AUTOSCALE=on    off: the autoscaler runs paused; dry-run: it decides and logs only
+  STAMPEDE_AUTOSCALE_MIN=\$N_WEB STAMPEDE_AUTOSCALE_MAX=4  web nodes it keeps between
+  STAMPEDE_AUTOSCALE_TARGET=procs*threads/2  requests in flight + queued per node it aims at
+  STAMPEDE_AUTOSCALE_PORT=8190  its /metrics and /status (with STAMPEDE_PORT_BASE: B+39)
   STAMPEDE_CFG_*           passed to stampede-web (e.g. STAMPEDE_CFG_LOG_LEVEL=debug)
 See docs/OPERATIONS.md.
 EOF

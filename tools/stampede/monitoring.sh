@@ -56,7 +56,7 @@ write_monitoring_conf() {
         SD_DIR="$ETC/prometheus-sd" PROM_PORT="${MON_PORTS[0]}" AM_PORT="${MON_PORTS[1]}" \
         NODE_PORT="${MON_PORTS[2]}" MYSQLD_PRIMARY_PORT="${MON_PORTS[3]}" \
         MYSQLD_REPLICA_PORT="${MON_PORTS[4]}" HAPROXY_METRICS_PORT="${MON_PORTS[5]}" \
-        DBPROXY_STATUS_PORT="${DBPROXY_PORTS[1]}"
+        DBPROXY_STATUS_PORT="${DBPROXY_PORTS[1]}" AUTOSCALE_PORT="$AUTOSCALE_PORT"
     (umask 077 && alerts_token >"$ETC/alerts-token")
     for ((i = 1; i <= N_WEB; i++)); do
         hooks+="      - url: http://127.0.0.1:${NGINX_PORTS[i - 1]}/__internal/alerts

@@ -137,6 +137,7 @@ write_web_conf() {
             printf 'gateway.secret_key = %s\n' "$(secret STAMPEDE_PSP_SECRET_KEY)"
             printf 'gateway.client_key = %s\n' "$(secret STAMPEDE_PSP_CLIENT_KEY)"
             printf 'gateway.webhook_secret = %s\n' "$(secret STAMPEDE_PSP_WEBHOOK_SECRET)"
+            autoscale_conf # autoscale.sh
         } >"$ETC/stampede.conf.tmp"
         mv -f "$ETC/stampede.conf.tmp" "$ETC/stampede.conf"
     )

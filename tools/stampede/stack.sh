@@ -44,7 +44,8 @@ do_down() {
         memcached*) mcs+=("$c") ;;
         esac
     done < <(components)
-    stop_monitoring          # first: no alerts about the stack going down on purpose
+    stop_group TERM 30 autoscale # first: it must not replace nodes that are stopping
+    stop_monitoring              # no alerts about the stack going down on purpose
     stop_group TERM 30 batch # finishes its current chunk, then exits
     stop_group TERM 30 haproxy
     stop_group QUIT 30 "${nginxs[@]}"
@@ -78,6 +79,7 @@ cmd_up() {
     local t0
     t0=$(now_us)
     validate_settings
+    validate_autoscale
     printf '==> Stampede stack: data %s, build %s\n' "$DATA" "$BUILD"
     printf '    ports: http %s, nginx %s, mariadb %s, memcached %s, psp sandbox %s\n' "$HTTP_PORT" \
         "${NGINX_PORTS[*]}" "${DB_PORTS[*]}" "${MC_PORTS[*]}" "$PSP_PORT"
@@ -125,6 +127,7 @@ cmd_up() {
     start_batch
     start_monitoring
     wait_stack_ready
+    start_autoscale # after every node is UP: it never sees the stack's own start as missing nodes
     printf 'Stampede is up: http://127.0.0.1:%s/   (%s; ./stampede status, ./stampede down)\n' \
         "$HTTP_PORT" "$(fmt_secs $(($(now_us) - t0)))"
     printf '    admin: http://127.0.0.1:%s/admin/stock as %s (password: STAMPEDE_ADMIN_PASSWORD in %s)\n' \
@@ -195,6 +198,7 @@ status_detail() { # component -> short extra information
         printf '%s' "${s:-status port not answering}"
         ;;
     edge | origin) cdn_status_detail "$c" ;;
+    autoscale) autoscale_detail ;;
     haproxy)
         s=$(haproxy_stat | awk -F, '$1 == "be_web" && $2 != "BACKEND" { printf "%s%s %s", sep, $2, $18; sep = ", " }') || true
         printf '%s' "$s"

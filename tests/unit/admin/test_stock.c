@@ -13,8 +13,9 @@
 static void test_admin_pages_are_404_for_anonymous_visitors(void **state)
 {
     (void)state;
-    const char *paths[] = {"/admin/stock", "/admin/payments", "/admin/stock?saved=1",
-                           "/admin/orders", "/admin/orders/1"};
+    const char *paths[] = {
+        "/admin/stock",    "/admin/payments",  "/admin/stock?saved=1",          "/admin/orders",
+        "/admin/orders/1", "/admin/autoscale", "/admin/autoscale?held=1&page=2"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         struct fake_resp r = fake_request(fake, "GET", paths[i], NULL, NULL, NULL);
         assert_int_equal(r.status, 404);
@@ -45,6 +46,8 @@ static void test_admin_parameters_are_validated(void **state)
     assert_int_equal(r.status, 400);
     r = fake_request(fake, "POST", "/admin/products/1/price", NULL,
                      "application/x-www-form-urlencoded", "price=0");
+    assert_int_equal(r.status, 400);
+    r = fake_request(fake, "GET", "/admin/autoscale?page=0", NULL, NULL, NULL);
     assert_int_equal(r.status, 400);
 }
 
