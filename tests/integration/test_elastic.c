@@ -10,7 +10,10 @@
  *     with its Idempotency-Key until it has an answer, and there is exactly one order per key;
  *   - `./stampede deploy` restarts every node in turn: zero failures;
  *   - `./stampede reload haproxy` with a changed configuration, clients opening a connection per
- *     request: zero refused (and zero failed) connections.
+ *     request: zero refused (and zero failed) connections;
+ *   - the autoscaler (paused in the test stack, switched on here with a low target and short
+ *     windows) adds a node when a step of load arrives and removes it when the load falls:
+ *     zero failures, and each decision is in autoscale_events with its reason.
  * The stack's own two nodes are UP again at the end of each test.
  */
 #include "harness.h"
@@ -46,7 +49,8 @@ static void load_start(struct load *l, const char *path, int conns, bool close_e
     char url[300], n[16];
     snprintf(url, sizeof url, "%s", stack_url(&S, path));
     snprintf(n, sizeof n, "%d", conns);
-    snprintf(l->out, sizeof l->out, "%s/tmp/loadgen-%d.out", S.data, (int)getpid());
+    static int n_loads;
+    snprintf(l->out, sizeof l->out, "%s/tmp/loadgen-%d-%d.out", S.data, (int)getpid(), ++n_loads);
     char exe[600];
     snprintf(exe, sizeof exe, "%s/stampede-loadgen", S.build);
     l->pid = fork();
@@ -454,6 +458,171 @@ static void test_haproxy_reload_under_load(void **state)
     assert_true(wait_until(both_up, NULL, 15000));
 }
 
+/* ---------------------------------------------------------------- the autoscaler */
+
+static char *conf_saved;
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char chunk[4096];
+    size_t len = 0, cap = 1;
+    char *all = calloc(1, 1);
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        cap = len + n + 1;
+        all = realloc(all, cap);
+        assert_non_null(all);
+        memcpy(all + len, chunk, n);
+        len += n;
+        all[len] = '\0';
+    }
+    fclose(f);
+    return all;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void autoscaler_reload(void)
+{
+    int pid = stack_pid(&S, "run/autoscale.pid");
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGHUP), 0);
+    usleep(700000);
+}
+
+/* autoscale_settings: the stack's configuration with these autoscale.* lines in place of its
+ * own (the autoscaler re-reads it on SIGHUP); NULL puts the saved file back */
+static void autoscale_settings(const char *lines)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/etc/stampede.conf", S.data);
+    if (!lines) {
+        write_file(path, conf_saved);
+        free(conf_saved);
+        conf_saved = NULL;
+        autoscaler_reload();
+        return;
+    }
+    conf_saved = read_file(path);
+    char *out = calloc(1, strlen(conf_saved) + strlen(lines) + 2);
+    assert_non_null(out);
+    char *w = out;
+    for (const char *p = conf_saved; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+        bool replaced = false;
+        for (const char *k = lines; *k;) {
+            const char *eq = strchr(k, '=');
+            const char *end = strchr(k, '\n');
+            if (!eq || !end)
+                break;
+            if ((size_t)(eq - k) < len && strncmp(p, k, (size_t)(eq - k)) == 0)
+                replaced = true;
+            k = end + 1;
+        }
+        if (!replaced) {
+            memcpy(w, p, len);
+            w += len;
+        }
+        p += len;
+    }
+    memcpy(w, lines, strlen(lines) + 1);
+    write_file(path, out);
+    free(out);
+    autoscaler_reload();
+}
+
+static int up_nodes(void)
+{
+    int n = 0;
+    for (int i = 1; i <= 9; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "web%d", i);
+        n += node_up(name);
+    }
+    return n;
+}
+static bool three_up(void *arg)
+{
+    (void)arg;
+    return up_nodes() == 3;
+}
+static bool back_to_two(void *arg)
+{
+    (void)arg;
+    char st[32];
+    return up_nodes() == 2 && !stack_haproxy_stat(&S, "web3", "status", st, sizeof st);
+}
+
+static void test_autoscaler_follows_a_load_ramp(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 15000));
+    long long last = db_scalar(DB, "SELECT COALESCE(MAX(id), 0) FROM autoscale_events");
+    /* the stack runs it paused; here: on, with a low target and short windows */
+    autoscale_settings("autoscale.enabled = on\n"
+                       "autoscale.dry_run = off\n"
+                       "autoscale.min = 2\n"
+                       "autoscale.max = 3\n"
+                       "autoscale.target = 4\n"
+                       "autoscale.cpu_target = 0\n"
+                       "autoscale.interval = 500ms\n"
+                       "autoscale.window = 4s\n"
+                       "autoscale.scale_out_cooldown = 2s\n"
+                       "autoscale.scale_in_cooldown = 5s\n"
+                       "autoscale.scale_in_window = 8s\n");
+    /* the whole ramp under a steady trickle (first a window of it alone: the load of the tests
+     * before has left its samples), then a step of 24 connections on top */
+    struct load trickle, step;
+    load_start(&trickle, "/", 1, false);
+    sleep(5);
+    assert_int_equal(up_nodes(), 2);
+    load_start(&step, "/", 24, false);
+    assert_true(wait_until(three_up, NULL, 90000));
+    assert_true(wait_until(serves, "web3", 20000));
+    struct load_result r;
+    load_stop(&step, &r);
+    assert_int_equal(r.failed, 0);
+    /* the load falls: after its scale-in window it removes the node again */
+    assert_true(wait_until(back_to_two, NULL, 120000));
+    load_stop(&trickle, &r);
+    assert_int_equal(r.failed, 0);
+    autoscale_settings(NULL);
+
+    /* each decision is recorded with its reason, and counted */
+    assert_true(db_scalar(DB,
+                          "SELECT COUNT(*) FROM autoscale_events WHERE id > %lld AND action = "
+                          "'out' AND nodes_before = 2 AND nodes_after = 3 AND reason <> ''",
+                          last) >= 1);
+    assert_true(db_scalar(DB,
+                          "SELECT COUNT(*) FROM autoscale_events WHERE id > %lld AND action = "
+                          "'in' AND nodes_before = 3 AND nodes_after = 2 AND reason <> ''",
+                          last) >= 1);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM autoscale_events WHERE id > %lld AND "
+                               "action IN ('failed-out', 'failed-in')",
+                               last),
+                     0);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", S.port_base + 39);
+    struct client *c = client_new();
+    struct resp m;
+    assert_int_equal(client_get(c, url, &m), 0);
+    assert_int_equal(m.status, 200);
+    assert_true(resp_contains(&m, "stampede_autoscale_decisions_total{action=\"out\"}"));
+    resp_free(&m);
+    client_free(c);
+    assert_true(both_up(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_node_killed_under_load),
         cmocka_unit_test(test_rolling_restart_under_load),
         cmocka_unit_test(test_haproxy_reload_under_load),
+        cmocka_unit_test(test_autoscaler_follows_a_load_ramp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
