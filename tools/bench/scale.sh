@@ -212,7 +212,7 @@ sc_report() {
     printf 'measured in the same run at the same loads (autoscaler paused). Every node shares this\n'
     printf "machine's cores, so a new node adds isolation and queue room, not CPU. The target is\n"
     printf 'low because the load client shares the machine: of %d connections only about 10 per\n' "$BENCH_HIGH"
-    printf 'node are at the servers at any moment, the rest are in the client and the kernel.\n\n
+    printf 'node are at the servers at any moment, the rest are in the client and the kernel.\n\n'
     printf '| run | node add done | new node UP | serving | nodes at end | failed / requests | pages/s before (hello) | at the step | at the end (hello) | machine |\n'
     printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n'
     for line in "$@"; do
