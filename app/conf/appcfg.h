@@ -1,8 +1,8 @@
 /*
  * appcfg — configuration of the shop's processes (stampede-web, stampede-batch,
- * stampede-admin and stampede-autoscale): the directive table, the struct it fills, and the option structs of the
- * layers below built from it (database, cache, gateway, business rules). It sits above the
- * domain and below everything that runs it (front, batch, site, the executables), so no
+ * stampede-admin and stampede-autoscale): the directive table, the struct it fills, and the option
+ * structs of the layers below built from it (database, cache, gateway, business rules). It sits
+ * above the domain and below everything that runs it (front, batch, site, the executables), so no
  * executable reaches into a handler folder for its settings.
  *
  * One file (var/etc/stampede.conf, written by `stampede up`) is shared by every node; what
