@@ -567,7 +567,11 @@ static void test_autoscaler_follows_a_load_ramp(void **state)
     (void)state;
     assert_true(wait_until(both_up, NULL, 15000));
     long long last = db_scalar(DB, "SELECT COALESCE(MAX(id), 0) FROM autoscale_events");
-    /* the stack runs it paused; here: on, with a low target and short windows */
+    /* a window of quiet first (paused, it keeps sampling: the tests before left high load in
+     * its samples), then on, with a low target and short windows */
+    struct load trickle, step;
+    load_start(&trickle, "/", 1, false);
+    sleep(5);
     autoscale_settings("autoscale.enabled = on\n"
                        "autoscale.dry_run = off\n"
                        "autoscale.min = 2\n"
@@ -579,11 +583,9 @@ static void test_autoscaler_follows_a_load_ramp(void **state)
                        "autoscale.scale_out_cooldown = 2s\n"
                        "autoscale.scale_in_cooldown = 5s\n"
                        "autoscale.scale_in_window = 8s\n");
-    /* the whole ramp under a steady trickle (first a window of it alone: the load of the tests
-     * before has left its samples), then a step of 24 connections on top */
-    struct load trickle, step;
-    load_start(&trickle, "/", 1, false);
-    sleep(5);
+    /* the whole ramp under that steady trickle: nothing to do at first, then a step of 24
+     * connections on top */
+    sleep(3);
     assert_int_equal(up_nodes(), 2);
     load_start(&step, "/", 24, false);
     assert_true(wait_until(three_up, NULL, 90000));
@@ -623,14 +625,33 @@ static void test_autoscaler_follows_a_load_ramp(void **state)
     assert_true(both_up(NULL));
 }
 
+/* after each test, even a failed one: the autoscaler paused again, no added node left, the
+ * stack's two nodes UP (the suite's other tests expect exactly them) */
+static int restore_stack(void **state)
+{
+    (void)state;
+    if (conf_saved)
+        autoscale_settings(NULL);
+    char st[32];
+    for (int i = 3; i <= 9; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "web%d", i);
+        if (stack_haproxy_stat(&S, name, "status", st, sizeof st))
+            stack_run(&S, "./stampede node remove %s >/dev/null 2>&1", name);
+    }
+    if (!both_up(NULL))
+        stack_run(&S, "./stampede up >/dev/null 2>&1");
+    return wait_until(both_up, NULL, 30000) ? 0 : -1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_node_added_and_removed_under_load),
-        cmocka_unit_test(test_node_killed_under_load),
-        cmocka_unit_test(test_rolling_restart_under_load),
-        cmocka_unit_test(test_haproxy_reload_under_load),
-        cmocka_unit_test(test_autoscaler_follows_a_load_ramp),
+        cmocka_unit_test_teardown(test_node_added_and_removed_under_load, restore_stack),
+        cmocka_unit_test_teardown(test_node_killed_under_load, restore_stack),
+        cmocka_unit_test_teardown(test_rolling_restart_under_load, restore_stack),
+        cmocka_unit_test_teardown(test_haproxy_reload_under_load, restore_stack),
+        cmocka_unit_test_teardown(test_autoscaler_follows_a_load_ramp, restore_stack),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
