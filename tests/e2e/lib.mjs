@@ -261,9 +261,7 @@ export function stampede(...args) {
     const st = stackEnv();
     return execFileSync('./stampede', args, {
         cwd: st.STAMPEDE_REPO, encoding: 'utf8',
-        env: { ...process.env, STAMPEDE_DATA: st.STAMPEDE_DATA,
-               STAMPEDE_BUILD_DIR: st.STAMPEDE_BUILD_DIR,
-               STAMPEDE_PORT_BASE: st.STAMPEDE_PORT_BASE, STAMPEDE_NO_INSTALL: '1',
-               STAMPEDE_NO_BUILD: '1' },
+        // every setting of stack.env (the suite's, as stack.sh started the stack)
+        env: { ...process.env, ...st, STAMPEDE_NO_INSTALL: '1', STAMPEDE_NO_BUILD: '1' },
     });
 }

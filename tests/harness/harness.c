@@ -78,10 +78,12 @@ int stack_run(const struct stack *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
+    /* the suite's settings (stack.sh wrote them into stack.env) first, so an `up` run by a
+     * test writes the configuration the stack was started with */
     snprintf(full, sizeof full,
-             "cd '%s' && STAMPEDE_DATA='%s' STAMPEDE_BUILD_DIR='%s' STAMPEDE_PORT_BASE=%d "
-             "STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 %s",
-             s->repo, s->data, s->build, s->port_base, cmd);
+             "cd '%s' && set -a && . '%s' && set +a && STAMPEDE_DATA='%s' STAMPEDE_BUILD_DIR='%s' "
+             "STAMPEDE_PORT_BASE=%d STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 %s",
+             s->repo, getenv("STAMPEDE_STACK_ENV"), s->data, s->build, s->port_base, cmd);
     int st = system(full);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -27,20 +27,28 @@ up)
     [ -n "$base" ] || { echo "stack.sh: no free block of 40 loopback ports" >&2; exit 1; }
     data=$(mktemp -d "${TMPDIR:-/tmp}/stampede-test.XXXXXX")
     chmod 755 "$data"
+    # The suite's settings, in stack.env too: every later `./stampede` of a test (harness
+    # stack_run, e2e stampede()) runs with them, so an `up` that restarts a component writes the
+    # same configuration. The suite's own traffic (127.0.0.1) is exempt from HAProxy's
+    # per-address limit; the rate limit test comes from 127.0.0.2 against a low limit. The
+    # autoscaler runs paused (the load of other tests must not add nodes under them);
+    # test_elastic.c's ramp switches it on for its own length.
     {
       echo "STAMPEDE_REPO=$repo"
       echo "STAMPEDE_DATA=$data"
       echo "STAMPEDE_BUILD_DIR=$build"
       echo "STAMPEDE_PORT_BASE=$base"
+      echo "STAMPEDE_RATE_LIMIT=200"
+      echo "STAMPEDE_RATE_LIMIT_EXEMPT=127.0.0.1"
+      echo "STAMPEDE_MONITORING=on"
+      echo "STAMPEDE_AUTOSCALE=${STAMPEDE_AUTOSCALE:-off}"
+      echo "STAMPEDE_CFG_THROTTLE_IP_LIMIT=30"
+      echo "STAMPEDE_CFG_DROPS_EXEMPT_ADDRESSES=127.0.0.1"
+      [ -z "${STAMPEDE_SERVICE_ADDRESS:-}" ] || echo "STAMPEDE_SERVICE_ADDRESS=$STAMPEDE_SERVICE_ADDRESS"
+      [ -z "${STAMPEDE_APP_DB_HOSTS:-}" ] || echo "STAMPEDE_APP_DB_HOSTS=$STAMPEDE_APP_DB_HOSTS"
     } > "$dir/stack.env"
     echo "stack.sh: starting a private stack in $data on ports $base..$((base + 39)) (attempt $attempt)"
-    # The suite's own traffic (127.0.0.1) is exempt from HAProxy's per-address limit; the rate
-    # limit test comes from 127.0.0.2 against a low limit. The autoscaler runs paused (the load
-    # of other tests must not add nodes under them); test_elastic.c's ramp switches it on.
-    if (cd "$repo" && STAMPEDE_DATA=$data STAMPEDE_BUILD_DIR=$build STAMPEDE_PORT_BASE=$base \
-        STAMPEDE_RATE_LIMIT=200 STAMPEDE_RATE_LIMIT_EXEMPT=127.0.0.1 STAMPEDE_MONITORING=on \
-        STAMPEDE_AUTOSCALE=${STAMPEDE_AUTOSCALE:-off} \
-        STAMPEDE_CFG_THROTTLE_IP_LIMIT=30 STAMPEDE_CFG_DROPS_EXEMPT_ADDRESSES=127.0.0.1 \
+    if (cd "$repo" && set -a && . "$dir/stack.env" && set +a &&
         STAMPEDE_NO_INSTALL=1 STAMPEDE_NO_BUILD=1 ./stampede up); then
       exit 0
     fi

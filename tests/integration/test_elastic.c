@@ -505,7 +505,18 @@ static void autoscale_settings(const char *lines)
     char path[700];
     snprintf(path, sizeof path, "%s/etc/stampede.conf", S.data);
     if (!lines) {
-        write_file(path, conf_saved);
+        /* the stack's file as it was, and paused in any case (as the suite runs it) */
+        const char *on = "autoscale.enabled = on\n";
+        char *at = strstr(conf_saved, on);
+        if (at) {
+            FILE *f = fopen(path, "w");
+            assert_non_null(f);
+            fprintf(f, "%.*sautoscale.enabled = off\n%s", (int)(at - conf_saved), conf_saved,
+                    at + strlen(on));
+            fclose(f);
+        } else {
+            write_file(path, conf_saved);
+        }
         free(conf_saved);
         conf_saved = NULL;
         autoscaler_reload();
