@@ -44,6 +44,18 @@ struct load_result {
     long requests, failed, refused, reset, status_5xx, status_502, status_4xx;
 };
 
+/* the loads running now: a failed test's teardown stops them (never left running) */
+static pid_t running_loads[8];
+
+static void load_track(pid_t pid, bool on)
+{
+    for (size_t i = 0; i < sizeof running_loads / sizeof running_loads[0]; i++)
+        if (on ? running_loads[i] == 0 : running_loads[i] == pid) {
+            running_loads[i] = on ? pid : 0;
+            return;
+        }
+}
+
 static void load_start(struct load *l, const char *path, int conns, bool close_each)
 {
     char url[300], n[16];
@@ -64,6 +76,7 @@ static void load_start(struct load *l, const char *path, int conns, bool close_e
             execl(exe, exe, url, "--conns", n, (char *)NULL);
         _exit(127);
     }
+    load_track(l->pid, true);
     usleep(500000); /* the load is running before anything happens */
 }
 
@@ -83,6 +96,7 @@ static void load_stop(struct load *l, struct load_result *r)
     int st;
     kill(l->pid, SIGINT);
     assert_int_equal(waitpid(l->pid, &st, 0), l->pid);
+    load_track(l->pid, false);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     FILE *f = fopen(l->out, "r");
     assert_non_null(f);
@@ -641,6 +655,12 @@ static void test_autoscaler_follows_a_load_ramp(void **state)
 static int restore_stack(void **state)
 {
     (void)state;
+    for (size_t i = 0; i < sizeof running_loads / sizeof running_loads[0]; i++)
+        if (running_loads[i] > 0) {
+            kill(running_loads[i], SIGKILL);
+            waitpid(running_loads[i], NULL, 0);
+            running_loads[i] = 0;
+        }
     if (conf_saved)
         autoscale_settings(NULL);
     char st[32];
