@@ -485,8 +485,10 @@ static void test_a_lease_that_is_never_filled_costs_only_the_wait(void **state)
     struct src s = {.value = "fresh"};
     enum l2_source src;
     const char *v;
-    /* learn the generation, then plant a lease as a crashed loader would leave it */
-    assert_int_equal(fetch1(C1, &r_long, uid("gen-probe"), &s, &src, &v), 0);
+    /* learn the generation on the server of the id's group (the probe must be of the same
+     * group: another id may live on the other server, which then has no generation copy),
+     * then plant a lease over the value as a crashed loader would leave it */
+    assert_int_equal(fetch1(C1, &r_long, id, &s, &src, &v), 0);
     char key[L2_KEY_MAX + 1];
     struct str k = entry_key(&r_long, id, key), raw;
     char lease[9] = {'L', 1, 2, 3, 4, 5, 6, 7, 8};
