@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -340,9 +341,18 @@ struct master {
 
 static pid_t spawn(struct master *m, const struct http_service *svc)
 {
+    pid_t master = getpid();
     pid_t pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
+        /* a worker does not outlive its master (killed, crashed): nobody would restart or
+         * stop it, and it would keep serving an old socket; it stops as on SIGTERM
+         * (finishing what it has). The check after closes the race with a master that died
+         * before the request took effect. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != master)
+            raise(SIGTERM);
         worker_main(m->o, svc, m->fd, m->ops_fd);
+    }
     if (pid < 0)
         log_error("fork failed: %s", strerror(errno));
     return pid;

@@ -5,7 +5,9 @@
  *
  * Processes:
  *   master   opens the socket, loads the service (configuration, templates) and forks the
- *            workers; restarts a worker that dies (with back-off); owns signals.
+ *            workers; restarts a worker that dies (with back-off); owns signals. A worker
+ *            whose master dies (killed, crashed) stops as on SIGTERM (PR_SET_PDEATHSIG): it
+ *            never lives on unsupervised.
  *   worker   `threads` threads; each has its own application state (database and cache
  *            connections) from service->thread_start, an arena reset after every response
  *            and reusable buffers. With ops_listen, one more thread accepts on that socket

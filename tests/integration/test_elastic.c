@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -414,6 +415,64 @@ static void test_node_killed_under_load(void **state)
     assert_true(wait_until(both_up, NULL, 15000));
 }
 
+/* children_of: the pids whose parent is pid (from /proc), up to n */
+static int children_of(int pid, int *out, int n)
+{
+    int k = 0;
+    DIR *d = opendir("/proc");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) && k < n) {
+        char path[300], line[512];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(line, sizeof line, f)) {
+            const char *rp = strrchr(line, ')'); /* "pid (comm) state ppid ..." */
+            char state;
+            int ppid = 0;
+            if (rp && rp[1] == ' ') {
+                state = rp[2];
+                ppid = (int)strtol(rp + 4, NULL, 10);
+                if (ppid == pid && state != 'Z')
+                    out[k++] = (int)strtol(e->d_name, NULL, 10);
+            }
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return k;
+}
+
+static bool all_gone(void *arg)
+{
+    const int *pids = arg;
+    for (int i = 0; pids[i]; i++)
+        if (kill(pids[i], 0) == 0)
+            return false;
+    return true;
+}
+
+/* A master killed alone (not its process group): its workers stop by themselves (they would
+ * otherwise live on, serving an old socket, holding connections, outside any supervision). */
+static void test_workers_do_not_outlive_their_master(void **state)
+{
+    (void)state;
+    assert_true(wait_until(both_up, NULL, 15000));
+    int master = stack_pid(&S, "run/web2-app.pid");
+    assert_true(master > 0);
+    int workers[17] = {0};
+    int n = children_of(master, workers, 16);
+    assert_true(n >= 1);
+    assert_int_equal(kill(master, SIGKILL), 0);
+    assert_true(wait_until(all_gone, workers, 15000));
+    assert_int_equal(stack_run(&S, "./stampede node restart web2 >/dev/null"), 0);
+    assert_true(wait_until(both_up, NULL, 15000));
+}
+
 /* ---------------------------------------------------------------- deploys and reloads */
 
 static void test_rolling_restart_under_load(void **state)
@@ -680,6 +739,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_node_added_and_removed_under_load, restore_stack),
         cmocka_unit_test_teardown(test_node_killed_under_load, restore_stack),
+        cmocka_unit_test_teardown(test_workers_do_not_outlive_their_master, restore_stack),
         cmocka_unit_test_teardown(test_rolling_restart_under_load, restore_stack),
         cmocka_unit_test_teardown(test_haproxy_reload_under_load, restore_stack),
         cmocka_unit_test_teardown(test_autoscaler_follows_a_load_ramp, restore_stack),
