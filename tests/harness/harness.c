@@ -88,6 +88,22 @@ int stack_run(const struct stack *s, const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+const char *stack_served_by(const struct stack *s, struct client *c)
+{
+    static char node[32];
+    struct resp r;
+    node[0] = '\0';
+    if (client_get(c, stack_url(s, "/healthz"), &r) == 0 && r.status == 200) {
+        cJSON *j = resp_json(&r);
+        cJSON *n = j ? cJSON_GetObjectItem(j, "node") : NULL;
+        if (cJSON_IsString(n))
+            snprintf(node, sizeof node, "%s", n->valuestring);
+        cJSON_Delete(j);
+    }
+    resp_free(&r);
+    return node;
+}
+
 int stack_pid(const struct stack *s, const char *relpath)
 {
     char path[1024];

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct client;
+
 struct stack {
     char repo[512];
     char data[512];
@@ -40,6 +42,9 @@ int stack_run(const struct stack *s, const char *fmt, ...) __attribute__((format
  * HAProxy's `show stat` (runtime socket); false when there is no such server or field. */
 bool stack_haproxy_stat(const struct stack *s, const char *server, const char *field, char *out,
                         size_t n);
+/* stack_served_by: the web node that answered a GET /healthz through HAProxy ("" on failure;
+ * a static buffer, valid until the next call). */
+const char *stack_served_by(const struct stack *s, struct client *c);
 /* stack_pid: the pid in DATA/<relpath> (0 if none). */
 int stack_pid(const struct stack *s, const char *relpath);
 

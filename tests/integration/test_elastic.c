@@ -138,29 +138,12 @@ static bool web1_down(void *arg)
     return stack_haproxy_stat(&S, "web1", "status", st, sizeof st) && strncmp(st, "DOWN", 4) == 0;
 }
 
-/* served_by: the node that answered a /healthz through HAProxy ("" on failure) */
-static const char *served_by(struct client *c)
-{
-    static char node[32];
-    struct resp r;
-    node[0] = '\0';
-    if (client_get(c, stack_url(&S, "/healthz"), &r) == 0 && r.status == 200) {
-        cJSON *j = resp_json(&r);
-        cJSON *n = j ? cJSON_GetObjectItem(j, "node") : NULL;
-        if (cJSON_IsString(n))
-            snprintf(node, sizeof node, "%s", n->valuestring);
-        cJSON_Delete(j);
-    }
-    resp_free(&r);
-    return node;
-}
-
 static bool serves(void *arg)
 {
     struct client *c = client_new();
     bool seen = false;
     for (int i = 0; i < 10 && !seen; i++)
-        seen = strcmp(served_by(c), arg) == 0;
+        seen = strcmp(stack_served_by(&S, c), arg) == 0;
     client_free(c);
     return seen;
 }
