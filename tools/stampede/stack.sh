@@ -208,7 +208,7 @@ status_detail() { # component -> short extra information
 cmd_status() {
     load_stack_env
     local c pid state addr all=0
-    printf '%-11s %-5s %-8s %-46s %s\n' COMPONENT STATE PID ADDRESS DETAIL
+    printf '%-18s %-5s %-8s %-46s %s\n' COMPONENT STATE PID ADDRESS DETAIL
     while read -r c; do
         if pid=$(comp_pid "$c"); then
             state=up
@@ -220,7 +220,7 @@ cmd_status() {
         [[ $c == haproxy ]] && addr+=" (api: run/haproxy.sock)"
         local detail=
         [[ $state == up ]] && detail=$(status_detail "$c" || true)
-        printf '%-11s %-5s %-8s %-46s %s\n' "$c" "$state" "$pid" "$addr" "$detail"
+        printf '%-18s %-5s %-8s %-46s %s\n' "$c" "$state" "$pid" "$addr" "$detail"
     done < <(components)
     printf 'data: %s\n' "$DATA"
     return $all
