@@ -98,8 +98,7 @@ void shopper_new(const struct stack *s, MYSQL *db, const char *label, struct sho
              (unsigned)randombytes_random());
     char body[400];
     snprintf(body, sizeof body,
-             "{\"email\":\"%s\",\"password\":\"a long payment test passphrase 42\",\"name\":"
-             "\"Payer\"}",
+             "{\"email\":\"%s\",\"password\":\"" TEST_SHOPPER_PASSWORD "\",\"name\":\"Payer\"}",
              sh->email);
     const char *hdrs[] = {"X-Requested-With: stampede", NULL};
     struct client *c = client_new();
@@ -118,6 +117,24 @@ void shopper_new(const struct stack *s, MYSQL *db, const char *label, struct sho
     if (shopper_request(s, sh, "PUT", "/api/v1/account/address", TEST_ADDRESS_JSON, &r) != 200)
         fail_msg("address of %s: %ld %s", sh->email, r.status, r.body ? r.body : "");
     resp_free(&r);
+}
+
+void admin_sign_in(const struct stack *s, char *sid, size_t n)
+{
+    char password[128] = "", body[300];
+    if (!stack_secret(s, "STAMPEDE_ADMIN_PASSWORD", password, sizeof password))
+        fail_msg("no STAMPEDE_ADMIN_PASSWORD in the stack's secrets.env");
+    snprintf(body, sizeof body, "{\"email\":\"admin@stampede.local\",\"password\":\"%s\"}",
+             password);
+    struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+    snprintf(q.url, sizeof q.url, "%s/api/v1/session", s->base_url);
+    snprintf(q.hdr[0], sizeof q.hdr[0], "X-Requested-With: stampede");
+    http_parallel(&q, 1, 1);
+    bool ok = q.status == 200 && cookie_from(q.out_headers, "stampede_sid", sid, n);
+    long st = q.status;
+    hreq_free(&q);
+    if (!ok)
+        fail_msg("the admin's sign-in: %ld", st);
 }
 
 long long sku_new(MYSQL *db, const char *label, int stock, long long price)

@@ -35,12 +35,19 @@ const char *psp_webhook_secret(void);
 /* return_token: the shop's signed `attempt` token for an order's return URLs (valid 1 h) */
 void return_token(long long order_id, char *out, size_t n);
 
+/* the password of every shopper_new account */
+#define TEST_SHOPPER_PASSWORD "a long payment test passphrase 42"
+
 /* shopper_new: signs a new account up through the API (session cookie kept) and gives it the
  * TEST_ADDRESS_JSON shipping address, so it can check out. */
 void shopper_new(const struct stack *s, MYSQL *db, const char *label, struct shopper *sh);
 /* shopper_request: an API/page request with the shopper's session and the CSRF header. */
 long shopper_request(const struct stack *s, const struct shopper *sh, const char *method,
                      const char *path, const char *json, struct resp *r);
+
+/* admin_sign_in: signs the stack's admin (admin@stampede.local, its password from secrets.env)
+ * in through the API; the session token into sid. */
+void admin_sign_in(const struct stack *s, char *sid, size_t n);
 
 /* sku_new: a new product with one size of `stock` pairs at `price`; returns the SKU id. */
 long long sku_new(MYSQL *db, const char *label, int stock, long long price);

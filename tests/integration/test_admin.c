@@ -38,17 +38,7 @@ static int setup(void **state)
         fail();
     pay_init(&S);
     shopper_new(&S, DB, "admintest", &A);
-    char password[128] = "", body[300];
-    assert_true(stack_secret(&S, "STAMPEDE_ADMIN_PASSWORD", password, sizeof password));
-    snprintf(body, sizeof body, "{\"email\":\"admin@stampede.local\",\"password\":\"%s\"}",
-             password);
-    struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
-    snprintf(q.url, sizeof q.url, "%s/api/v1/session", S.base_url);
-    snprintf(q.hdr[0], sizeof q.hdr[0], "X-Requested-With: stampede");
-    http_parallel(&q, 1, 1);
-    assert_int_equal(q.status, 200);
-    assert_true(cookie_from(q.out_headers, "stampede_sid", admin_sid, sizeof admin_sid));
-    hreq_free(&q);
+    admin_sign_in(&S, admin_sid, sizeof admin_sid);
     return 0;
 }
 

@@ -18,6 +18,8 @@
  *    page correct, /readyz 200 "degraded", a price change still shows; after a restart the
  *    nodes reconnect by themselves and hit again. The stack is left healthy.
  *  - /metrics is served on the nginx ports only, never through HAProxy.
+ *  - The database unreachable (the proxy killed): a cached product keeps being served past
+ *    its freshness and grace (stale-if-error, counted), and fresh reads return with the proxy.
  */
 #include "harness.h"
 
@@ -1219,6 +1221,66 @@ static void test_metrics_are_internal(void **state)
     client_free(c);
 }
 
+static bool proc_gone(void *arg)
+{
+    return kill(*(int *)arg, 0) != 0;
+}
+
+static bool both_nodes_up(void *arg)
+{
+    (void)arg;
+    char a[32], b[32];
+    return stack_haproxy_stat(&S, "web1", "status", a, sizeof a) &&
+           stack_haproxy_stat(&S, "web2", "status", b, sizeof b) && strncmp(a, "UP", 2) == 0 &&
+           strncmp(b, "UP", 2) == 0;
+}
+
+/*
+ * stale-if-error: with the database unreachable (the proxy killed, so every query fails at
+ * once), a cached product keeps being served past its stock entries' freshness (2 s) and
+ * grace (3 s): the refresh fails, the last good value is kept and served, and
+ * stampede_cache_stale_on_error_total says so. Then the proxy returns and so do fresh reads.
+ */
+static void test_a_refresh_that_fails_serves_the_last_good_value(void **state)
+{
+    (void)state;
+    char path[160], price[48];
+    snprintf(path, sizeof path, "/api/v1/products/%s", P_SLUG);
+    snprintf(price, sizeof price, "\"price\":%lld", P_PRICE);
+    struct client *c = client_new();
+    struct resp r;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(client_get(c, node_url(&S, 0, path), &r), 0);
+        assert_int_equal(r.status, 200);
+        resp_free(&r);
+    }
+    unsigned long long before = region_metric("stale_on_error", "stock");
+    int pid = stack_pid(&S, "run/dbproxy.pid");
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_true(wait_until(proc_gone, &pid, 5000));
+    /* 8 s: several times the stock entries' freshness and grace */
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(client_get(c, node_url(&S, 0, path), &r), 0);
+        if (r.status != 200 || !resp_contains(&r, price))
+            fail_msg("request %d with the database unreachable: %ld %.200s", i, r.status,
+                     r.body ? r.body : "");
+        resp_free(&r);
+        usleep(200 * 1000);
+    }
+    unsigned long long after = region_metric("stale_on_error", "stock");
+    print_message("stock entries served stale because their refresh failed: %llu\n",
+                  after - before);
+    assert_true(after > before);
+
+    assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
+    assert_true(wait_until(both_nodes_up, NULL, 30000));
+    assert_int_equal(client_get(c, stack_url(&S, path), &r), 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1234,6 +1296,7 @@ int main(void)
         cmocka_unit_test(test_unknown_slugs_are_cached_briefly),
         cmocka_unit_test(test_a_slug_that_moves_is_never_served_from_memory),
         cmocka_unit_test(test_memcached_killed_during_load_gives_no_errors),
+        cmocka_unit_test(test_a_refresh_that_fails_serves_the_last_good_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,8 +8,10 @@
  *    both directions and both result formats, multi-result sets, ping, statistics, init db,
  *    reset connection, refused commands, logins with wrong passwords or databases;
  *  - session commands replayed on every server a session uses;
- *  - the `mariadb` command-line client and sysbench (oltp_point_select, oltp_read_write) with
- *    zero errors.
+ *  - the `mariadb` command-line client and sysbench (oltp_point_select, oltp_read_only,
+ *    oltp_read_write, oltp_insert) with zero errors;
+ *  - the shop's own reads (a catalog miss, order history, the admin's order list) answer from
+ *    the replica while their tables are locked on the primary.
  * The account is the test account (harness.h), with all rights on database sbtest.
  */
 #include <setjmp.h>
@@ -19,11 +21,13 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "pay.h"
 
 #include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct stack S;
 
@@ -471,20 +475,17 @@ static void test_mariadb_command_line_client(void **state)
     assert_string_equal(buf, "2\n1\n0\n");
 }
 
-/* sysbench: one run; strict: any error fails it (read-only tests). oltp_read_write runs with
- * sysbench's default of retrying deadlocks (1213), which InnoDB reports under this workload
- * whether or not a proxy is in between; they must stay rare and nothing else may fail. */
-static void sysbench(const char *test, const char *extra, bool strict)
+/* sysbench: one run, where any error fails it (--mysql-ignore-errors=none, no reconnects). */
+static void sysbench(const char *test, const char *extra)
 {
     char cmd[1024];
     const char *common = "--db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=" TEST_DB_USER
                          " --mysql-password=" TEST_DB_PASSWORD " --mysql-db=" TEST_DB_NAME
                          " --tables=2 --table-size=10000";
     snprintf(cmd, sizeof cmd,
-             "sysbench %s --mysql-port=%d %s --threads=4 --time=4 %s %s run > "
-             "'%s/tmp/sysbench-%s.out' 2>&1",
-             common, S.dbproxy_port, extra, strict ? "--mysql-ignore-errors=none" : "", test,
-             S.data, test);
+             "sysbench %s --mysql-port=%d %s --threads=4 --time=4 --mysql-ignore-errors=none %s "
+             "run > '%s/tmp/sysbench-%s.out' 2>&1",
+             common, S.dbproxy_port, extra, test, S.data, test);
     int rc = stack_run(&S, "%s", cmd);
     char path[600], out[8192] = "";
     snprintf(path, sizeof path, "%s/tmp/sysbench-%s.out", S.data, test);
@@ -500,8 +501,7 @@ static void sysbench(const char *test, const char *extra, bool strict)
     if (rc != 0 || !t || !ig || !rec)
         fail_msg("sysbench %s failed (exit %d):\n%s", test, rc, out);
     long long txn = strtoll(t + 13, NULL, 10), ignored = strtoll(ig + 15, NULL, 10);
-    if (txn < 100 || strtoll(rec + 11, NULL, 10) != 0 || (strict && ignored != 0) ||
-        ignored * 100 > txn)
+    if (txn < 100 || strtoll(rec + 11, NULL, 10) != 0 || ignored != 0)
         fail_msg("sysbench %s: %lld transactions, %lld ignored errors:\n%s", test, txn, ignored,
                  out);
 }
@@ -521,13 +521,106 @@ static void test_sysbench_runs_through_the_proxy_without_errors(void **state)
     snprintf(c1, sizeof c1, cmd, "prepare");
     assert_int_equal(stack_run(&S, "%s", c1), 0);
     double r0 = stack_proxy_metric(&S, "stampede_dbproxy_server_queries_total{server=\"replica\"}");
-    sysbench("oltp_point_select", "", true);
-    sysbench("oltp_read_only", "--db-ps-mode=disable", true); /* the text protocol too */
-    sysbench("oltp_read_write", "", false);
+    sysbench("oltp_point_select", "");
+    sysbench("oltp_read_only", "--db-ps-mode=disable"); /* the text protocol too */
+    /* Reads, index and non-index updates in transactions. Without its DELETE + INSERT of one
+     * random row: two threads that pick the same row there deadlock in InnoDB (gap locks),
+     * straight to MariaDB as through a proxy, and that is not an error of the proxy. */
+    sysbench("oltp_read_write", "--delete_inserts=0");
+    sysbench("oltp_insert", ""); /* inserts with auto-increment keys, and their ids back */
     double r1 = stack_proxy_metric(&S, "stampede_dbproxy_server_queries_total{server=\"replica\"}");
     assert_true(r1 - r0 > 1000); /* the point selects ran on the replica */
     snprintf(c1, sizeof c1, cmd, "cleanup");
     assert_int_equal(stack_run(&S, "%s", c1), 0);
+}
+
+static bool replica_readable(void *arg)
+{
+    (void)arg;
+    char st[32];
+    return stack_proxy_server_state(&S, "replica", st, sizeof st) && strcmp(st, "readable") == 0;
+}
+
+struct timed_get {
+    const char *path;
+    const char *cookie; /* "Cookie: ..." or NULL */
+    const char *want;   /* a text the answer must hold */
+};
+
+/*
+ * The shop's own reads land on the replica (issue 9, section 3): a catalog miss (a product
+ * never read before), a shopper's order history and the admin's order list answer at once
+ * while their tables are write-locked on the primary (LOCK TABLES ... WRITE blocks every other
+ * session's reads there, and is not replicated). The control: a plain read of the same table
+ * on the primary waits for the lock (and gives up after lock_wait_timeout, 1 s).
+ */
+static void test_the_shops_reads_land_on_the_replica(void **state)
+{
+    (void)state;
+    MYSQL *db = stack_db(&S, 0);
+    pay_init(&S);
+    struct shopper sh;
+    shopper_new(&S, db, "routing", &sh);
+    char admin_sid[128];
+    admin_sign_in(&S, admin_sid, sizeof admin_sid);
+    long long total = 0, sku = sku_new(db, "routing-order", 5, 90000);
+    long long order = order_new(&S, &sh, sku, 1, &total);
+    long long fresh = sku_new(db, "routing-miss", 3, 91000); /* never read by the shop yet */
+    char slug[120], path[160], order_ref[40], cookie[200], admin_cookie[200];
+    snprintf(slug, sizeof slug, "%s",
+             db_textf(db,
+                      "SELECT p.slug FROM products p JOIN skus k ON k.product_id = p.id "
+                      "WHERE k.id = %lld",
+                      fresh));
+    snprintf(path, sizeof path, "/products/%s", slug);
+    snprintf(order_ref, sizeof order_ref, "\"id\":%lld", order);
+    snprintf(cookie, sizeof cookie, "Cookie: stampede_sid=%s", sh.sid);
+    snprintf(admin_cookie, sizeof admin_cookie, "Cookie: stampede_sid=%s", admin_sid);
+    char admin_list[64], admin_ref[40];
+    snprintf(admin_list, sizeof admin_list, "/admin/orders?q=%lld", order);
+    snprintf(admin_ref, sizeof admin_ref, "/admin/orders/%lld", order);
+    stack_replica_sync(&S);
+    /* and the proxy uses the replica again (the sysbench runs before may have put it past
+     * the lag bound for a monitor round or two) */
+    assert_true(wait_until(replica_readable, NULL, 15000));
+
+    MYSQL *lock = stack_db(&S, 0);
+    assert_int_equal(db_execf(lock, "LOCK TABLES products WRITE, skus WRITE, stock WRITE, "
+                                    "orders WRITE, order_lines WRITE"),
+                     0);
+    struct timed_get gets[] = {
+        {path, NULL, "Pay routing-miss"},
+        {"/api/v1/orders", cookie, order_ref},
+        {admin_list, admin_cookie, admin_ref},
+    };
+    for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
+        const char *h[] = {gets[i].cookie, NULL};
+        struct client *c = client_new(); /* its own cookie jar: only the session given */
+        struct resp r;
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        int rc = client_request(c, "GET", stack_url(&S, gets[i].path), NULL, NULL,
+                                gets[i].cookie ? h : NULL, &r);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+        print_message("GET %s with its tables locked on the primary: %ld in %.3f s\n", gets[i].path,
+                      rc == 0 ? r.status : -1L, took);
+        bool ok = rc == 0 && r.status == 200 && resp_contains(&r, gets[i].want) && took < 2.0;
+        if (!ok) {
+            db_execf(lock, "UNLOCK TABLES");
+            fail_msg("GET %s: %ld after %.2f s, %.200s", gets[i].path, rc == 0 ? r.status : -1L,
+                     took, rc == 0 && r.body ? r.body : "");
+        }
+        resp_free(&r);
+        client_free(c);
+    }
+    /* the control: on the primary, the same read waits for the lock */
+    assert_int_equal(db_execf(db, "SET SESSION lock_wait_timeout = 1"), 0);
+    unsigned err = db_execf(db, "SELECT COUNT(*) FROM orders");
+    assert_int_equal(db_execf(lock, "UNLOCK TABLES"), 0);
+    assert_int_equal(err, ER_LOCK_WAIT_TIMEOUT);
+    mysql_close(lock);
+    mysql_close(db);
 }
 
 int main(void)
@@ -542,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_logins),
         cmocka_unit_test(test_mariadb_command_line_client),
         cmocka_unit_test(test_sysbench_runs_through_the_proxy_without_errors),
+        cmocka_unit_test(test_the_shops_reads_land_on_the_replica),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -2,7 +2,9 @@
  * Integration: liveness, readiness and load balancing.
  *  - The primary killed with SIGKILL under page load: not one page view fails (pages come
  *    from the cache and the replica through the proxy), nodes stay ready (readiness reports
- *    the primary down), writes fail at once with 503 read_only, and writes work again within
+ *    the primary down), a signed-in shopper keeps browsing (orders, cart), every kind of write
+ *    (sign-up, sign-in, cart, the checkout API and the checkout form) fails at once with 503
+ *    read_only (JSON, or an HTML page saying to try again), and writes work again within
  *    seconds of the primary's return.
  *  - No database at all (primary and replica stopped): /readyz goes 503, HAProxy takes the
  *    nodes out, and everything returns with the databases; /healthz stays 200 throughout
@@ -14,6 +16,7 @@
  *    after `stampede up`.
  */
 #include "harness.h"
+#include "pay.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -238,6 +241,95 @@ static long signup(const char *email, char *body_out, size_t n, double *seconds)
     return st;
 }
 
+/* A signed-in shopper with an address and a pair in the cart, made while the primary is up,
+ * to try every kind of write while it is down; csrf: the cart page's form token. */
+static void shopper_ready(struct shopper *sh, char *csrf, size_t n)
+{
+    MYSQL *db = stack_db(&S, 0);
+    shopper_new(&S, db, "outage", sh);
+    long long sku = sku_new(db, "outage", 5, 100000);
+    mysql_close(db);
+    char body[96];
+    snprintf(body, sizeof body, "{\"sku_id\":%lld,\"quantity\":1}", sku);
+    struct resp r;
+    assert_int_equal(shopper_request(&S, sh, "POST", "/api/v1/cart/items", body, &r), 200);
+    resp_free(&r);
+    assert_int_equal(shopper_request(&S, sh, "GET", "/cart", NULL, &r), 200);
+    const char *v = r.body ? strstr(r.body, "name=\"csrf\" value=\"") : NULL;
+    assert_non_null(v);
+    v += strlen("name=\"csrf\" value=\"");
+    size_t len = strcspn(v, "\"");
+    assert_true(len > 0 && len < n);
+    snprintf(csrf, n, "%.*s", (int)len, v);
+    resp_free(&r);
+}
+
+/*
+ * With the primary down: the signed-in shopper keeps browsing (order history, cart, who am I)
+ * and every kind of write answers at once with "try again in a moment": sign-in, the cart, the
+ * checkout form (an HTML page, with Retry-After) and the checkout API (JSON read_only).
+ */
+static void shopper_during_outage(const struct shopper *sh, const char *csrf)
+{
+    static const char *reads[] = {"/api/v1/orders", "/orders", "/cart", "/api/v1/session",
+                                  "/api/v1/cart"};
+    struct resp r;
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        long st = shopper_request(&S, sh, "GET", reads[i], NULL, &r);
+        if (st != 200)
+            fail_msg("GET %s with the primary down: %ld %.200s", reads[i], st,
+                     r.body ? r.body : "");
+        resp_free(&r);
+    }
+    char body[256];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", sh->email,
+             TEST_SHOPPER_PASSWORD);
+    struct {
+        const char *method, *path, *ctype;
+        const char *body;
+        bool html;
+    } writes[] = {
+        {"POST", "/api/v1/session", "application/json", body, false},
+        {"POST", "/api/v1/cart/items", "application/json", "{\"sku_id\":1,\"quantity\":0}", false},
+        {"POST", "/api/v1/checkout", "application/json", "{}", false},
+        {"POST", "/checkout", "application/x-www-form-urlencoded", NULL, true},
+    };
+    char form[300];
+    snprintf(form, sizeof form, "csrf=%s&idempotency_key=outage-%08x%08x", csrf,
+             (unsigned)randombytes_random(), (unsigned)randombytes_random());
+    writes[3].body = form;
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        char key[64], retry[16], ctype[64], cookie[160];
+        snprintf(cookie, sizeof cookie, "Cookie: stampede_sid=%s", sh->sid);
+        snprintf(key, sizeof key, "Idempotency-Key: outage-%08x%08x",
+                 (unsigned)randombytes_random(), (unsigned)randombytes_random());
+        const char *h[] = {cookie, "X-Requested-With: stampede", key, NULL};
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        assert_int_equal(client_request(C, writes[i].method, stack_url(&S, writes[i].path),
+                                        writes[i].ctype, writes[i].body, h, &r),
+                         0);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+        print_message("%s %s with the primary down: %ld in %.3f s\n", writes[i].method,
+                      writes[i].path, r.status, took);
+        if (r.status != 503)
+            fail_msg("%s %s: %ld %.200s", writes[i].method, writes[i].path, r.status,
+                     r.body ? r.body : "");
+        assert_true(took < 1.0);
+        assert_true(resp_header(&r, "Retry-After", retry, sizeof retry));
+        assert_true(resp_header(&r, "Content-Type", ctype, sizeof ctype));
+        if (writes[i].html) {
+            assert_non_null(strstr(ctype, "text/html"));
+            assert_true(resp_contains(&r, "try again in a moment"));
+        } else {
+            assert_non_null(strstr(ctype, "application/json"));
+            assert_true(resp_contains(&r, "\"read_only\""));
+        }
+        resp_free(&r);
+    }
+}
+
 static void test_primary_killed_under_page_load(void **state)
 {
     (void)state;
@@ -259,6 +351,9 @@ static void test_primary_killed_under_page_load(void **state)
     snprintf(L.urls[2], sizeof L.urls[2], "%s", stack_url(&S, "/api/v1/products"));
     cJSON_Delete(j);
     resp_free(&r);
+    static struct shopper sh;
+    static char csrf[128];
+    shopper_ready(&sh, csrf, sizeof csrf);
 
     pthread_create(&L.t, NULL, page_loop, &L);
     usleep(1000 * 1000);
@@ -279,6 +374,7 @@ static void test_primary_killed_under_page_load(void **state)
     assert_int_equal(signup(email, body, sizeof body, &took), 503);
     assert_non_null(strstr(body, "\"read_only\""));
     assert_true(took < 1.0);
+    shopper_during_outage(&sh, csrf);
     usleep(3000 * 1000); /* pages keep coming for a while with the primary gone */
     atomic_store(&L.stop, true);
     pthread_join(L.t, NULL);
