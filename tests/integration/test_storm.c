@@ -4,7 +4,8 @@
  * Several hundred shoppers sign up and sign in at once (argon2id each) while other shoppers
  * read product pages through HAProxy. The password bulkhead (core/gate.h) admits about one
  * hash per core per node and answers the rest "busy, retry in N s" at once, so:
- *   - no product page fails (zero 5xx, zero transport errors) during the storm;
+ *   - no product page fails (zero 5xx, zero transport errors) during the storm, nor any
+ *     request of signed-in shoppers working their carts (reads and changes: no hashing);
  *   - HAProxy never marks a node down (health checks are answered on the nodes' own health
  *     sockets, never behind busy workers): chkdown does not move;
  *   - every sign-up and sign-in either succeeds or gets the busy answer (503 auth_busy with
@@ -32,7 +33,8 @@
 
 #define SIGNUPS  200
 #define SIGNINS  200
-#define READERS  4
+#define READERS  4 /* page readers */
+#define CARTS    2 /* signed-in shoppers working their carts (reads and writes, no hashing) */
 #define PASSWORD "storm-shopper-passphrase 2026"
 
 static struct stack S;
@@ -62,6 +64,8 @@ static int teardown(void **state)
 struct reader {
     pthread_t t;
     atomic_bool *stop;
+    char cookie[128]; /* a cart shopper's "Cookie: stampede_sid=..." (empty: a page reader) */
+    long long sku;    /* the size it puts in its cart */
     long requests, fails, fivexx;
     long long lat_us[200000];
     long nlat;
@@ -85,10 +89,27 @@ static void *read_pages(void *arg)
     char urls[3][256];
     for (int k = 0; k < 3; k++)
         snprintf(urls[k], sizeof urls[k], "%s%s", S.base_url, paths[k]);
+    char cart_url[256], items_url[256], body[96];
+    snprintf(cart_url, sizeof cart_url, "%s/api/v1/cart", S.base_url);
+    snprintf(items_url, sizeof items_url, "%s/api/v1/cart/items", S.base_url);
+    const char *h[] = {r->cookie, "X-Requested-With: stampede", NULL};
     for (int i = 0; !atomic_load(r->stop); i++) {
         struct resp resp;
         long long t0 = now_us();
-        int rc = client_get(c, urls[i % 3], &resp);
+        int rc;
+        if (!r->cookie[0]) {
+            rc = client_get(c, urls[i % 3], &resp);
+        } else {
+            /* the cart, then a change of quantity; a new client each time, so that the only
+             * cookie sent is the session's (a jar's cookies would go in a second header) */
+            struct client *cc = client_new();
+            /* 1 or 2 pairs: the product allows 2 per customer */
+            snprintf(body, sizeof body, "{\"sku_id\":%lld,\"quantity\":%d}", r->sku, i / 2 % 2 + 1);
+            rc = i % 2 == 0
+                     ? client_request(cc, "GET", cart_url, NULL, NULL, h, &resp)
+                     : client_request(cc, "POST", items_url, "application/json", body, h, &resp);
+            client_free(cc);
+        }
         long long dt = now_us() - t0;
         r->requests++;
         if (r->nlat < (long)(sizeof r->lat_us / sizeof r->lat_us[0]))
@@ -97,7 +118,8 @@ static void *read_pages(void *arg)
             r->fails++;
             r->fivexx += rc == 0 && resp.status >= 500;
             if (!r->first[0])
-                snprintf(r->first, sizeof r->first, "%s: %ld %.200s", paths[i % 3],
+                snprintf(r->first, sizeof r->first, "%s: %ld %.200s",
+                         r->cookie[0] ? (i % 2 ? "cart item" : "cart") : paths[i % 3],
                          rc ? -1L : resp.status, rc ? "" : resp.body);
         }
         if (rc == 0)
@@ -178,17 +200,29 @@ static void test_sign_in_storm_leaves_pages_and_health_checks_untouched(void **s
                               tag),
                      0);
 
+    /* the cart shoppers, signed in before the storm */
+    char prefix[32], sid[CARTS][64];
+    snprintf(prefix, sizeof prefix, "cart%s", tag);
+    crowd_sign_in(&S, DB, prefix, PASSWORD, CARTS, sid, NULL);
+    long long sku = db_scalar(DB, "SELECT k.id FROM skus k JOIN products p ON p.id = k.product_id "
+                                  "WHERE p.slug = 'arcline-halo-1-panda' ORDER BY k.id LIMIT 1");
+
     long down1 = chkdown("web1"), down2 = chkdown("web2");
     atomic_bool stop = false;
-    static struct reader rs[READERS];
+    static struct reader rs[READERS + CARTS];
     memset(rs, 0, sizeof rs);
-    for (int i = 0; i < READERS; i++) {
+    for (int i = 0; i < READERS + CARTS; i++) {
         rs[i].stop = &stop;
+        if (i >= READERS) {
+            snprintf(rs[i].cookie, sizeof rs[i].cookie, "Cookie: stampede_sid=%s",
+                     sid[i - READERS]);
+            rs[i].sku = sku;
+        }
         pthread_create(&rs[i].t, NULL, read_pages, &rs[i]);
     }
     sleep(3); /* the pages' latency before the storm */
-    long before_n[READERS];
-    for (int i = 0; i < READERS; i++)
+    long before_n[READERS + CARTS];
+    for (int i = 0; i < READERS + CARTS; i++)
         before_n[i] = rs[i].nlat;
 
     static struct hreq req[SIGNUPS + SIGNINS];
@@ -229,12 +263,15 @@ static void test_sign_in_storm_leaves_pages_and_health_checks_untouched(void **s
     long retried = (long)http_retry_busy(req, SIGNUPS + SIGNINS, SIGNUPS + SIGNINS, 90);
     double total_s = (double)(now_us() - t0) / 1e6;
     atomic_store(&stop, true);
-    long pages = 0, fails = 0, fivexx = 0;
-    for (int i = 0; i < READERS; i++) {
+    long pages = 0, fails = 0, fivexx = 0, carts = 0, cart_fails = 0;
+    const char *first = "";
+    for (int i = 0; i < READERS + CARTS; i++) {
         pthread_join(rs[i].t, NULL);
-        pages += rs[i].requests;
-        fails += rs[i].fails;
+        *(i < READERS ? &pages : &carts) += rs[i].requests;
+        *(i < READERS ? &fails : &cart_fails) += rs[i].fails;
         fivexx += rs[i].fivexx;
+        if (!first[0])
+            first = rs[i].first;
     }
     for (int i = 0; i < SIGNUPS + SIGNINS; i++) {
         long want = i < SIGNUPS ? 201 : 200;
@@ -269,16 +306,24 @@ static void test_sign_in_storm_leaves_pages_and_health_checks_untouched(void **s
     }
     long from = before_n[0] < before_n[READERS - 1] ? before_n[0] : before_n[READERS - 1];
     p99_during = p99_ms(rs, READERS, from, &nd);
+    long nc0 = 0, ncd = 0;
+    double cart_before = p99_ms(rs + READERS, CARTS, 0, &nc0);
+    from = before_n[READERS] < before_n[READERS + 1] ? before_n[READERS] : before_n[READERS + 1];
+    double cart_during = p99_ms(rs + READERS, CARTS, from, &ncd);
     print_message("storm: %d sign-ups + %d sign-ins in %.1fs (first answers: %d served, %d busy; "
                   "%ld busy answers in all until everyone was in after %.1fs)\n",
                   SIGNUPS, SIGNINS, storm_s, ok, busy, retried, total_s);
     print_message("pages: %ld requests, %ld failed (%ld 5xx); p99 %.1f ms before (%ld), %.1f ms "
                   "during (%ld)\n",
                   pages, fails, fivexx, p99_before, nb, p99_during, nd);
-    if (fails)
-        fail_msg("%ld of %ld page requests failed during the storm; first: %s", fails, pages,
-                 rs[0].first[0] ? rs[0].first : rs[1].first);
-    assert_true(pages > 0);
+    print_message("carts: %ld requests (reads and changes), %ld failed; p99 %.1f ms over the "
+                  "whole run, %.1f ms during the storm\n",
+                  carts, cart_fails, cart_before, cart_during);
+    if (fails || cart_fails)
+        fail_msg("%ld of %ld page requests and %ld of %ld cart requests failed during the storm; "
+                 "first: %s",
+                 fails, pages, cart_fails, carts, first);
+    assert_true(pages > 0 && carts > 0);
     /* HAProxy never marked a node down */
     assert_int_equal(chkdown("web1"), down1);
     assert_int_equal(chkdown("web2"), down2);
