@@ -241,3 +241,19 @@ void fake_assert_error(const struct fake_resp *r, int status, const char *code)
     if (r->status != status || !fake_json_code(r, c, sizeof c) || strcmp(c, code) != 0)
         fail_msg("wanted %d %s, got %d %s: %.300s", status, code, r->status, c, r->body);
 }
+
+void fake_assert_json_error(const struct fake_resp *r, int status, const char *code)
+{
+    fake_assert_error(r, status, code);
+    char ct[64] = "";
+    if (!fake_header(r, "Content-Type", ct, sizeof ct) || !strstr(ct, "application/json"))
+        fail_msg("%d %s: Content-Type %s, not JSON", status, code, ct);
+    cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *e = cJSON_GetObjectItem(j, "error");
+    const cJSON *m = cJSON_GetObjectItem(e, "message");
+    bool ok = cJSON_GetArraySize(j) == 1 && cJSON_GetArraySize(e) == 2 && cJSON_IsString(m) &&
+              m->valuestring[0] != '\0';
+    cJSON_Delete(j);
+    if (!ok)
+        fail_msg("%d %s: not the error shape: %.300s", status, code, r->body);
+}

@@ -68,6 +68,11 @@ int fake_group_teardown(void **state);
 /* fake_assert_error: the answer is `status` with the JSON error `code` (fails the test). */
 void fake_assert_error(const struct fake_resp *r, int status, const char *code);
 
+/* fake_assert_json_error: as fake_assert_error, and the answer is the API's error shape
+ * exactly: Content-Type application/json, a body of {"error":{"code","message"}} and nothing
+ * else, the message not empty. */
+void fake_assert_json_error(const struct fake_resp *r, int status, const char *code);
+
 /* fake_header: a response header's value (case-insensitive name) into out; false if absent. */
 bool fake_header(const struct fake_resp *r, const char *name, char *out, size_t n);
 /* fake_json_code: the "error.code" of a JSON error body into out; false if none. */
