@@ -9,9 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct stack S;
@@ -349,18 +353,131 @@ static void test_rate_limit_per_client_address(void **state)
     assert_non_null(strstr(r.body, "Too many requests"));
     resp_free(&r);
 
-    /* health checks from the limited address are never limited, nor counted */
+    /* the limit is per address: this one is served as before */
+    assert_int_equal(client_get(C, stack_url(&S, "/api/v1/products"), &r), 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    client_free(other);
+}
+
+/* ---------------------------------------------------------------- review finding 5 */
+
+/* The hammer: keeps 127.0.0.2 over its limit (every request counts, 429s included) while a
+ * test runs something slow, such as `./stampede up`. */
+struct hammer {
+    pthread_t tid;
+    atomic_bool stop;
+    atomic_int sent, limited;
+};
+
+static void *hammer_run(void *arg)
+{
+    struct hammer *h = arg;
+    struct client *c = client_new_from("127.0.0.2");
+    while (!atomic_load(&h->stop)) {
+        struct resp r;
+        if (client_get(c, stack_url(&S, "/api/v1/products"), &r) == 0) {
+            atomic_fetch_add(&h->sent, 1);
+            if (r.status == 429)
+                atomic_fetch_add(&h->limited, 1);
+            resp_free(&r);
+        }
+        usleep(10 * 1000); /* ~80 a second: the limit is 200 per 10 s */
+    }
+    client_free(c);
+    return NULL;
+}
+
+/* pid_files: "name=pid" of every DATA/run/ *.pid, sorted, into out */
+static void pid_files(char *out, size_t n)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/run", S.data);
+    struct dirent **list;
+    int k = scandir(dir, &list, NULL, alphasort);
+    assert_true(k > 0);
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < k; i++) {
+        const char *name = list[i]->d_name;
+        size_t nl = strlen(name);
+        if (nl > 4 && strcmp(name + nl - 4, ".pid") == 0) {
+            char rel[300];
+            snprintf(rel, sizeof rel, "run/%s", name);
+            int w = snprintf(out + len, n - len, "%s=%d\n", name, stack_pid(&S, rel));
+            assert_true(w > 0 && (size_t)w < n - len);
+            len += (size_t)w;
+        }
+        free(list[i]);
+    }
+    free(list);
+}
+
+/*
+ * Review finding 5: after a burst of traffic from one address, `./stampede up` on the running
+ * stack failed because /readyz through HAProxy answered 429 to it. Health and readiness
+ * checks are never rate-limited, and `up` on a running stack stays harmless even when its
+ * own address is the limited one: it exits 0 and restarts nothing.
+ */
+static void test_health_checks_are_never_rate_limited(void **state)
+{
+    (void)state;
+    struct client *other = client_new_from("127.0.0.2");
+    struct resp r;
+    bool limited = false;
+    for (int i = 0; i < 400 && !limited; i++) {
+        assert_int_equal(client_get(other, stack_url(&S, "/account/signin"), &r), 0);
+        limited = r.status == 429;
+        resp_free(&r);
+    }
+    assert_true(limited);
+    struct hammer h = {0};
+    assert_int_equal(pthread_create(&h.tid, NULL, hammer_run, &h), 0);
+
+    /* health checks from the limited address are answered, every one */
     for (int i = 0; i < 300; i++) {
         assert_int_equal(client_get(other, stack_url(&S, i % 2 ? "/readyz" : "/healthz"), &r), 0);
         if (r.status != 200)
             fail_msg("health check %d from a rate-limited address: %ld", i, r.status);
         resp_free(&r);
     }
-
-    /* the limit is per address: this one is served as before */
-    assert_int_equal(client_get(C, stack_url(&S, "/api/v1/products"), &r), 0);
-    assert_int_equal(r.status, 200);
+    assert_int_equal(client_get(other, stack_url(&S, "/"), &r), 0);
+    assert_int_equal(r.status, 429); /* while a page is not */
     resp_free(&r);
+
+    /* `./stampede up` from that address: its curl reads $CURL_HOME/.curlrc */
+    char home[600], rc[700], out[700];
+    snprintf(home, sizeof home, "%s/curl-from-127.0.0.2", S.data);
+    snprintf(rc, sizeof rc, "%s/.curlrc", home);
+    snprintf(out, sizeof out, "%s/up-while-limited.out", S.data);
+    assert_int_equal(mkdir(home, 0755), 0);
+    FILE *f = fopen(rc, "w");
+    assert_non_null(f);
+    fputs("interface = 127.0.0.2\n", f);
+    fclose(f);
+    /* proof that the setting takes: a page through HAProxy answers that curl 429 */
+    assert_int_equal(stack_run(&S,
+                               "[ \"$(CURL_HOME='%s' curl -s -o /dev/null -w '%%{http_code}' "
+                               "http://127.0.0.1:%d/)\" = 429 ]",
+                               home, S.http_port),
+                     0);
+    static char before[8192], after[8192];
+    pid_files(before, sizeof before);
+    int up = stack_run(&S, "CURL_HOME='%s' ./stampede up >'%s' 2>&1", home, out);
+    atomic_store(&h.stop, true);
+    pthread_join(h.tid, NULL);
+    if (up != 0)
+        stack_run(&S, "tail -n 30 '%s' >&2", out);
+    assert_int_equal(up, 0);
+    /* the address stayed limited throughout, and `up` saw it (it asked / of each node) */
+    assert_true(atomic_load(&h.limited) > 0);
+    assert_int_equal(atomic_load(&h.limited), atomic_load(&h.sent));
+    assert_int_equal(stack_run(&S, "grep -q 'rate-limited at haproxy' '%s'", out), 0);
+    /* and nothing was started again */
+    pid_files(after, sizeof after);
+    assert_non_null(strstr(before, "haproxy.pid="));
+    assert_non_null(strstr(before, "web1-app.pid="));
+    assert_string_equal(after, before);
     client_free(other);
 }
 
@@ -492,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_static_assets_are_fingerprinted_and_immutable),
         cmocka_unit_test(test_head_health_and_metrics_not_public),
         cmocka_unit_test(test_rate_limit_per_client_address),
+        cmocka_unit_test(test_health_checks_are_never_rate_limited),
         cmocka_unit_test(test_errors_outside_the_app_carry_headers_and_shape),
         cmocka_unit_test(test_a_client_cannot_claim_https),
         cmocka_unit_test(test_request_ids_are_opaque),
