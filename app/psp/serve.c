@@ -27,8 +27,6 @@
 #define BODY_MAX   (1 << 20)
 #define MAX_HEADER 64
 
-extern const struct tpl_binding psp_view_bindings[];
-extern const size_t psp_view_bindings_len;
 enum { PSP_AUTH = HTTP_ROUTE_APP(0) };
 
 #define END                     \
