@@ -113,6 +113,12 @@ int batch_run_job(struct shop_ctx *ctx, const struct batch_job *job, const struc
 /* batch_set_stop_flag: a run stops after its current chunk once *flag is set (signals). */
 void batch_set_stop_flag(volatile int *flag);
 
+/* The steps of the jobs that have a file of their own; the sizes are part of the declaration,
+ * so jobs.c counts them and a definition with another number of steps does not compile. */
+extern const struct batch_step batch_reconcile_steps[3];      /* reconcile.c */
+extern const struct batch_step batch_audit_payments_steps[1]; /* reconcile.c */
+extern const struct batch_step batch_draw_steps[3];           /* draws.c */
+
 /* The jobs of stampede-batch (jobs.c). */
 extern const struct batch_job batch_jobs[];
 extern const size_t batch_jobs_len;

@@ -374,4 +374,3 @@ const struct batch_step batch_draw_steps[] = {
     {"roll-over", NULL, NULL, roll_over},
     {"orders", NULL, NULL, orders},
 };
-const size_t batch_draw_steps_len = sizeof batch_draw_steps / sizeof batch_draw_steps[0];

@@ -71,30 +71,25 @@ static const struct batch_step audit_steps[] = {
     {"audit", NULL, NULL, audit},
 };
 
-/* reconcile-payments and audit-payments: reconcile.c */
-extern const struct batch_step batch_reconcile_steps[];
-extern const size_t batch_reconcile_steps_len;
-extern const struct batch_step batch_audit_payments_steps[];
-/* drop-draw: draws.c */
-extern const struct batch_step batch_draw_steps[];
-extern const size_t batch_draw_steps_len;
+/* STEPS: a step array and its length */
+#define STEPS(a) a, sizeof a / sizeof a[0]
 
 const struct batch_job batch_jobs[] = {
-    {"expire-holds", "return the stock of unpaid orders whose hold expired", expire_steps, 1},
+    {"expire-holds", "return the stock of unpaid orders whose hold expired", STEPS(expire_steps)},
     {"reconcile-payments",
      "settle abnormal payments against orders: unknown outcomes, captures for closed or "
      "missing orders, duplicates, wrong amounts, paid orders without a capture",
-     batch_reconcile_steps, 3},
+     STEPS(batch_reconcile_steps)},
     {"audit-stock", "check stock conservation for every SKU against the ledger and orders",
-     audit_steps, 1},
+     STEPS(audit_steps)},
     {"audit-payments",
      "check that every captured payment maps to one paid order and every paid order to one "
      "capture (I5)",
-     batch_audit_payments_steps, 1},
+     STEPS(batch_audit_payments_steps)},
     {"drop-draw",
      "draw the draw drops past their close (stampede-draw-v1), give winners an order with a "
      "hold, and pass the pair of a winner who did not pay to the next entrant in draw order",
-     batch_draw_steps, 3},
+     STEPS(batch_draw_steps)},
 };
 const size_t batch_jobs_len = sizeof batch_jobs / sizeof batch_jobs[0];
 

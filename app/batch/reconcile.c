@@ -179,8 +179,6 @@ const struct batch_step batch_reconcile_steps[] = {
     {"captures", read_captures, process_capture, NULL},
     {"paid", read_paid, process_paid, NULL},
 };
-const size_t batch_reconcile_steps_len =
-    sizeof batch_reconcile_steps / sizeof batch_reconcile_steps[0];
 
 /* ---- audit-payments (I5) */
 

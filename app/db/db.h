@@ -177,5 +177,8 @@ void db_stats_get(const struct db *db, struct db_stats *out);
  *   stampede_db_retries_exhausted_total       policies that gave up on a retryable error
  */
 void db_metrics_init(void);
+/* The two retry counters above, for retry.c to count into (NULL until db_metrics_init;
+ * metric_inc takes NULL). */
+extern struct metric *db_m_retries, *db_m_gave_up;
 
 #endif

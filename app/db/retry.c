@@ -7,8 +7,6 @@
 #include "core/metrics.h"
 #include "core/sec.h"
 
-extern struct metric *db_m_retries, *db_m_gave_up; /* db.c, db_metrics_init */
-
 const struct db_retry db_retry_default = {"transaction", 6, 2, 64, NULL};
 
 static bool should_retry(const struct db_retry *p, int rc)

@@ -32,7 +32,7 @@ static void json_error(struct http_ex *x, int status, const char *code, const ch
 static bool authorised(struct http_ex *x)
 {
     struct str secret = str_from_cstr(front_cfg(x)->secret);
-    struct str auth = http_header(x, "Authorization");
+    struct str auth = http_param_str(x, "Authorization"); /* declared: routes.c */
     if (secret.len == 0 || auth.len < 7 || memcmp(auth.p, "Bearer ", 7) != 0)
         return false;
     uint8_t mac[SEC_SHA256_LEN];

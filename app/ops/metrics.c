@@ -40,7 +40,7 @@
  */
 void ops_near_epoch(struct http_ex *x)
 {
-    struct str sig = http_header(x, NEAR_SIG_HDR);
+    struct str sig = http_param_str(x, NEAR_SIG_HDR); /* declared: routes.c */
     if (!near_verify(x->arena, str_from_cstr(front_cfg(x)->secret), sig, clock_real_s())) {
         http_resp_error(x, 403, "bad_signature", "The invalidation is not signed correctly.");
         return;

@@ -49,21 +49,6 @@ static void send_answer(struct http_ex *x, const struct psp_answer *a, bool repl
         http_resp_header(x, "Idempotent-Replayed", STR("true"));
 }
 
-static bool idem_key(struct http_ex *x, struct str *key)
-{
-    static const struct http_param rule = {
-        "Idempotency-Key", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 300, false};
-    *key = str_trim(http_header(x, "Idempotency-Key"));
-    const char *bad = key->len ? http_validate(&rule, *key) : NULL;
-    if (bad) {
-        psp_error(
-            x, 400, "INVALID_IDEMPOTENCY_KEY",
-            arena_sprintf(x->arena, "Idempotency-Key %s (1..300 of A-Z a-z 0-9 _ . : -).", bad));
-        return false;
-    }
-    return true;
-}
-
 /* fault_before: takes op's fault for order; true when the request is already answered */
 static bool fault_before(struct http_ex *x, const char *op, struct str order_id,
                          struct psp_fault *f, bool *have)
@@ -116,9 +101,7 @@ static bool payment_or_answer(struct http_ex *x, struct psp_payment *p)
 
 void psp_api_confirm(struct http_ex *x)
 {
-    struct str key;
-    if (!idem_key(x, &key))
-        return;
+    struct str key = http_param_str(x, "Idempotency-Key"); /* declared: serve.c */
     struct str pk = http_param_str(x, "paymentKey"), order = http_param_str(x, "orderId");
     struct psp_fault f;
     bool have;
@@ -138,9 +121,7 @@ void psp_api_confirm(struct http_ex *x)
 
 void psp_api_cancel(struct http_ex *x)
 {
-    struct str key;
-    if (!idem_key(x, &key))
-        return;
+    struct str key = http_param_str(x, "Idempotency-Key"); /* declared: serve.c */
     struct str pk = http_param_str(x, "paymentKey");
     struct psp_payment p;
     if (!payment_or_answer(x, &p))

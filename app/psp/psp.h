@@ -203,11 +203,14 @@ struct psp_new_payment {
     const char *card_kind;  /* approve | decline | slow */
 };
 
-/* psp_payment_create: a READY (authorized) or ABORTED (declined) payment with its ledger row
- * and, for a decline, a webhook event; out is the new payment. */
 /* psp_error_page: the http error hook: JSON under /v1, a SANDBOX page elsewhere (pages.c). */
 void psp_error_page(struct http_ex *x, int status, const char *code, const char *text);
+/* The pages' templates and their view schemas (pages.c), compiled at load (serve.c). */
+extern const struct tpl_binding psp_view_bindings[];
+extern const size_t psp_view_bindings_len;
 
+/* psp_payment_create: a READY (authorized) or ABORTED (declined) payment with its ledger row
+ * and, for a decline, a webhook event; out is the new payment. */
 int psp_payment_create(struct http_app *w, const struct psp_new_payment *in,
                        struct psp_payment *out);
 

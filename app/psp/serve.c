@@ -27,8 +27,6 @@
 #define BODY_MAX   (1 << 20)
 #define MAX_HEADER 64
 
-extern const struct tpl_binding psp_view_bindings[];
-extern const size_t psp_view_bindings_len;
 enum { PSP_AUTH = HTTP_ROUTE_APP(0) };
 
 #define END                     \
@@ -36,13 +34,21 @@ enum { PSP_AUTH = HTTP_ROUTE_APP(0) };
         NULL, 0, 0, 0, 0, false \
     }
 
+/* the merchant's key of a confirm or cancel (api.c): optional, as at Toss Payments */
+#define IDEMPOTENCY_KEY                                                        \
+    {                                                                          \
+        "Idempotency-Key", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 300, false, NULL, \
+            "INVALID_IDEMPOTENCY_KEY"                                          \
+    }
 static const struct http_param p_confirm[] = {
+    IDEMPOTENCY_KEY,
     {"paymentKey", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 64, true},
     {"orderId", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 64, true},
     {"amount", HTTP_SRC_BODY, HTTP_K_INT, 1, 1000000000000LL, true},
     END,
 };
 static const struct http_param p_cancel[] = {
+    IDEMPOTENCY_KEY,
     {"paymentKey", HTTP_SRC_PATH, HTTP_K_TOKEN, 1, 64, true},
     {"cancelReason", HTTP_SRC_BODY, HTTP_K_TEXT, 1, 200, true},
     {"cancelAmount", HTTP_SRC_BODY, HTTP_K_INT, 1, 1000000000000LL, false},

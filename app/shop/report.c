@@ -173,18 +173,25 @@ int report_order_timeline(struct shop_ctx *c, int64_t order_id, struct report_ev
     return 0;
 }
 
-int report_orders(struct shop_ctx *c, struct str q, int64_t limit, struct report_order **rows,
-                  size_t *n)
+void report_search_parse(struct arena *a, struct str q, struct report_search *out)
 {
-    struct db_result r;
     struct str t = str_trim(q);
     if (t.len && t.p[0] == '#')
         t = (struct str){t.p + 1, t.len - 1};
     int64_t id = 0;
-    bool numeric = str_to_i64(t, &id) && id > 0;
-    const char *like = arena_sprintf(c->arena, "%%%.*s%%", STR_FMT(t));
-    struct db_val v[] = {DB_S(t),    DB_I(numeric ? id : -1), DB_S(t), DB_I(numeric), DB_CS(like),
-                         DB_I(limit)};
+    out->text = t;
+    out->id = str_to_i64(t, &id) && id > 0 ? id : -1;
+    out->like = arena_sprintf(a, "%%%.*s%%", STR_FMT(t));
+}
+
+int report_orders(struct shop_ctx *c, struct str q, int64_t limit, struct report_order **rows,
+                  size_t *n)
+{
+    struct db_result r;
+    struct report_search s;
+    report_search_parse(c->arena, q, &s);
+    struct db_val v[] = {DB_S(s.text),   DB_I(s.id),    DB_S(s.text),
+                         DB_I(s.id > 0), DB_CS(s.like), DB_I(limit)};
     int rc = db_exec(c->db, &q_orders, v, 6, c->arena, &r);
     if (rc)
         return rc;

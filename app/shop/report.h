@@ -81,6 +81,16 @@ struct report_order {
 int report_orders(struct shop_ctx *c, struct str q, int64_t limit, struct report_order **rows,
                   size_t *n);
 
+/* How report_orders reads a search. */
+struct report_search {
+    struct str text;  /* q trimmed, without a leading '#' (empty: every order) */
+    int64_t id;       /* the order id when text is a positive number, else -1 */
+    const char *like; /* "%text%": the e-mail part (LIKE's own wildcards in text stay ones) */
+};
+
+/* report_search_parse: q as report_orders reads it; strings in a (no database). */
+void report_search_parse(struct arena *a, struct str q, struct report_search *out);
+
 /* One event in an order's life, oldest first: the stock ledger, the payment log, webhook
  * deliveries of its payment and the admin audit log. */
 struct report_event {

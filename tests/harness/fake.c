@@ -2,6 +2,7 @@
 #include "fake.h"
 
 #include "core/mem.h"
+#include "core/sec.h"
 #include "site/site.h"
 
 #include <setjmp.h>
@@ -16,6 +17,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+/* the fake configuration's security.secret (CSRF tokens are made with it) */
+#define FAKE_SECRET "fake-secret-0123456789abcdef0123456789abcdef"
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -42,7 +46,7 @@ struct fake_site *fake_site_new(const char *extra)
             "cache.near = off\n"
             "templates.dir = %s/templates\n"
             "static.manifest = %s/static-dist/manifest.txt\n"
-            "security.secret = fake-secret-0123456789abcdef0123456789abcdef\n"
+            "security.secret = " FAKE_SECRET "\n"
             "gateway.secret_key = test_sk_fake\n"
             "gateway.webhook_secret = whsec_fake\n"
             "gateway.api_url = http://127.0.0.1:1\n"
@@ -62,6 +66,9 @@ struct fake_site *fake_site_new(const char *extra)
     }
     buf_free(&err);
     s->app = s->svc->thread_start(s->svc->ctx, 0);
+    s->hooks = *s->svc->hooks;
+    s->as = *s->svc;
+    s->as.hooks = &s->hooks;
     s->arena = arena_new(64 * 1024, 64 << 20);
     buf_init(&s->head, 64 * 1024);
     buf_init(&s->body, 8 << 20);
@@ -94,6 +101,50 @@ static char *env_name(struct arena *a, const char *name, size_t n)
     return e;
 }
 
+/* The site whose request is being served (one at a time: test code is single-threaded). */
+static struct fake_site *serving;
+
+/* signed_before: the before hook of a signed-in fake site: the session as front_before's
+ * lookup would find it, then the site's own checks (CSRF, roles) as usual */
+static bool signed_before(struct http_ex *x)
+{
+    struct front_req *r = front_req(x);
+    r->session_loaded = true;
+    r->signed_in = true;
+    r->session_token = str_from_cstr(serving->session_token);
+    r->session = (struct session){
+        serving->account,
+        str_from_cstr(arena_sprintf(x->arena, "fake%lld@example.com", (long long)serving->account)),
+        STR("Fake"), str_from_cstr(serving->role)};
+    return serving->svc->hooks->before(x);
+}
+
+void fake_sign_in(struct fake_site *s, int64_t account, const char *role)
+{
+    s->account = account;
+    snprintf(s->role, sizeof s->role, "%s", role ? role : "");
+    /* 43 characters like a real session id (32 random bytes, base64url), one per account */
+    snprintf(s->session_token, sizeof s->session_token, "fakesession%032lld", (long long)account);
+    s->hooks.before = account ? signed_before : s->svc->hooks->before;
+}
+
+void fake_csrf(const struct fake_site *s, char *out, size_t n)
+{
+    if (!s->account) {
+        snprintf(out, n, "%s", "");
+        return;
+    }
+    /* auth.c: base64url(HMAC-SHA256(security.secret, "csrf|" + session id)) */
+    char msg[64];
+    int len = snprintf(msg, sizeof msg, "csrf|%s", s->session_token);
+    uint8_t mac[SEC_SHA256_LEN];
+    sec_hmac_sha256(mac, STR(FAKE_SECRET), msg, (size_t)len);
+    struct arena *a = arena_new(1024, 1 << 16);
+    struct str t = sec_b64url(a, mac, sizeof mac);
+    snprintf(out, n, "%.*s", (int)t.len, t.p);
+    arena_destroy(a);
+}
+
 struct fake_resp fake_request(struct fake_site *s, const char *method, const char *uri,
                               const char *const *headers, const char *ctype, const char *body)
 {
@@ -119,7 +170,8 @@ struct fake_resp fake_request(struct fake_site *s, const char *method, const cha
     env[n] = NULL;
     struct http_ex x = {.app = s->app};
     struct http_limits lim = {1 << 20, 64, 64};
-    http_serve_one(s->svc, &x, env, str_from_cstr(body ? body : ""), false, &lim, a, &s->head,
+    serving = s;
+    http_serve_one(&s->as, &x, env, str_from_cstr(body ? body : ""), false, &lim, a, &s->head,
                    &s->body);
     buf_reset(&s->out);
     http_resp_serialize(&x, &s->out);
@@ -188,4 +240,20 @@ void fake_assert_error(const struct fake_resp *r, int status, const char *code)
     char c[64] = "";
     if (r->status != status || !fake_json_code(r, c, sizeof c) || strcmp(c, code) != 0)
         fail_msg("wanted %d %s, got %d %s: %.300s", status, code, r->status, c, r->body);
+}
+
+void fake_assert_json_error(const struct fake_resp *r, int status, const char *code)
+{
+    fake_assert_error(r, status, code);
+    char ct[64] = "";
+    if (!fake_header(r, "Content-Type", ct, sizeof ct) || !strstr(ct, "application/json"))
+        fail_msg("%d %s: Content-Type %s, not JSON", status, code, ct);
+    cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *e = cJSON_GetObjectItem(j, "error");
+    const cJSON *m = cJSON_GetObjectItem(e, "message");
+    bool ok = cJSON_GetArraySize(j) == 1 && cJSON_GetArraySize(e) == 2 && cJSON_IsString(m) &&
+              m->valuestring[0] != '\0';
+    cJSON_Delete(j);
+    if (!ok)
+        fail_msg("%d %s: not the error shape: %.300s", status, code, r->body);
 }

@@ -21,6 +21,12 @@ struct fake_site {
     struct arena *arena;
     struct buf head, body, out;
     char config[256];
+    /* who the next requests come from (fake_sign_in); account 0: anonymous */
+    int64_t account;
+    char role[16];
+    char session_token[48];
+    struct http_hooks hooks; /* the site's, with a before hook that sets the session */
+    struct http_service as;  /* the site's, with those hooks */
 };
 
 struct fake_resp {
@@ -42,6 +48,17 @@ void fake_site_free(struct fake_site *s);
 struct fake_resp fake_request(struct fake_site *s, const char *method, const char *uri,
                               const char *const *headers, const char *ctype, const char *body);
 
+/*
+ * fake_sign_in: the next requests of s come from a signed-in account with role ("shopper",
+ * "admin"), as if front_before's session lookup had found it: the database is not asked, so
+ * a handler behind FRONT_AUTH or FRONT_ADMIN runs on the fake site. Account 0: anonymous again.
+ * Sessions of several accounts differ (their session tokens, so their CSRF tokens too).
+ */
+void fake_sign_in(struct fake_site *s, int64_t account, const char *role);
+/* fake_csrf: the form token of the signed-in session (auth.c: HMAC of its session id), into
+ * out ("" when anonymous). */
+void fake_csrf(const struct fake_site *s, char *out, size_t n);
+
 /* The site of a group of tests: fake_group_setup loads it (default configuration) into `fake`,
  * fake_group_teardown frees it; for cmocka_run_group_tests. */
 extern struct fake_site *fake;
@@ -50,6 +67,11 @@ int fake_group_teardown(void **state);
 
 /* fake_assert_error: the answer is `status` with the JSON error `code` (fails the test). */
 void fake_assert_error(const struct fake_resp *r, int status, const char *code);
+
+/* fake_assert_json_error: as fake_assert_error, and the answer is the API's error shape
+ * exactly: Content-Type application/json, a body of {"error":{"code","message"}} and nothing
+ * else, the message not empty. */
+void fake_assert_json_error(const struct fake_resp *r, int status, const char *code);
 
 /* fake_header: a response header's value (case-insensitive name) into out; false if absent. */
 bool fake_header(const struct fake_resp *r, const char *name, char *out, size_t n);

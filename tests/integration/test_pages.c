@@ -9,9 +9,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static struct stack S;
@@ -349,19 +358,141 @@ static void test_rate_limit_per_client_address(void **state)
     assert_non_null(strstr(r.body, "Too many requests"));
     resp_free(&r);
 
-    /* health checks from the limited address are never limited, nor counted */
-    for (int i = 0; i < 300; i++) {
-        assert_int_equal(client_get(other, stack_url(&S, i % 2 ? "/readyz" : "/healthz"), &r), 0);
-        if (r.status != 200)
-            fail_msg("health check %d from a rate-limited address: %ld", i, r.status);
-        resp_free(&r);
-    }
-
     /* the limit is per address: this one is served as before */
     assert_int_equal(client_get(C, stack_url(&S, "/api/v1/products"), &r), 0);
     assert_int_equal(r.status, 200);
     resp_free(&r);
     client_free(other);
+}
+
+/* ---------------------------------------------------------------- review finding 5 */
+
+/* The hammer: keeps 127.0.0.2 over its limit (every request counts, 429s included) while a
+ * test runs something slow, such as `./stampede up`. */
+struct hammer {
+    pthread_t tid;
+    atomic_bool stop;
+    atomic_int sent, limited;
+};
+
+static void *hammer_run(void *arg)
+{
+    struct hammer *h = arg;
+    struct client *c = client_new_from("127.0.0.2");
+    while (!atomic_load(&h->stop)) {
+        struct resp r;
+        if (client_get(c, stack_url(&S, "/api/v1/products"), &r) == 0) {
+            atomic_fetch_add(&h->sent, 1);
+            if (r.status == 429)
+                atomic_fetch_add(&h->limited, 1);
+            resp_free(&r);
+        }
+        usleep(10 * 1000); /* ~80 a second: the limit is 200 per 10 s */
+    }
+    client_free(c);
+    return NULL;
+}
+
+/* pid_files: "name=pid" of every DATA/run/ *.pid, sorted, into out */
+static void pid_files(char *out, size_t n)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/run", S.data);
+    struct dirent **list;
+    int k = scandir(dir, &list, NULL, alphasort);
+    assert_true(k > 0);
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < k; i++) {
+        const char *name = list[i]->d_name;
+        size_t nl = strlen(name);
+        if (nl > 4 && strcmp(name + nl - 4, ".pid") == 0) {
+            char rel[300];
+            snprintf(rel, sizeof rel, "run/%s", name);
+            int w = snprintf(out + len, n - len, "%s=%d\n", name, stack_pid(&S, rel));
+            assert_true(w > 0 && (size_t)w < n - len);
+            len += (size_t)w;
+        }
+        free(list[i]);
+    }
+    free(list);
+}
+
+/*
+ * Review finding 5: after a burst of traffic from one address, `./stampede up` on the running
+ * stack failed because /readyz through HAProxy answered 429 to it. Health and readiness
+ * checks are never rate-limited, and `up` on a running stack stays harmless even when its
+ * own address is the limited one: it exits 0 and restarts nothing.
+ */
+static void test_health_checks_are_never_rate_limited(void **state)
+{
+    (void)state;
+    /* `./stampede up` from the limited address: its curl reads $CURL_HOME/.curlrc */
+    char home[600], rc[700], out[700];
+    snprintf(home, sizeof home, "%s/curl-from-127.0.0.2", S.data);
+    snprintf(rc, sizeof rc, "%s/.curlrc", home);
+    snprintf(out, sizeof out, "%s/up-while-limited.out", S.data);
+    assert_true(mkdir(home, 0755) == 0 || errno == EEXIST);
+    FILE *f = fopen(rc, "w");
+    assert_non_null(f);
+    fputs("interface = 127.0.0.2\n", f);
+    fclose(f);
+
+    struct client *other = client_new_from("127.0.0.2");
+    struct resp r;
+    bool limited = false;
+    for (int i = 0; i < 400 && !limited; i++) {
+        assert_int_equal(client_get(other, stack_url(&S, "/account/signin"), &r), 0);
+        limited = r.status == 429;
+        resp_free(&r);
+    }
+    assert_true(limited);
+
+    /* from here until the hammer stops nothing fails the test: it must stop first (a failed
+     * assertion leaves the function) */
+    static char before[8192], after[8192];
+    pid_files(before, sizeof before);
+    static struct hammer h;
+    memset(&h, 0, sizeof h);
+    assert_int_equal(pthread_create(&h.tid, NULL, hammer_run, &h), 0);
+    /* health checks from the limited address are answered, every one, while a page is not */
+    long bad = 0, page = 0;
+    for (int i = 0; i < 300 && !bad; i++) {
+        if (client_get(other, stack_url(&S, i % 2 ? "/readyz" : "/healthz"), &r) != 0)
+            bad = -1;
+        else if (r.status != 200)
+            bad = r.status;
+        resp_free(&r);
+    }
+    if (client_get(other, stack_url(&S, "/"), &r) == 0)
+        page = r.status;
+    resp_free(&r);
+    /* proof that the curl setting takes: a page through HAProxy answers that curl 429 */
+    int curl_limited = stack_run(&S,
+                                 "[ \"$(CURL_HOME='%s' curl -s -o /dev/null -w '%%{http_code}' "
+                                 "http://127.0.0.1:%d/)\" = 429 ]",
+                                 home, S.http_port);
+    int up = stack_run(&S, "CURL_HOME='%s' ./stampede up >'%s' 2>&1", home, out);
+    atomic_store(&h.stop, true);
+    pthread_join(h.tid, NULL);
+    client_free(other);
+
+    if (bad)
+        fail_msg("a health check from a rate-limited address: %ld", bad);
+    assert_int_equal(page, 429);
+    assert_int_equal(curl_limited, 0);
+    if (up != 0)
+        stack_run(&S, "tail -n 30 '%s' >&2", out);
+    assert_int_equal(up, 0);
+    /* the address stayed limited throughout, and `up` saw it (it asked / of each node) */
+    assert_true(atomic_load(&h.limited) > 0);
+    assert_int_equal(atomic_load(&h.limited), atomic_load(&h.sent));
+    assert_int_equal(stack_run(&S, "grep -q 'rate-limited at haproxy' '%s'", out), 0);
+    /* and nothing was started again */
+    pid_files(after, sizeof after);
+    assert_non_null(strstr(before, "haproxy.pid="));
+    assert_non_null(strstr(before, "web1-app.pid="));
+    assert_string_equal(after, before);
 }
 
 /* the security headers every answer must carry, whoever made it */
@@ -440,6 +571,107 @@ static void test_errors_outside_the_app_carry_headers_and_shape(void **state)
     resp_free(&r);
 }
 
+/* raw_exchange: bytes sent as they are to 127.0.0.1:port (what curl will not send), the answer
+ * read until the server closes, split into r (free with resp_free) */
+static void raw_exchange(int port, const char *request, struct resp *r)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    size_t len = strlen(request);
+    assert_int_equal(write(fd, request, len), (ssize_t)len);
+    static char in[65536];
+    size_t got = 0;
+    for (ssize_t n; got < sizeof in - 1 && (n = read(fd, in + got, sizeof in - 1 - got)) > 0;)
+        got += (size_t)n;
+    close(fd);
+    in[got] = '\0';
+    memset(r, 0, sizeof *r);
+    const char *end = strstr(in, "\r\n\r\n");
+    if (!end || strncmp(in, "HTTP/1.1 ", 9) != 0)
+        fail_msg("port %d: not an HTTP answer: %.200s", port, in);
+    r->status = strtol(in + 9, NULL, 10);
+    r->headers_len = (size_t)(end - in) + 2;
+    r->headers = strndup(in, r->headers_len);
+    r->body = strdup(end + 4);
+    r->body_len = strlen(r->body);
+}
+
+/* assert_node_headers: nginx's own answer straight from a node (not through HAProxy, so
+ * nginx's Server header is still there): the security headers and a body of ours */
+static void assert_node_headers(const struct resp *r, const char *what)
+{
+    static const char *const names[] = {"Content-Security-Policy", "X-Content-Type-Options",
+                                        "X-Frame-Options",         "Cross-Origin-Opener-Policy",
+                                        "Permissions-Policy",      "Referrer-Policy"};
+    char v[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!resp_header(r, names[i], v, sizeof v))
+            fail_msg("%s: no %s header in:\n%s", what, names[i], r->headers);
+    if (resp_contains(r, "nginx"))
+        fail_msg("%s: the body names the software: %.300s", what, r->body);
+}
+
+/*
+ * Review finding 9, continued: nginx's own 400 (a request it cannot parse) and 405 (a method a
+ * static file does not take), and a 404 for a static file that is not there, carry the
+ * security headers, say nothing of nginx and, under /api, are the JSON error shape.
+ */
+static void test_nginx_errors_carry_headers_and_shape(void **state)
+{
+    (void)state;
+    /* through HAProxy: requests it passes on and nginx refuses */
+    const char *no_host[] = {"Host:", NULL}; /* HTTP/1.1 without Host */
+    one_edge("GET", "/api/v1/products", no_host, NULL, 400, NULL);
+    one_edge("GET", "/account/signin", no_host, NULL, 400, NULL);
+    /* a lower-case method: nginx cannot parse the line, so cannot tell an API call (HAProxy
+     * can) */
+    one_edge("get", "/api/v1/products", NULL, NULL, 400, NULL);
+    one_edge("get", "/account/signin", NULL, NULL, 400, NULL);
+
+    /* straight to a node: a malformed request line, and a duplicate Host under /api */
+    struct resp r;
+    raw_exchange(S.nginx_port[0], "GARBAGE\r\n\r\n", &r);
+    assert_int_equal(r.status, 400);
+    char v[256];
+    assert_true(resp_header(&r, "Content-Type", v, sizeof v));
+    assert_non_null(strstr(v, "text/html"));
+    assert_node_headers(&r, "GARBAGE to a node");
+    resp_free(&r);
+    raw_exchange(S.nginx_port[0],
+                 "GET /api/v1/products HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+                 "Connection: close\r\n\r\n",
+                 &r);
+    assert_int_equal(r.status, 400);
+    assert_true(resp_header(&r, "Content-Type", v, sizeof v));
+    assert_non_null(strstr(v, "application/json"));
+    assert_non_null(strstr(r.body, "{\"error\":{\"code\":\"bad_request\""));
+    assert_node_headers(&r, "two Host headers to a node");
+    resp_free(&r);
+
+    /* 405 other than TRACE: nginx's for a static file, the app's under /api */
+    assert_int_equal(client_get(C, stack_url(&S, "/"), &r), 0);
+    const char *css = strstr(r.body, "/static/css/site.");
+    assert_non_null(css);
+    char path[256];
+    snprintf(path, sizeof path, "%.*s", (int)strcspn(css, "\""), css);
+    resp_free(&r);
+    const char *allow = "GET, HEAD, POST, PUT, DELETE";
+    one_edge("POST", path, NULL, "{}", 405, allow);
+    one_edge("DELETE", path, NULL, NULL, 405, allow);
+    one_edge("PROPFIND", "/api/v1/products", NULL, NULL, 405, "GET, HEAD");
+    one_edge("PATCH", "/api/v1/products", NULL, "{}", 405, "GET, HEAD");
+
+    /* a static file or an upload that is not there */
+    one_edge("GET", "/static/css/no-such-file.css", NULL, NULL, 404, NULL);
+    one_edge("GET", "/uploads/p-0000.png", NULL, NULL, 404, NULL);
+}
+
 /* Review finding 8: a client's own X-Forwarded-Proto made cookies Secure and sent HSTS over
  * plain HTTP. HAProxy sets the header itself. */
 static void test_a_client_cannot_claim_https(void **state)
@@ -492,7 +724,9 @@ int main(void)
         cmocka_unit_test(test_static_assets_are_fingerprinted_and_immutable),
         cmocka_unit_test(test_head_health_and_metrics_not_public),
         cmocka_unit_test(test_rate_limit_per_client_address),
+        cmocka_unit_test(test_health_checks_are_never_rate_limited),
         cmocka_unit_test(test_errors_outside_the_app_carry_headers_and_shape),
+        cmocka_unit_test(test_nginx_errors_carry_headers_and_shape),
         cmocka_unit_test(test_a_client_cannot_claim_https),
         cmocka_unit_test(test_request_ids_are_opaque),
     };

@@ -674,10 +674,20 @@ static void test_forged_fail_link_changes_nothing(void **state)
     assert_i1_i5(&S, DB);
 }
 
+/* normalise: a page's body with the name of the node that rendered it (the footer names it)
+ * made neutral, into out */
+static void normalise(const struct resp *r, char *out, size_t n)
+{
+    snprintf(out, n, "%.*s", (int)r->body_len, r->body);
+    for (char *w = strstr(out, "web"); w; w = strstr(w + 3, "web"))
+        if (w[3] >= '1' && w[3] <= '9')
+            w[3] = 'N';
+}
+
 /*
  * Review finding 6: /payments/success without the owner's session told whether order N
  * existed and whether X was its total. Now every such request gets the same answer, and the
- * gateway is not asked.
+ * gateway is not asked: anonymous, and signed in as another shopper.
  */
 static void test_success_return_is_not_an_order_oracle(void **state)
 {
@@ -685,31 +695,43 @@ static void test_success_return_is_not_an_order_oracle(void **state)
     long long sku = sku_new(DB, "oracle", 2, PRICE), total;
     long long order = order_new(&S, &A, sku, 1, &total);
     long long gateway_calls = db_scalar(DB, "SELECT COUNT(*) FROM stampede_psp.psp_idempotency");
+    struct shopper nosy;
+    shopper_new(&S, DB, "nosy", &nosy);
     struct client *anon = client_new();
     char path[256];
-    static char first[65536], body[65536];
+    static char first[2][65536], body[65536];
     long long orders[] = {order, order, order + 100000};
     long long amounts[] = {total, total + 1, total};
-    for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path,
-                 "/payments/success?paymentKey=psp_guess&orderId=order-%lld&amount=%lld", orders[i],
-                 amounts[i]);
-        struct resp r;
-        assert_int_equal(client_get(anon, stack_url(&S, path), &r), 0);
-        assert_int_equal(r.status, 404);
-        assert_true(resp_contains(&r, "order_not_found") || resp_contains(&r, "find that order"));
-        /* the same page but for the node that rendered it (the footer names it) */
-        snprintf(body, sizeof body, "%.*s", (int)r.body_len, r.body);
-        for (char *w = strstr(body, "web"); w; w = strstr(w + 3, "web"))
-            if (w[3] >= '1' && w[3] <= '9')
-                w[3] = 'N';
-        if (i == 0)
-            memcpy(first, body, sizeof first);
-        else if (strcmp(first, body) != 0)
-            fail_msg("answer %d differs from the first:\n%s\n---\n%s", i, first, body);
-        resp_free(&r);
+    for (int who = 0; who < 2; who++) {
+        for (int i = 0; i < 3; i++) {
+            snprintf(path, sizeof path,
+                     "/payments/success?paymentKey=psp_guess&orderId=order-%lld&amount=%lld",
+                     orders[i], amounts[i]);
+            struct resp r;
+            if (who == 0)
+                assert_int_equal(client_get(anon, stack_url(&S, path), &r), 0);
+            else
+                shopper_request(&S, &nosy, "GET", path, NULL, &r);
+            if (r.status != 404)
+                fail_msg("%s, order %d: %ld", who ? "another shopper" : "anonymous", i, r.status);
+            assert_true(resp_contains(&r, "order_not_found") ||
+                        resp_contains(&r, "find that order"));
+            /* the same page each time (a signed-in page differs from an anonymous one by its
+             * header only) */
+            normalise(&r, body, sizeof body);
+            if (i == 0)
+                memcpy(first[who], body, sizeof body);
+            else if (strcmp(first[who], body) != 0)
+                fail_msg("answer %d differs from the first:\n%s\n---\n%s", i, first[who], body);
+            resp_free(&r);
+        }
     }
     client_free(anon);
+    /* the same words for both: what the page says of the order */
+    const char *m0 = strstr(first[0], "<main"), *m1 = strstr(first[1], "<main");
+    assert_non_null(m0);
+    assert_non_null(m1);
+    assert_string_equal(m0, m1);
     assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM stampede_psp.psp_idempotency"),
                      gateway_calls);
     assert_string_equal(order_status(DB, order), "pending_payment");

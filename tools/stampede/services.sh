@@ -322,6 +322,7 @@ write_error_pages() {
             "$title" "$title" "$text" >"$dir/$code.html"
     done <<'PAGES'
 400|bad_request|That did not work|The request is malformed.
+404|not_found|Not found|There is nothing at this address.
 405|method_not_allowed|Method not allowed|This address does not accept that method.
 408|request_timeout|That took too long|The request did not arrive in time. Please try again.
 413|payload_too_large|That did not work|The request body is too large.
