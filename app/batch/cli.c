@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -170,20 +171,20 @@ int batch_cmd_prune(struct batch_env *e)
 
 int batch_cmd_schedule(struct batch_env *e)
 {
-    const struct batch_job *expire = batch_job_find("expire-holds");
-    const struct batch_job *audit = batch_job_find("audit-stock");
-    const struct batch_job *reconcile = batch_job_find("reconcile-payments");
     const struct batch_job *draw = batch_job_find("drop-draw");
-    int64_t next_draw = 0;
-    int64_t next_expire = 0,
-            next_audit = clock_mono_ns() + e->cfg.batch_audit_interval_ms * 1000000,
-            next_reconcile = clock_mono_ns() + e->cfg.batch_reconcile_interval_ms * 1000000,
-            next_prune = 0, next_drop = 0;
-    log_info("scheduler started: expire-holds every %lldms, reconcile-payments every %lldms, "
-             "audit-stock every %lldms, drop-draw every %lldms when due",
-             (long long)e->cfg.batch_expire_interval_ms,
-             (long long)e->cfg.batch_reconcile_interval_ms,
-             (long long)e->cfg.batch_audit_interval_ms, (long long)e->cfg.batch_drop_interval_ms);
+    struct appcfg_schedule sched[APPCFG_SCHEDULED_MAX];
+    const struct batch_job *sjob[APPCFG_SCHEDULED_MAX];
+    int64_t next[APPCFG_SCHEDULED_MAX];
+    size_t nsched = appcfg_schedule(&e->cfg, sched);
+    int64_t next_draw = 0, next_prune = 0, next_drop = 0;
+    for (size_t i = 0; i < nsched; i++) {
+        sjob[i] = batch_job_find(sched[i].job);
+        assert(sjob[i]); /* conf/appcfg.h names jobs of batch/jobs.c */
+        next[i] = sched[i].at_start ? 0 : clock_mono_ns() + sched[i].interval_ms * 1000000;
+        log_info("scheduler: %s every %lldms", sched[i].job, (long long)sched[i].interval_ms);
+    }
+    log_info("scheduler started: drop-draw every %lldms when due",
+             (long long)e->cfg.batch_drop_interval_ms);
     while (!*e->stop) {
         int64_t now = clock_mono_ns();
         if (now >= next_draw) {
@@ -200,17 +201,11 @@ int batch_cmd_schedule(struct batch_env *e)
                 batch_cmd_run(e, draw, "scheduled", true);
             next_draw = now + e->cfg.batch_drop_interval_ms * 1000000;
         }
-        if (now >= next_expire) {
-            batch_cmd_run(e, expire, "scheduled", true);
-            next_expire = now + e->cfg.batch_expire_interval_ms * 1000000;
-        }
-        if (e->cfg.batch_reconcile_interval_ms > 0 && now >= next_reconcile && !*e->stop) {
-            batch_cmd_run(e, reconcile, "scheduled", true);
-            next_reconcile = now + e->cfg.batch_reconcile_interval_ms * 1000000;
-        }
-        if (e->cfg.batch_audit_interval_ms > 0 && now >= next_audit) {
-            batch_cmd_run(e, audit, "scheduled", true);
-            next_audit = now + e->cfg.batch_audit_interval_ms * 1000000;
+        for (size_t i = 0; i < nsched && !*e->stop; i++) {
+            if (now < next[i])
+                continue;
+            batch_cmd_run(e, sjob[i], "scheduled", true);
+            next[i] = now + sched[i].interval_ms * 1000000;
         }
         if (now >= next_drop && !*e->stop) {
             /* queue drops: shuffle at the start, admissions, sold out, the board (shop/queue.h) */

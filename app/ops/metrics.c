@@ -264,6 +264,22 @@ static void stats_metrics(struct http_ex *x)
                (unsigned long long)atomic_load(&store->errors));
 }
 
+/* schedule_metrics: the scheduled batch jobs' intervals, from the configuration every node and
+ * stampede-batch share (conf/appcfg.h); BatchJobNotSucceeding alerts only on these jobs */
+static void schedule_metrics(struct buf *b, const struct appcfg *c)
+{
+    struct appcfg_schedule s[APPCFG_SCHEDULED_MAX];
+    size_t n = appcfg_schedule(c, s);
+    if (!n)
+        return;
+    family(b, "stampede_batch_job_interval_seconds", "gauge",
+           "How often stampede-batch's scheduler runs a job (batch.*_interval); jobs run by hand "
+           "or only when due have none.");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "stampede_batch_job_interval_seconds{job=\"%s\"} %.3f\n", s[i].job,
+                   (double)s[i].interval_ms / 1e3);
+}
+
 void ops_metrics(struct http_ex *x)
 {
     buf_reset(x->resp.body);
@@ -272,6 +288,7 @@ void ops_metrics(struct http_ex *x)
     metrics_render(x->resp.body);
     if (x->app->front->hash_gate)
         gate_metrics(x->resp.body, x->app->front->hash_gate);
+    schedule_metrics(x->resp.body, front_cfg(x));
     if (store)
         stats_metrics(x);
 }
