@@ -1,8 +1,9 @@
 /*
  * metrics — GET /metrics: the node's metrics in Prometheus text format (request metrics per
- * route: app/front/metrics.c; cache regions: cache/l2.h; the password gate: here). The
- * counters live in core/metrics' shared mapping, so a scrape of any worker of a node returns
- * the sums over all its processes and threads.
+ * route: app/front/metrics.c; cache regions: cache/l2.h; the password gate, the batch
+ * schedule and the memcached servers' own stats: here). The counters live in core/metrics'
+ * shared mapping, so a scrape of any worker of a node returns the sums over all its processes
+ * and threads.
  *
  * Business metrics (orders, pairs, drops, audit, anomalies, holds, batch runs: shop/stats.h)
  * are read from the database at scrape time, but at most once per OPS_STATS_INTERVAL_MS per
@@ -27,6 +28,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +282,65 @@ static void schedule_metrics(struct buf *b, const struct appcfg *c)
                    (double)s[i].interval_ms / 1e3);
 }
 
+/*
+ * memcached_metrics: every configured memcached server's own stats, asked at scrape time
+ * (cache_server_stats: one `stats` per server, bounded by cache.connect_timeout and
+ * cache.poll_timeout; a dead server is up 0 at once, never a slow scrape). Every node reports
+ * the same servers, so dashboards and rules read them with max by (server). Debian has no
+ * memcached exporter; this is it. Not exported while this node does not use the cache.
+ */
+#define MC_STATS_MAX 16
+static void memcached_metrics(struct buf *b, const struct appcfg *c)
+{
+    if (!c->cache_enabled)
+        return;
+    struct cache_opts o = appcfg_cache_opts(c, false);
+    struct cache_server_stat st[MC_STATS_MAX];
+    size_t n = cache_server_stats(&o, st, MC_STATS_MAX);
+    if (!n)
+        return;
+    family(b, "stampede_memcached_up", "gauge",
+           "1 when the memcached server answered this scrape's stats request, else 0.");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "stampede_memcached_up{server=\"%s\"} %d\n", st[i].server, st[i].up);
+    static const struct {
+        const char *name, *type, *help;
+        size_t off;
+    } f[] = {
+        {"stampede_memcached_items", "gauge", "Items stored (curr_items).",
+         offsetof(struct cache_server_stat, items)},
+        {"stampede_memcached_bytes", "gauge", "Bytes used by the items stored (bytes).",
+         offsetof(struct cache_server_stat, bytes)},
+        {"stampede_memcached_limit_bytes", "gauge", "Memory the server may use (limit_maxbytes).",
+         offsetof(struct cache_server_stat, limit_bytes)},
+        {"stampede_memcached_evictions_total", "counter",
+         "Items evicted to make room (evictions; resets when the server restarts).",
+         offsetof(struct cache_server_stat, evictions)},
+        {"stampede_memcached_get_hits_total", "counter",
+         "Keys found by gets, all clients (get_hits; resets when the server restarts).",
+         offsetof(struct cache_server_stat, get_hits)},
+        {"stampede_memcached_get_misses_total", "counter",
+         "Keys not found by gets, all clients (get_misses; resets when the server restarts).",
+         offsetof(struct cache_server_stat, get_misses)},
+        {"stampede_memcached_current_connections", "gauge",
+         "Open client connections (curr_connections).",
+         offsetof(struct cache_server_stat, connections)},
+        {"stampede_memcached_uptime_seconds", "gauge", "Time since the server started (uptime).",
+         offsetof(struct cache_server_stat, uptime_s)},
+    };
+    for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+        family(b, f[k].name, f[k].type, f[k].help);
+        for (size_t i = 0; i < n; i++) {
+            if (!st[i].up)
+                continue;
+            uint64_t v;
+            memcpy(&v, (const char *)&st[i] + f[k].off, sizeof v);
+            buf_printf(b, "%s{server=\"%s\"} %llu\n", f[k].name, st[i].server,
+                       (unsigned long long)v);
+        }
+    }
+}
+
 void ops_metrics(struct http_ex *x)
 {
     buf_reset(x->resp.body);
@@ -289,6 +350,7 @@ void ops_metrics(struct http_ex *x)
     if (x->app->front->hash_gate)
         gate_metrics(x->resp.body, x->app->front->hash_gate);
     schedule_metrics(x->resp.body, front_cfg(x));
+    memcached_metrics(x->resp.body, front_cfg(x));
     if (store)
         stats_metrics(x);
 }
