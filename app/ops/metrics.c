@@ -164,6 +164,19 @@ static void render_stats(struct buf *b, const struct shop_stats *s)
                (long long)s->pairs_available, (long long)s->pairs_held, (long long)s->pairs_sold);
     per_drop(b, s, "stampede_drop_pairs_left", "gauge", "Available pairs of a live drop's product.",
              0);
+    if (s->ndrops) {
+        family(b, "stampede_drop_pairs", "gauge",
+               "A live drop's pairs by state (its product's stock: left is available).");
+        for (size_t i = 0; i < s->ndrops; i++) {
+            const struct stats_drop *d = &s->drops[i];
+            buf_printf(b,
+                       "stampede_drop_pairs{drop=\"%lld\",state=\"left\"} %lld\n"
+                       "stampede_drop_pairs{drop=\"%lld\",state=\"held\"} %lld\n"
+                       "stampede_drop_pairs{drop=\"%lld\",state=\"sold\"} %lld\n",
+                       (long long)d->id, (long long)d->pairs_left, (long long)d->id,
+                       (long long)d->pairs_held, (long long)d->id, (long long)d->pairs_sold);
+        }
+    }
     per_drop(b, s, "stampede_drop_queue_waiting", "gauge",
              "Shoppers in a live drop's queue not admitted yet.", 1);
     per_drop(b, s, "stampede_drop_admitted_total", "counter",

@@ -31,7 +31,11 @@ static const struct db_stmt q_drop = {
     "       COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, MAX(l.created_at),"
     "                        COALESCE((SELECT sold_out_at FROM drops WHERE id = ?), NOW(6)))"
     "                   FROM inventory_ledger l JOIN skus k ON k.id = l.sku_id"
-    "                  WHERE k.product_id = ?), 0)",
+    "                  WHERE k.product_id = ?), 0),"
+    "       (SELECT COALESCE(SUM(s.held), 0) FROM skus k JOIN stock s ON s.sku_id = k.id"
+    "         WHERE k.product_id = ?),"
+    "       (SELECT COALESCE(SUM(s.sold), 0) FROM skus k JOIN stock s ON s.sku_id = k.id"
+    "         WHERE k.product_id = ?)",
     DB_IDEMPOTENT};
 
 static const struct db_stmt q_audit = {
@@ -122,14 +126,17 @@ static int read_drops(struct shop_ctx *c, struct shop_stats *out)
         int64_t id = db_int(&r, i, 0), product = db_int(&r, i, 1);
         d->id = id;
         d->admitted = db_int(&r, i, 2);
-        struct db_val v[] = {DB_I(product), DB_I(id), DB_I(id), DB_I(product)};
+        struct db_val v[] = {DB_I(product), DB_I(id),      DB_I(id),
+                             DB_I(product), DB_I(product), DB_I(product)};
         struct db_result one;
-        if ((rc = db_exec(c->db, &q_drop, v, 4, c->arena, &one)))
+        if ((rc = db_exec(c->db, &q_drop, v, 6, c->arena, &one)))
             return rc;
         if (one.nrows != 1)
             continue;
         d->pairs_left = db_int(&one, 0, 0);
         d->waiting = db_int(&one, 0, 1);
+        d->pairs_held = db_int(&one, 0, 3);
+        d->pairs_sold = db_int(&one, 0, 4);
         int64_t lag = db_int(&one, 0, 2);
         d->sold_out_lag_us = d->pairs_left > 0 || lag < 0 ? 0 : lag;
     }

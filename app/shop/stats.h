@@ -34,6 +34,8 @@ struct stats_count {
 struct stats_drop {
     int64_t id;
     int64_t pairs_left;      /* available pairs of the drop's product */
+    int64_t pairs_held;      /* its pairs held for unpaid orders */
+    int64_t pairs_sold;      /* its pairs sold */
     int64_t waiting;         /* queue places not admitted yet (pre-queue included) */
     int64_t admitted;        /* drops.serving: places admitted so far */
     int64_t sold_out_lag_us; /* pairs gone: from the last stock move to the sold-out mark

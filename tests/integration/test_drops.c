@@ -381,6 +381,28 @@ static void test_queue_drop(void **state)
     assert_int_equal(bought, PAIRS);
     assert_int_equal(stuck, 0);
     assert_int_equal(sold(), PAIRS);
+    /* the drop's pairs by state on /metrics: none left, the orders' pairs held (unpaid) or
+     * sold, as the stock table says */
+    long long held = db_scalar(DB,
+                               "SELECT SUM(s.held) FROM stock s JOIN skus k ON k.id = s.sku_id "
+                               "WHERE k.product_id = %lld",
+                               product),
+              gone = db_scalar(DB,
+                               "SELECT SUM(s.sold) FROM stock s JOIN skus k ON k.id = s.sku_id "
+                               "WHERE k.product_id = %lld",
+                               product);
+    assert_int_equal(held + gone, PAIRS);
+    assert_true(held > 0);
+    char want[3][160];
+    snprintf(want[0], sizeof want[0], "\nstampede_drop_pairs{drop=\"%lld\",state=\"left\"} 0\n",
+             drop_id);
+    snprintf(want[1], sizeof want[1], "\nstampede_drop_pairs{drop=\"%lld\",state=\"held\"} %lld\n",
+             drop_id, held);
+    snprintf(want[2], sizeof want[2], "\nstampede_drop_pairs{drop=\"%lld\",state=\"sold\"} %lld\n",
+             drop_id, gone);
+    for (int k = 0; k < 3; k++)
+        if (!wait_until(node0_metrics_has, want[k], 8000))
+            fail_msg("/metrics lacks %s", want[k] + 1);
     /* every buyer was admitted, and each admission bought one order */
     assert_int_equal(db_scalar(DB,
                                "SELECT COUNT(*) FROM orders o LEFT JOIN drop_queue q ON q.drop_id "
