@@ -36,6 +36,7 @@ void admin_dashboard(struct http_ex *x);
 void admin_batch(struct http_ex *x);
 void admin_batch_run(struct http_ex *x);
 void admin_batch_request(struct http_ex *x);
+void admin_batch_restart(struct http_ex *x);
 /* index.c: /admin, and the audit helper every change calls */
 void admin_index(struct http_ex *x);
 /* admin_audit: one admin audit row for the signed-in admin (shop/audit.h); a failure to write

@@ -317,6 +317,73 @@ static void test_batch_runs_and_run_now(void **state)
     assert_int_equal(admin("GET", "/admin/batch/runs/999999999", NULL, NULL), 404);
 }
 
+/* a failed run's page has Restart: the request is audited, the scheduler resumes that run (the
+ * new execution's restart_of) and completes it; runs that are not restartable are refused */
+static void test_failed_run_restarted_from_the_admin(void **state)
+{
+    (void)state;
+    char *body, path[128], target[64];
+    long long done = db_scalar(DB, "SELECT MAX(id) FROM batch_job_execution WHERE job_name = "
+                                   "'audit-stock' AND status = 'COMPLETED'");
+    assert_true(done > 0);
+    /* audit-stock's latest run failed (as a run killed in its step would be) */
+    assert_int_equal(db_execf(DB, "INSERT INTO batch_job_execution (job_name, params, status, "
+                                  "host, pid, started_at, ended_at, exit_code, exit_message) "
+                                  "VALUES ('audit-stock', '', 'FAILED', 'test', 1, NOW(6), "
+                                  "NOW(6), 'FAILED', 'test: failed on purpose')"),
+                     0);
+    long long failed = db_scalar(DB, "SELECT LAST_INSERT_ID()");
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO batch_step_execution (job_execution_id, step_name, "
+                              "status) VALUES (%lld, 'audit', 'FAILED')",
+                              failed),
+                     0);
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld", failed);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    char form[120];
+    snprintf(form, sizeof form, "action=\"/admin/batch/runs/%lld/restart\"", failed);
+    assert_non_null(strstr(body, form));
+    free(body);
+    /* a completed run has no Restart, and is refused; so is a run that does not exist */
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld", done);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_null(strstr(body, "/restart\""));
+    free(body);
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld/restart", done);
+    assert_int_equal(admin("POST", path, "", &body), 409);
+    assert_non_null(strstr(body, "not_restartable"));
+    free(body);
+    assert_int_equal(admin("POST", "/admin/batch/runs/999999999/restart", "", &body), 404);
+    assert_non_null(strstr(body, "batch_run_not_found"));
+    free(body);
+    snprintf(target, sizeof target, "run:%lld", done);
+    assert_int_equal(audit_rows("batch_restart", target), 0);
+
+    /* Restart: audited, and the scheduler resumes the failed run and completes it */
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld/restart", failed);
+    assert_int_equal(admin("POST", path, "", NULL), 303);
+    snprintf(target, sizeof target, "run:%lld", failed);
+    assert_int_equal(audit_rows("batch_restart", target), 1);
+    long long resumed = 0;
+    for (int t = 0; t < 150 && !resumed; t++) {
+        resumed = db_scalar(DB,
+                            "SELECT COUNT(*) FROM batch_job_execution WHERE restart_of = %lld "
+                            "AND status = 'COMPLETED'",
+                            failed);
+        if (!resumed)
+            usleep(100 * 1000);
+    }
+    assert_int_equal(resumed, 1);
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld?restart=1", failed);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, "Restart requested"));
+    free(body);
+    /* resumed once: a second Restart is refused */
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld/restart", failed);
+    assert_int_equal(admin("POST", path, "", NULL), 409);
+    assert_int_equal(audit_rows("batch_restart", target), 1);
+}
+
 static size_t sink(char *p, size_t size, size_t n, void *arg)
 {
     struct resp *r = arg;
@@ -594,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_orders_found_cancelled_and_refunded),
         cmocka_unit_test(test_product_created_edited_and_sold),
         cmocka_unit_test(test_batch_runs_and_run_now),
+        cmocka_unit_test(test_failed_run_restarted_from_the_admin),
         cmocka_unit_test(test_picture_upload),
         cmocka_unit_test(test_dashboard_plots_live_data),
         cmocka_unit_test(test_autoscale_state_and_decisions),
