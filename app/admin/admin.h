@@ -28,6 +28,7 @@ void admin_product_new(struct http_ex *x);
 void admin_product(struct http_ex *x);
 void admin_product_save(struct http_ex *x);
 void admin_product_size(struct http_ex *x);
+void admin_product_size_edit(struct http_ex *x);
 /* upload.c */
 void admin_product_picture(struct http_ex *x);
 /* dashboard.c */

@@ -283,6 +283,79 @@ static void test_product_created_edited_and_sold(void **state)
     audit_stock_clean();
 }
 
+/* page_has: GET path on web node `node` directly contains needle */
+static bool page_has(int node, const char *path, const char *needle)
+{
+    struct client *c = client_new();
+    struct resp r;
+    assert_int_equal(client_get(c, node_url(&S, node, path), &r), 0);
+    bool has = r.status == 200 && resp_contains(&r, needle);
+    resp_free(&r);
+    client_free(c);
+    return has;
+}
+
+/* a size's label is edited in the admin: audited, and both nodes show it at once (the caches
+ * forget the product's sizes as they do for a product edit); a size with orders keeps its
+ * label, and one size cannot take another's */
+static void test_size_edited_shows_at_once(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "adm-size", 5, PRICE);
+    long long id = db_scalar(DB, "SELECT product_id FROM skus WHERE id = %lld", sku);
+    long long was = db_scalar(DB, "SELECT size_mm FROM skus WHERE id = %lld", sku);
+    long long to = was == 275 ? 280 : 275;
+    char slug[100], path[160], page[140], form[40], old_mm[60], new_mm[60], *body;
+    snprintf(slug, sizeof slug, "%s",
+             db_textf(DB, "SELECT slug FROM products WHERE id = %lld", id));
+    snprintf(page, sizeof page, "/products/%s", slug);
+    snprintf(old_mm, sizeof old_mm, "<span class=\"size__mm\">%lld</span>", was);
+    snprintf(new_mm, sizeof new_mm, "<span class=\"size__mm\">%lld</span>", to);
+    /* both nodes have the product in their caches (and near copies) */
+    for (int node = 0; node < 2; node++)
+        for (int k = 0; k < 2; k++)
+            assert_true(page_has(node, page, old_mm));
+    /* the admin's product page has a form per size */
+    snprintf(path, sizeof path, "/admin/products/%lld", id);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    snprintf(form, sizeof form, "/sizes/%lld\"", sku);
+    assert_non_null(strstr(body, form));
+    free(body);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, sku);
+    snprintf(form, sizeof form, "size_mm=%lld", to);
+    assert_int_equal(admin("POST", path, form, NULL), 303);
+    assert_int_equal(db_scalar(DB, "SELECT size_mm FROM skus WHERE id = %lld", sku), to);
+    for (int node = 0; node < 2; node++) {
+        assert_true(page_has(node, page, new_mm));
+        assert_false(page_has(node, page, old_mm));
+    }
+    char target[64];
+    snprintf(target, sizeof target, "sku:%lld", sku);
+    assert_int_equal(audit_rows("size_edit", target), 1);
+    /* out of range, or another size's: refused, nothing changed */
+    assert_int_equal(admin("POST", path, "size_mm=100", NULL), 400);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes", id);
+    snprintf(form, sizeof form, "size_mm=%lld", was);
+    assert_int_equal(admin("POST", path, form, NULL), 303); /* a second size, the old label */
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, sku);
+    assert_int_equal(admin("POST", path, form, &body), 400);
+    assert_non_null(strstr(body, "has that size already"));
+    free(body);
+    /* a size of another product: not found */
+    long long other = sku_new(DB, "adm-size-other", 1, PRICE);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, other);
+    assert_int_equal(admin("POST", path, "size_mm=300", NULL), 404);
+    /* once ordered, the label stays */
+    long long total;
+    assert_true(order_new(&S, &A, sku, 1, &total) > 0);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, sku);
+    assert_int_equal(admin("POST", path, "size_mm=300", &body), 400);
+    assert_non_null(strstr(body, "ordered"));
+    free(body);
+    assert_int_equal(db_scalar(DB, "SELECT size_mm FROM skus WHERE id = %lld", sku), to);
+    assert_int_equal(audit_rows("size_edit", target), 1);
+}
+
 static void test_batch_runs_and_run_now(void **state)
 {
     (void)state;
@@ -660,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_stock_received_and_adjusted),
         cmocka_unit_test(test_orders_found_cancelled_and_refunded),
         cmocka_unit_test(test_product_created_edited_and_sold),
+        cmocka_unit_test(test_size_edited_shows_at_once),
         cmocka_unit_test(test_batch_runs_and_run_now),
         cmocka_unit_test(test_failed_run_restarted_from_the_admin),
         cmocka_unit_test(test_picture_upload),
