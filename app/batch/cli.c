@@ -95,14 +95,27 @@ int batch_cmd_history(struct batch_env *e, const char *job, int64_t limit)
 /* Executions of the frequent jobs that found nothing to do (every 2 s for expire-holds) carry
  * no information once they are old; pruning them keeps the history readable. Runs that read,
  * processed or skipped anything, failed runs, and every other job's runs are kept. */
-#define NOOP_RUN                                                                             \
-    " job_name IN ('expire-holds', 'reconcile-payments') AND ended_at < NOW(6) - INTERVAL ?" \
-    " SECOND AND (status = 'NOOP' OR (status = 'COMPLETED' AND read_count = 0 AND"           \
-    " processed_count = 0 AND skip_count = 0))"
+#define NOOP_RUN                                                                         \
+    " job_name IN ('expire-holds', 'reconcile-payments') AND ended_at < ? AND (status =" \
+    " 'NOOP' OR (status = 'COMPLETED' AND read_count = 0 AND processed_count = 0 AND"    \
+    " skip_count = 0))"
+/* one cutoff for every statement of a prune transaction, so the rows counted are the rows
+ * deleted */
+static const struct db_stmt q_prune_cutoff = {
+    "batch_prune_cutoff", "SELECT DATE_FORMAT(NOW(6) - INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f')",
+    0};
 static const struct db_stmt q_prune_upto = {
     "batch_prune_upto",
     "SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM batch_job_execution WHERE" NOOP_RUN
     " ORDER BY id LIMIT 1000) t",
+    0};
+/* what is deleted is counted first (migration 014): stampede_batch_runs_total never falls */
+static const struct db_stmt q_prune_count = {
+    "batch_prune_count",
+    "INSERT INTO batch_pruned_runs (job_name, status, runs)"
+    " SELECT job_name, status, COUNT(*) FROM batch_job_execution WHERE id <= ? AND" NOOP_RUN
+    " GROUP BY job_name, status"
+    " ON DUPLICATE KEY UPDATE runs = runs + VALUES(runs)",
     0};
 static const struct db_stmt q_prune_steps = {
     "batch_prune_steps",
@@ -117,7 +130,7 @@ struct prune_tx {
     int64_t keep_s, upto, deleted;
 };
 
-/* prune_tx: up to 1000 such executions older than keep_s, with their steps */
+/* prune_tx: up to 1000 such executions older than keep_s, with their steps, counted */
 static int prune_tx(void *arg)
 {
     struct prune_tx *q = arg;
@@ -125,14 +138,19 @@ static int prune_tx(void *arg)
     struct db_result r;
     struct db_val k[] = {DB_I(q->keep_s)};
     q->upto = q->deleted = 0;
-    int rc = db_exec(e->db, &q_prune_upto, k, 1, e->arena, &r);
+    int rc = db_exec(e->db, &q_prune_cutoff, k, 1, e->arena, &r);
     if (rc)
+        return rc;
+    struct str cutoff = db_text(&r, 0, 0);
+    struct db_val c[] = {DB_S(cutoff)};
+    if ((rc = db_exec(e->db, &q_prune_upto, c, 1, e->arena, &r)))
         return rc;
     q->upto = db_int(&r, 0, 0);
     if (q->upto == 0)
         return 0;
-    struct db_val v[] = {DB_I(q->upto), DB_I(q->keep_s)};
-    if ((rc = db_exec(e->db, &q_prune_steps, v, 2, e->arena, NULL)) ||
+    struct db_val v[] = {DB_I(q->upto), DB_S(cutoff)};
+    if ((rc = db_exec(e->db, &q_prune_count, v, 2, e->arena, NULL)) ||
+        (rc = db_exec(e->db, &q_prune_steps, v, 2, e->arena, NULL)) ||
         (rc = db_exec(e->db, &q_prune_jobs, v, 2, e->arena, &r)))
         return rc;
     q->deleted = r.affected;

@@ -198,7 +198,8 @@ static void render_stats(struct buf *b, const struct shop_stats *s)
     if (!s->njobs)
         return;
     family(b, "stampede_batch_runs_total", "counter",
-           "Batch job executions by result (failed includes abandoned), from the repository.");
+           "Batch job executions by result (failed includes abandoned), from the repository: "
+           "runs on record plus runs pruned.");
     static const char *const results[] = {"completed", "failed", "noop"};
     for (size_t i = 0; i < s->njobs; i++) {
         const struct stats_job *j = &s->jobs[i];

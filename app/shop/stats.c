@@ -59,17 +59,27 @@ static const struct db_stmt q_overdue = {
     " AND hold_expires_at < NOW(6) - INTERVAL 60 SECOND",
     DB_IDEMPOTENT};
 
+/* runs on record plus those `batch prune` deleted (batch_pruned_runs, migration 014), in one
+ * statement (one snapshot: a prune committing between two reads cannot make a count fall) */
 static const struct db_stmt q_jobs = {
     "stats_jobs",
-    "SELECT e.job_name, SUM(e.status = 'COMPLETED'), SUM(e.status IN ('FAILED', 'ABANDONED')),"
-    "       SUM(e.status = 'NOOP'),"
+    "SELECT job_name, SUM(completed), SUM(failed), SUM(noop), MAX(last_ok), MAX(last_us) FROM ("
+    "SELECT e.job_name, SUM(e.status = 'COMPLETED') AS completed,"
+    "       SUM(e.status IN ('FAILED', 'ABANDONED')) AS failed, SUM(e.status = 'NOOP') AS noop,"
     "       COALESCE(CAST(UNIX_TIMESTAMP(MAX(CASE WHEN e.status = 'COMPLETED'"
-    "                                             THEN e.ended_at END)) * 1000 AS SIGNED), 0),"
+    "                                             THEN e.ended_at END)) * 1000 AS SIGNED), 0)"
+    "         AS last_ok,"
     "       COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, l.started_at, l.ended_at)"
     "                   FROM batch_job_execution l"
     "                  WHERE l.job_name = e.job_name AND l.ended_at IS NOT NULL"
-    "                  ORDER BY l.id DESC LIMIT 1), -1)"
-    "  FROM batch_job_execution e GROUP BY e.job_name ORDER BY e.job_name LIMIT 16",
+    "                  ORDER BY l.id DESC LIMIT 1), -1) AS last_us"
+    "  FROM batch_job_execution e GROUP BY e.job_name"
+    " UNION ALL "
+    "SELECT p.job_name, SUM(CASE WHEN p.status = 'COMPLETED' THEN p.runs ELSE 0 END),"
+    "       SUM(CASE WHEN p.status IN ('FAILED', 'ABANDONED') THEN p.runs ELSE 0 END),"
+    "       SUM(CASE WHEN p.status = 'NOOP' THEN p.runs ELSE 0 END), 0, -1"
+    "  FROM batch_pruned_runs p GROUP BY p.job_name"
+    ") t GROUP BY job_name ORDER BY job_name LIMIT 16",
     DB_IDEMPOTENT};
 
 static void name_copy(char *dst, struct str s)

@@ -44,7 +44,8 @@ struct stats_drop {
 
 struct stats_job {
     char name[STATS_NAME];
-    int64_t completed, failed, noop; /* failed includes ABANDONED */
+    int64_t completed, failed, noop; /* failed includes ABANDONED; runs on record plus those
+                                        `batch prune` deleted, so they never fall */
     int64_t last_success_ms;         /* ended_at of the latest COMPLETED run; 0: never */
     int64_t last_duration_us;        /* the latest finished run's; -1: none finished */
 };
