@@ -148,6 +148,8 @@ static void per_drop(struct buf *b, const struct shop_stats *s, const char *name
             buf_printf(b, "%lld\n", (long long)d->waiting);
         else if (what == 2)
             buf_printf(b, "%lld\n", (long long)d->admitted);
+        else if (what == 4)
+            buf_printf(b, "%d\n", d->admitting ? 1 : 0);
         else
             buf_printf(b, "%.3f\n", (double)d->sold_out_lag_us / 1e6);
     }
@@ -181,6 +183,11 @@ static void render_stats(struct buf *b, const struct shop_stats *s)
              "Shoppers in a live drop's queue not admitted yet.", 1);
     per_drop(b, s, "stampede_drop_admitted_total", "counter",
              "Queue places a live drop has admitted (drops.serving).", 2);
+    per_drop(b, s, "stampede_drop_admitting", "gauge",
+             "1 while a queue drop is past its start and not sold out (admission must be "
+             "moving while shoppers wait); 0 in its pre-queue, once every pair is promised, and "
+             "for a draw.",
+             4);
     per_drop(b, s, "stampede_drop_sold_out_lag_seconds", "gauge",
              "Pairs gone: time from the last stock move to the sold-out mark (to now while "
              "unmarked); 0 while pairs are left.",

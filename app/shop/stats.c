@@ -17,7 +17,8 @@ static const struct db_stmt q_pairs = {
 /* live: open (or in its pre-queue) and not closed or cancelled */
 static const struct db_stmt q_drops = {
     "stats_drops",
-    "SELECT d.id, d.product_id, d.serving, d.sold_out_at IS NOT NULL"
+    "SELECT d.id, d.product_id, d.serving,"
+    "       d.kind = 'queue' AND d.starts_at <= NOW(6) AND d.sold_out_at IS NULL"
     "  FROM drops d"
     " WHERE d.cancelled_at IS NULL AND d.opens_at <= NOW(6) AND d.closes_at > NOW(6)"
     " ORDER BY d.id LIMIT 16",
@@ -136,6 +137,7 @@ static int read_drops(struct shop_ctx *c, struct shop_stats *out)
         int64_t id = db_int(&r, i, 0), product = db_int(&r, i, 1);
         d->id = id;
         d->admitted = db_int(&r, i, 2);
+        d->admitting = db_int(&r, i, 3) != 0;
         struct db_val v[] = {DB_I(product), DB_I(id),      DB_I(id),
                              DB_I(product), DB_I(product), DB_I(product)};
         struct db_result one;

@@ -38,6 +38,9 @@ struct stats_drop {
     int64_t pairs_sold;      /* its pairs sold */
     int64_t waiting;         /* queue places not admitted yet (pre-queue included) */
     int64_t admitted;        /* drops.serving: places admitted so far */
+    bool admitting;          /* a queue drop past its start and not sold out: admission must
+                                be moving while shoppers wait (not in the pre-queue, nor once
+                                every pair is promised) */
     int64_t sold_out_lag_us; /* pairs gone: from the last stock move to the sold-out mark
                                 (to now while unmarked); 0 while pairs are left */
 };

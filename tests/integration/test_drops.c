@@ -343,7 +343,7 @@ static void test_queue_drop(void **state)
 
     /* the live drop's series on /metrics (business metrics, read within 5 s) */
     static const char *const series[] = {"stampede_drop_queue_waiting", "stampede_drop_pairs_left",
-                                         "stampede_drop_admitted_total",
+                                         "stampede_drop_admitted_total", "stampede_drop_admitting",
                                          "stampede_drop_sold_out_lag_seconds"};
     for (size_t k = 0; k < sizeof series / sizeof series[0]; k++) {
         char want[160];
@@ -393,14 +393,16 @@ static void test_queue_drop(void **state)
                                product);
     assert_int_equal(held + gone, PAIRS);
     assert_true(held > 0);
-    char want[3][160];
+    char want[4][160];
     snprintf(want[0], sizeof want[0], "\nstampede_drop_pairs{drop=\"%lld\",state=\"left\"} 0\n",
              drop_id);
     snprintf(want[1], sizeof want[1], "\nstampede_drop_pairs{drop=\"%lld\",state=\"held\"} %lld\n",
              drop_id, held);
     snprintf(want[2], sizeof want[2], "\nstampede_drop_pairs{drop=\"%lld\",state=\"sold\"} %lld\n",
              drop_id, gone);
-    for (int k = 0; k < 3; k++)
+    /* sold out: admission is rightly still, so DropQueueStalled must not count it */
+    snprintf(want[3], sizeof want[3], "\nstampede_drop_admitting{drop=\"%lld\"} 0\n", drop_id);
+    for (int k = 0; k < 4; k++)
         if (!wait_until(node0_metrics_has, want[k], 8000))
             fail_msg("/metrics lacks %s", want[k] + 1);
     /* every buyer was admitted, and each admission bought one order */
