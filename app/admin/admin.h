@@ -28,6 +28,7 @@ void admin_product_new(struct http_ex *x);
 void admin_product(struct http_ex *x);
 void admin_product_save(struct http_ex *x);
 void admin_product_size(struct http_ex *x);
+void admin_product_size_edit(struct http_ex *x);
 /* upload.c */
 void admin_product_picture(struct http_ex *x);
 /* dashboard.c */
@@ -36,6 +37,7 @@ void admin_dashboard(struct http_ex *x);
 void admin_batch(struct http_ex *x);
 void admin_batch_run(struct http_ex *x);
 void admin_batch_request(struct http_ex *x);
+void admin_batch_restart(struct http_ex *x);
 /* index.c: /admin, and the audit helper every change calls */
 void admin_index(struct http_ex *x);
 /* admin_audit: one admin audit row for the signed-in admin (shop/audit.h); a failure to write

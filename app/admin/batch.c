@@ -1,13 +1,14 @@
 /*
  * batch — every job's runs, one run's steps, and "run now" (admins only). The web node never
  * runs a job itself: a request is stored and the scheduler runs it within a moment
- * (batch/requests.h); a job whose latest run failed resumes it from its checkpoint.
+ * (batch/requests.h); a job whose latest run failed resumes it from its checkpoint, and a
+ * failed run's page has "Restart", which asks for exactly that. Refusals are domain outcomes
+ * answered through front/outcome.c's table.
  */
 #include "admin/admin.h"
 
 #include "batch/batch.h"
 #include "batch/requests.h"
-#include "core/err.h"
 
 #include <inttypes.h>
 
@@ -71,14 +72,13 @@ void admin_batch_run(struct http_ex *x)
     int64_t id = http_param_i64(x, "id", 0);
     struct batch_exec_row found;
     int rc = batch_execution(&s, id, &found);
-    if (rc == ERR_NOTFOUND) {
-        http_resp_error(x, 404, "not_found", "There is no such run.");
-        return;
-    }
     if (rc) {
-        front_fail(x, rc);
+        front_answer(x, rc, NULL);
         return;
     }
+    if (http_param_bool(x, "restart"))
+        v->notice = STR("Restart requested: the scheduler resumes this run within a moment; the "
+                        "new run says which run it resumes.");
     struct view_admin_exec *e = arena_calloc(x->arena, 1, sizeof *e);
     *e = exec_view(&found);
     struct batch_step_row *steps;
@@ -102,13 +102,24 @@ void admin_batch_request(struct http_ex *x)
 {
     struct shop_ctx s = front_shop(x);
     int rc = batch_request_run(&s, http_param_str(x, "job"), front_req(x)->session.email);
-    if (rc == ERR_INVAL) {
-        http_resp_error(x, 404, "job_not_found", "There is no such batch job.");
-        return;
-    }
     if (rc) {
-        front_fail(x, rc);
+        front_answer(x, rc, NULL);
         return;
     }
     http_resp_redirect(x, 303, STR("/admin/batch?requested=1"));
+}
+
+/* POST /admin/batch/runs/{id}/restart: a failed run resumed by the scheduler (requests.h) */
+void admin_batch_restart(struct http_ex *x)
+{
+    struct shop_ctx s = front_shop(x);
+    int64_t id = http_param_i64(x, "id", 0);
+    int rc = batch_request_restart(&s, id, front_req(x)->session.email);
+    if (rc) {
+        front_answer(x, rc, NULL);
+        return;
+    }
+    http_resp_redirect(
+        x, 303,
+        str_from_cstr(arena_sprintf(x->arena, "/admin/batch/runs/%lld?restart=1", (long long)id)));
 }

@@ -134,3 +134,26 @@ void admin_product_size(struct http_ex *x)
     render(x, front_outcome(rc)->status, id, &e, STR_NULL,
            str_from_cstr(front_outcome_message(x, rc, &problem)));
 }
+
+/* POST /admin/products/{id}/sizes/{sku_id}: a size's label (catalog_size_edit) */
+void admin_product_size_edit(struct http_ex *x)
+{
+    struct shop_ctx s = front_shop(x);
+    int64_t id = http_param_i64(x, "id", 0);
+    struct shop_problem problem = {0};
+    int rc =
+        catalog_size_edit(&s, id, http_param_i64(x, "sku_id", 0), http_param_i64(x, "size_mm", 0),
+                          front_req(x)->session.email, &problem);
+    if (rc == SHOP_OK) {
+        front_redirectf(x, "/admin/products/%" PRId64 "?saved=1", id);
+        return;
+    }
+    struct catalog_product_edit e;
+    if (rc < 0 || rc == SHOP_SKU_NOT_FOUND || catalog_product_for_edit(&s, id, &e) != 0) {
+        front_answer(x, rc, NULL);
+        return;
+    }
+    x->error_code = front_outcome(rc)->code;
+    render(x, front_outcome(rc)->status, id, &e, STR_NULL,
+           str_from_cstr(front_outcome_message(x, rc, &problem)));
+}

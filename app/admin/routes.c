@@ -106,6 +106,11 @@ static const struct http_param p_admin_batch[] = {
     {"requested", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
     END,
 };
+static const struct http_param p_batch_run[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"restart", HTTP_SRC_QUERY, HTTP_K_BOOL, 0, 0, false},
+    END,
+};
 static const struct http_param p_batch_job[] = {
     {"job", HTTP_SRC_PATH, HTTP_K_SLUG, 1, 64, true},
     END,
@@ -144,6 +149,13 @@ static const struct http_param p_product_size[] = {
     END,
 };
 
+static const struct http_param p_product_size_edit[] = {
+    {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"sku_id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"size_mm", HTTP_SRC_BODY, HTTP_K_INT, 1, 1000, true},
+    END,
+};
+
 static const struct http_param p_product_picture[] = {
     {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
     {"X-CSRF-Token", HTTP_SRC_HEADER, HTTP_K_TOKEN, 1, 128, false},
@@ -167,9 +179,13 @@ static const struct http_route routes[] = {
      FRONT_ADMIN},
     {HTTP_POST, "/admin/products/{id}/sizes", admin_product_size, "admin_product_size",
      p_product_size, FRONT_ADMIN},
+    {HTTP_POST, "/admin/products/{id}/sizes/{sku_id}", admin_product_size_edit,
+     "admin_product_size_edit", p_product_size_edit, FRONT_ADMIN},
     {HTTP_GET, "/admin/batch", admin_batch, "admin_batch", p_admin_batch, FRONT_ADMIN},
-    {HTTP_GET, "/admin/batch/runs/{id}", admin_batch_run, "admin_batch_run", p_admin_order,
+    {HTTP_GET, "/admin/batch/runs/{id}", admin_batch_run, "admin_batch_run", p_batch_run,
      FRONT_ADMIN},
+    {HTTP_POST, "/admin/batch/runs/{id}/restart", admin_batch_restart, "admin_batch_restart",
+     p_admin_order, FRONT_ADMIN},
     {HTTP_POST, "/admin/batch/{job}/run", admin_batch_request, "admin_batch_request", p_batch_job,
      FRONT_ADMIN},
     {HTTP_GET, "/admin", admin_index, "admin_index", NULL, FRONT_ADMIN},

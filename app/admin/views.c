@@ -224,6 +224,7 @@ static const struct tpl_schema admin_plot_schema = TPL_SCHEMA(admin_plot, admin_
 static const struct tpl_field admin_panel_fields[] = {
     TPL_FIELD(struct view_admin_panel, title, TPL_STR),
     TPL_FIELD(struct view_admin_panel, unit, TPL_STR),
+    TPL_FIELD(struct view_admin_panel, query, TPL_STR),
     TPL_NESTED(struct view_admin_panel, hour, TPL_OBJ, admin_plot_schema),
     TPL_NESTED(struct view_admin_panel, minutes, TPL_OBJ, admin_plot_schema),
 };

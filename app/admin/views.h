@@ -207,7 +207,7 @@ struct view_admin_plot {
     bool empty;
 };
 struct view_admin_panel {
-    struct str title, unit;
+    struct str title, unit, query; /* query: the PromQL plotted, shown to operators */
     struct view_admin_plot *hour, *minutes;
 };
 struct view_admin_dashboard {

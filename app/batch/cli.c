@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,14 +95,27 @@ int batch_cmd_history(struct batch_env *e, const char *job, int64_t limit)
 /* Executions of the frequent jobs that found nothing to do (every 2 s for expire-holds) carry
  * no information once they are old; pruning them keeps the history readable. Runs that read,
  * processed or skipped anything, failed runs, and every other job's runs are kept. */
-#define NOOP_RUN                                                                             \
-    " job_name IN ('expire-holds', 'reconcile-payments') AND ended_at < NOW(6) - INTERVAL ?" \
-    " SECOND AND (status = 'NOOP' OR (status = 'COMPLETED' AND read_count = 0 AND"           \
-    " processed_count = 0 AND skip_count = 0))"
+#define NOOP_RUN                                                                         \
+    " job_name IN ('expire-holds', 'reconcile-payments') AND ended_at < ? AND (status =" \
+    " 'NOOP' OR (status = 'COMPLETED' AND read_count = 0 AND processed_count = 0 AND"    \
+    " skip_count = 0))"
+/* one cutoff for every statement of a prune transaction, so the rows counted are the rows
+ * deleted */
+static const struct db_stmt q_prune_cutoff = {
+    "batch_prune_cutoff", "SELECT DATE_FORMAT(NOW(6) - INTERVAL ? SECOND, '%Y-%m-%d %H:%i:%s.%f')",
+    0};
 static const struct db_stmt q_prune_upto = {
     "batch_prune_upto",
     "SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM batch_job_execution WHERE" NOOP_RUN
     " ORDER BY id LIMIT 1000) t",
+    0};
+/* what is deleted is counted first (migration 014): stampede_batch_runs_total never falls */
+static const struct db_stmt q_prune_count = {
+    "batch_prune_count",
+    "INSERT INTO batch_pruned_runs (job_name, status, runs)"
+    " SELECT job_name, status, COUNT(*) FROM batch_job_execution WHERE id <= ? AND" NOOP_RUN
+    " GROUP BY job_name, status"
+    " ON DUPLICATE KEY UPDATE runs = runs + VALUES(runs)",
     0};
 static const struct db_stmt q_prune_steps = {
     "batch_prune_steps",
@@ -116,7 +130,7 @@ struct prune_tx {
     int64_t keep_s, upto, deleted;
 };
 
-/* prune_tx: up to 1000 such executions older than keep_s, with their steps */
+/* prune_tx: up to 1000 such executions older than keep_s, with their steps, counted */
 static int prune_tx(void *arg)
 {
     struct prune_tx *q = arg;
@@ -124,14 +138,19 @@ static int prune_tx(void *arg)
     struct db_result r;
     struct db_val k[] = {DB_I(q->keep_s)};
     q->upto = q->deleted = 0;
-    int rc = db_exec(e->db, &q_prune_upto, k, 1, e->arena, &r);
+    int rc = db_exec(e->db, &q_prune_cutoff, k, 1, e->arena, &r);
     if (rc)
+        return rc;
+    struct str cutoff = db_text(&r, 0, 0);
+    struct db_val c[] = {DB_S(cutoff)};
+    if ((rc = db_exec(e->db, &q_prune_upto, c, 1, e->arena, &r)))
         return rc;
     q->upto = db_int(&r, 0, 0);
     if (q->upto == 0)
         return 0;
-    struct db_val v[] = {DB_I(q->upto), DB_I(q->keep_s)};
-    if ((rc = db_exec(e->db, &q_prune_steps, v, 2, e->arena, NULL)) ||
+    struct db_val v[] = {DB_I(q->upto), DB_S(cutoff)};
+    if ((rc = db_exec(e->db, &q_prune_count, v, 2, e->arena, NULL)) ||
+        (rc = db_exec(e->db, &q_prune_steps, v, 2, e->arena, NULL)) ||
         (rc = db_exec(e->db, &q_prune_jobs, v, 2, e->arena, &r)))
         return rc;
     q->deleted = r.affected;
@@ -170,20 +189,20 @@ int batch_cmd_prune(struct batch_env *e)
 
 int batch_cmd_schedule(struct batch_env *e)
 {
-    const struct batch_job *expire = batch_job_find("expire-holds");
-    const struct batch_job *audit = batch_job_find("audit-stock");
-    const struct batch_job *reconcile = batch_job_find("reconcile-payments");
     const struct batch_job *draw = batch_job_find("drop-draw");
-    int64_t next_draw = 0;
-    int64_t next_expire = 0,
-            next_audit = clock_mono_ns() + e->cfg.batch_audit_interval_ms * 1000000,
-            next_reconcile = clock_mono_ns() + e->cfg.batch_reconcile_interval_ms * 1000000,
-            next_prune = 0, next_drop = 0;
-    log_info("scheduler started: expire-holds every %lldms, reconcile-payments every %lldms, "
-             "audit-stock every %lldms, drop-draw every %lldms when due",
-             (long long)e->cfg.batch_expire_interval_ms,
-             (long long)e->cfg.batch_reconcile_interval_ms,
-             (long long)e->cfg.batch_audit_interval_ms, (long long)e->cfg.batch_drop_interval_ms);
+    struct appcfg_schedule sched[APPCFG_SCHEDULED_MAX];
+    const struct batch_job *sjob[APPCFG_SCHEDULED_MAX];
+    int64_t next[APPCFG_SCHEDULED_MAX];
+    size_t nsched = appcfg_schedule(&e->cfg, sched);
+    int64_t next_draw = 0, next_prune = 0, next_drop = 0;
+    for (size_t i = 0; i < nsched; i++) {
+        sjob[i] = batch_job_find(sched[i].job);
+        assert(sjob[i]); /* conf/appcfg.h names jobs of batch/jobs.c */
+        next[i] = sched[i].at_start ? 0 : clock_mono_ns() + sched[i].interval_ms * 1000000;
+        log_info("scheduler: %s every %lldms", sched[i].job, (long long)sched[i].interval_ms);
+    }
+    log_info("scheduler started: drop-draw every %lldms when due",
+             (long long)e->cfg.batch_drop_interval_ms);
     while (!*e->stop) {
         int64_t now = clock_mono_ns();
         if (now >= next_draw) {
@@ -200,17 +219,11 @@ int batch_cmd_schedule(struct batch_env *e)
                 batch_cmd_run(e, draw, "scheduled", true);
             next_draw = now + e->cfg.batch_drop_interval_ms * 1000000;
         }
-        if (now >= next_expire) {
-            batch_cmd_run(e, expire, "scheduled", true);
-            next_expire = now + e->cfg.batch_expire_interval_ms * 1000000;
-        }
-        if (e->cfg.batch_reconcile_interval_ms > 0 && now >= next_reconcile && !*e->stop) {
-            batch_cmd_run(e, reconcile, "scheduled", true);
-            next_reconcile = now + e->cfg.batch_reconcile_interval_ms * 1000000;
-        }
-        if (e->cfg.batch_audit_interval_ms > 0 && now >= next_audit) {
-            batch_cmd_run(e, audit, "scheduled", true);
-            next_audit = now + e->cfg.batch_audit_interval_ms * 1000000;
+        for (size_t i = 0; i < nsched && !*e->stop; i++) {
+            if (now < next[i])
+                continue;
+            batch_cmd_run(e, sjob[i], "scheduled", true);
+            next[i] = now + sched[i].interval_ms * 1000000;
         }
         if (now >= next_drop && !*e->stop) {
             /* queue drops: shuffle at the start, admissions, sold out, the board (shop/queue.h) */

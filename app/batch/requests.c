@@ -3,6 +3,7 @@
 
 #include "batch/batch.h"
 #include "core/err.h"
+#include "db/retry.h"
 #include "shop/audit.h"
 
 #include <stdio.h>
@@ -43,21 +44,66 @@ static const struct db_stmt q_steps = {
     "  FROM batch_step_execution WHERE job_execution_id = ? ORDER BY id",
     DB_IDEMPOTENT};
 
+static const struct db_stmt q_restartable = {
+    "batch_restartable",
+    "SELECT e.job_name, e.status = 'FAILED'"
+    "       AND e.id = (SELECT MAX(l.id) FROM batch_job_execution l"
+    "                    WHERE l.job_name = e.job_name AND l.status IN ('COMPLETED', 'FAILED'))"
+    "       AND NOT EXISTS (SELECT 1 FROM batch_job_execution r"
+    "                        WHERE r.restart_of = e.id AND r.status <> 'NOOP')"
+    "  FROM batch_job_execution e WHERE e.id = ?",
+    0};
+
+struct request_tx {
+    struct shop_ctx *c;
+    struct str job, actor;
+    const char *action;
+    struct str target;
+    int64_t restart; /* batch_request_restart: the execution; 0 for run now */
+};
+
+/* request_tx: (the restart's checks,) the request and its audit row; a transaction */
+static int request_tx(void *arg)
+{
+    struct request_tx *q = arg;
+    struct shop_ctx *c = q->c;
+    int rc;
+    if (q->restart) {
+        struct db_result r;
+        struct db_val iv[] = {DB_I(q->restart)};
+        if ((rc = db_exec(c->db, &q_restartable, iv, 1, c->arena, &r)))
+            return rc;
+        if (r.nrows == 0)
+            return SHOP_BATCH_RUN_NOT_FOUND;
+        if (!db_int(&r, 0, 1))
+            return SHOP_NOT_RESTARTABLE;
+        q->job = db_text(&r, 0, 0);
+        q->target = str_from_cstr(arena_sprintf(c->arena, "run:%lld", (long long)q->restart));
+    }
+    struct db_val v[] = {DB_S(q->job), DB_S(q->actor)};
+    if ((rc = db_exec(c->db, &q_request, v, 2, c->arena, NULL)))
+        return rc;
+    return audit_write(c, q->actor, q->action, q->target, STR_NULL);
+}
+
 int batch_request_run(struct shop_ctx *c, struct str job, struct str actor)
 {
     char name[65];
     if (job.len == 0 || job.len >= sizeof name)
-        return ERR_INVAL;
+        return SHOP_BATCH_JOB_NOT_FOUND;
     memcpy(name, job.p, job.len);
     name[job.len] = '\0';
     if (!batch_job_find(name))
-        return ERR_INVAL;
-    struct db_val v[] = {DB_S(job), DB_S(actor)};
-    int rc = db_exec(c->db, &q_request, v, 2, c->arena, NULL);
-    if (rc == 0)
-        rc = audit_write(c, actor, "batch_run_now",
-                         str_from_cstr(arena_sprintf(c->arena, "job:%s", name)), STR_NULL);
-    return rc;
+        return SHOP_BATCH_JOB_NOT_FOUND;
+    struct request_tx q = {
+        c, job, actor, "batch_run_now", str_from_cstr(arena_sprintf(c->arena, "job:%s", name)), 0};
+    return db_tx(c->db, &db_retry_default, request_tx, &q);
+}
+
+int batch_request_restart(struct shop_ctx *c, int64_t id, struct str actor)
+{
+    struct request_tx q = {c, STR_NULL, actor, "batch_restart", STR_NULL, id};
+    return db_tx(c->db, &db_retry_default, request_tx, &q);
 }
 
 int batch_take_request(struct shop_ctx *c, int64_t *id, const char **job)
@@ -127,9 +173,9 @@ int batch_execution(struct shop_ctx *c, int64_t id, struct batch_exec_row *out)
     if (rc)
         return rc;
     if (r.nrows == 0)
-        return ERR_NOTFOUND;
+        return SHOP_BATCH_RUN_NOT_FOUND;
     *out = exec_row(&r, 0);
-    return 0;
+    return SHOP_OK;
 }
 
 int batch_executions(struct shop_ctx *c, struct str job, bool with_noop, int64_t limit,

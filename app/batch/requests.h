@@ -11,13 +11,30 @@
 #ifndef STAMPEDE_BATCH_REQUESTS_H
 #define STAMPEDE_BATCH_REQUESTS_H
 
+#include "shop/outcome.h"
 #include "shop/shop.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/* batch_request_run: ERR_INVAL for a job that does not exist. */
+/*
+ * Results: SHOP_OK, a business outcome of shop/outcome.h (the front layer's one table turns it
+ * into the answer), or an internal error (< 0, core/err.h).
+ *
+ * batch_request_run: stores a request to run job now and its audit row (batch_run_now,
+ * job:NAME) in one transaction. SHOP_BATCH_JOB_NOT_FOUND for a job that does not exist.
+ * Nothing is stored unless SHOP_OK.
+ */
 int batch_request_run(struct shop_ctx *c, struct str job, struct str actor);
+/*
+ * batch_request_restart: an admin's "Restart" of execution id: stores a request to run its job
+ * and the audit row (batch_restart, run:ID) in one transaction. The scheduler's run of the job
+ * resumes its latest failed execution from its checkpoint, exactly as `stampede batch JOB`
+ * does (batch/batch.h, restart). SHOP_BATCH_RUN_NOT_FOUND; SHOP_NOT_RESTARTABLE unless the run
+ * FAILED, is the latest finished (COMPLETED or FAILED) run of its job and no run resumed it
+ * yet, the conditions under which the next run resumes it. Nothing is stored unless SHOP_OK.
+ */
+int batch_request_restart(struct shop_ctx *c, int64_t id, struct str actor);
 /* batch_take_request: 0 with *id and *job (a batch_jobs name) when a request was claimed,
  * ERR_NOTFOUND when none is open. */
 int batch_take_request(struct shop_ctx *c, int64_t *id, const char **job);
@@ -34,7 +51,7 @@ struct batch_exec_row {
 int batch_executions(struct shop_ctx *c, struct str job, bool with_noop, int64_t limit,
                      struct batch_exec_row **out, size_t *n);
 
-/* batch_execution: one execution (ERR_NOTFOUND). */
+/* batch_execution: one execution: SHOP_OK, SHOP_BATCH_RUN_NOT_FOUND, or < 0. */
 int batch_execution(struct shop_ctx *c, int64_t id, struct batch_exec_row *out);
 
 struct batch_step_row {

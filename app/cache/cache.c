@@ -89,6 +89,65 @@ void cache_metrics_init(const char *servers)
     memcached_free(mc);
 }
 
+size_t cache_server_stats(const struct cache_opts *o, struct cache_server_stat *out, size_t max)
+{
+    size_t n = 0;
+    if (!o->servers || !*o->servers)
+        return 0;
+    memcached_st *all = memcached_create(NULL);
+    memcached_server_st *list = memcached_servers_parse(o->servers);
+    if (!list || memcached_server_push(all, list) != MEMCACHED_SUCCESS)
+        goto done;
+    uint32_t count = memcached_server_count(all);
+    for (uint32_t i = 0; i < count && n < max; i++) {
+        const memcached_instance_st *in = memcached_server_instance_by_position(all, i);
+        struct cache_server_stat *st = &out[n];
+        memset(st, 0, sizeof *st);
+        instance_name(all, i, st->server, sizeof st->server);
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen |= strcmp(out[k].server, st->server) == 0;
+        if (seen)
+            continue;
+        n++;
+        /* its own handle: the answer is this server's alone, and nothing is remembered
+         * (no retry timeout) from one scrape to the next */
+        memcached_st *one = memcached_create(NULL);
+        memcached_behavior_set(one, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
+        memcached_behavior_set(one, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT,
+                               (uint64_t)o->connect_timeout_ms);
+        memcached_behavior_set(one, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, (uint64_t)o->poll_timeout_ms);
+        memcached_behavior_set(one, MEMCACHED_BEHAVIOR_SND_TIMEOUT,
+                               (uint64_t)o->poll_timeout_ms * 1000);
+        memcached_behavior_set(one, MEMCACHED_BEHAVIOR_RCV_TIMEOUT,
+                               (uint64_t)o->poll_timeout_ms * 1000);
+        memcached_return_t rc =
+            memcached_server_add(one, memcached_server_name(in), memcached_server_port(in));
+        memcached_stat_st *ms = NULL;
+        if (rc == MEMCACHED_SUCCESS)
+            ms = memcached_stat(one, NULL, &rc);
+        if (ms && rc == MEMCACHED_SUCCESS) {
+            st->up = true;
+            st->items = ms->curr_items;
+            st->bytes = ms->bytes;
+            st->limit_bytes = ms->limit_maxbytes;
+            st->evictions = ms->evictions;
+            st->get_hits = ms->get_hits;
+            st->get_misses = ms->get_misses;
+            st->connections = ms->curr_connections;
+            st->uptime_s = ms->uptime;
+        }
+        if (ms)
+            memcached_stat_free(one, ms);
+        memcached_free(one);
+    }
+done:
+    if (list)
+        memcached_server_list_free(list);
+    memcached_free(all);
+    return n;
+}
+
 /* server_state: records that server i answered (up) or failed; logs a change once per node. */
 static void server_state(struct cache *c, int i, bool up, memcached_return_t r)
 {

@@ -55,6 +55,22 @@ struct cache;
  */
 void cache_metrics_init(const char *servers);
 
+/*
+ * cache_server_stats: asks every server of the list for its `stats` (memcached_stat), one
+ * server after another, each over its own short-lived connection with the handles' timeouts
+ * (o->connect_timeout_ms to connect, o->poll_timeout_ms per read), so a dead server costs at
+ * most those and a stopped one no more: it is reported with up false. For /metrics, at scrape
+ * time. Fills at most max entries in the list's order (duplicates removed); the count. Works
+ * whether or not the cache is enabled (o->enabled is not looked at). Thread-safe (nothing
+ * shared).
+ */
+struct cache_server_stat {
+    char server[80]; /* "host:port", as in stampede_cache_server_up */
+    bool up;         /* it answered; the counts below are set only then */
+    uint64_t items, bytes, limit_bytes, evictions, get_hits, get_misses, connections, uptime_s;
+};
+size_t cache_server_stats(const struct cache_opts *o, struct cache_server_stat *out, size_t max);
+
 struct cache *cache_new(const struct cache_opts *o);
 void cache_free(struct cache *c);
 bool cache_enabled(const struct cache *c);

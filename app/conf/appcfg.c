@@ -282,3 +282,18 @@ struct shop_rules appcfg_shop_rules(const struct appcfg *c)
     admission_ticket_key(str_from_cstr(c->secret ? c->secret : ""), r.ticket_key);
     return r;
 }
+
+size_t appcfg_schedule(const struct appcfg *c, struct appcfg_schedule out[APPCFG_SCHEDULED_MAX])
+{
+    const struct appcfg_schedule all[APPCFG_SCHEDULED_MAX] = {
+        /* holds that ran out while the scheduler was down are released at once */
+        {"expire-holds", c->batch_expire_interval_ms, true},
+        {"reconcile-payments", c->batch_reconcile_interval_ms, false},
+        {"audit-stock", c->batch_audit_interval_ms, false},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < APPCFG_SCHEDULED_MAX; i++)
+        if (all[i].interval_ms > 0)
+            out[n++] = all[i];
+    return n;
+}

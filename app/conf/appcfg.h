@@ -142,4 +142,22 @@ struct cache_opts appcfg_cache_opts(const struct appcfg *c, bool near);
 struct gateway_opts appcfg_gateway_opts(const struct appcfg *c);
 struct shop_rules appcfg_shop_rules(const struct appcfg *c);
 
+/*
+ * The batch jobs that stampede-batch's scheduler runs on a fixed interval, with the interval
+ * of each (batch.*_interval). The scheduler runs them from this table; the web nodes export
+ * it (stampede_batch_job_interval_seconds), so the alert on a job that has not succeeded
+ * (BatchJobNotSucceeding) knows which jobs are due and when. A job that is off (interval 0)
+ * and the jobs that are not scheduled (audit-payments, run by hand; drop-draw, run when a draw
+ * is due) are not in it.
+ */
+#define APPCFG_SCHEDULED_MAX 3
+struct appcfg_schedule {
+    const char *job;
+    int64_t interval_ms; /* > 0 */
+    bool at_start;       /* the first run at start-up, not one interval later */
+};
+/* appcfg_schedule: fills out with the scheduled jobs (at most APPCFG_SCHEDULED_MAX), in the
+ * order the scheduler tries them; the count. */
+size_t appcfg_schedule(const struct appcfg *c, struct appcfg_schedule out[APPCFG_SCHEDULED_MAX]);
+
 #endif

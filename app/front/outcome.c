@@ -55,6 +55,11 @@ static const struct front_outcome table[SHOP_OUTCOME_COUNT] = {
     [SHOP_GATEWAY_DOWN] = {503, "gateway_unavailable",
                            "The payment gateway cannot be asked right now; try again."},
     [SHOP_ROW_BUSY] = {409, "busy", "Someone else is changing this right now; try again."},
+    [SHOP_BATCH_JOB_NOT_FOUND] = {404, "job_not_found", "There is no such batch job."},
+    [SHOP_BATCH_RUN_NOT_FOUND] = {404, "batch_run_not_found", "There is no such batch run."},
+    [SHOP_NOT_RESTARTABLE] = {409, "not_restartable",
+                              "Only a job's latest run can be restarted, once it has failed and "
+                              "before another run resumed it."},
     [SHOP_DROP_NOT_FOUND] = {404, "drop_not_found", "We could not find that drop."},
     [SHOP_INVALID_DROP] = {400, "invalid_drop", "Those drop settings are not possible."},
     [SHOP_INVALID_PRODUCT] = {400, "invalid_product", "Some product fields are not right."},

@@ -1,8 +1,9 @@
 /*
  * metrics — GET /metrics: the node's metrics in Prometheus text format (request metrics per
- * route: app/front/metrics.c; cache regions: cache/l2.h; the password gate: here). The
- * counters live in core/metrics' shared mapping, so a scrape of any worker of a node returns
- * the sums over all its processes and threads.
+ * route: app/front/metrics.c; cache regions: cache/l2.h; the password gate, the batch
+ * schedule and the memcached servers' own stats: here). The counters live in core/metrics'
+ * shared mapping, so a scrape of any worker of a node returns the sums over all its processes
+ * and threads.
  *
  * Business metrics (orders, pairs, drops, audit, anomalies, holds, batch runs: shop/stats.h)
  * are read from the database at scrape time, but at most once per OPS_STATS_INTERVAL_MS per
@@ -27,6 +28,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +148,8 @@ static void per_drop(struct buf *b, const struct shop_stats *s, const char *name
             buf_printf(b, "%lld\n", (long long)d->waiting);
         else if (what == 2)
             buf_printf(b, "%lld\n", (long long)d->admitted);
+        else if (what == 4)
+            buf_printf(b, "%d\n", d->admitting ? 1 : 0);
         else
             buf_printf(b, "%.3f\n", (double)d->sold_out_lag_us / 1e6);
     }
@@ -162,10 +166,28 @@ static void render_stats(struct buf *b, const struct shop_stats *s)
                (long long)s->pairs_available, (long long)s->pairs_held, (long long)s->pairs_sold);
     per_drop(b, s, "stampede_drop_pairs_left", "gauge", "Available pairs of a live drop's product.",
              0);
+    if (s->ndrops) {
+        family(b, "stampede_drop_pairs", "gauge",
+               "A live drop's pairs by state (its product's stock: left is available).");
+        for (size_t i = 0; i < s->ndrops; i++) {
+            const struct stats_drop *d = &s->drops[i];
+            buf_printf(b,
+                       "stampede_drop_pairs{drop=\"%lld\",state=\"left\"} %lld\n"
+                       "stampede_drop_pairs{drop=\"%lld\",state=\"held\"} %lld\n"
+                       "stampede_drop_pairs{drop=\"%lld\",state=\"sold\"} %lld\n",
+                       (long long)d->id, (long long)d->pairs_left, (long long)d->id,
+                       (long long)d->pairs_held, (long long)d->id, (long long)d->pairs_sold);
+        }
+    }
     per_drop(b, s, "stampede_drop_queue_waiting", "gauge",
              "Shoppers in a live drop's queue not admitted yet.", 1);
     per_drop(b, s, "stampede_drop_admitted_total", "counter",
              "Queue places a live drop has admitted (drops.serving).", 2);
+    per_drop(b, s, "stampede_drop_admitting", "gauge",
+             "1 while a queue drop is past its start and not sold out (admission must be "
+             "moving while shoppers wait); 0 in its pre-queue, once every pair is promised, and "
+             "for a draw.",
+             4);
     per_drop(b, s, "stampede_drop_sold_out_lag_seconds", "gauge",
              "Pairs gone: time from the last stock move to the sold-out mark (to now while "
              "unmarked); 0 while pairs are left.",
@@ -183,7 +205,8 @@ static void render_stats(struct buf *b, const struct shop_stats *s)
     if (!s->njobs)
         return;
     family(b, "stampede_batch_runs_total", "counter",
-           "Batch job executions by result (failed includes abandoned), from the repository.");
+           "Batch job executions by result (failed includes abandoned), from the repository: "
+           "runs on record plus runs pruned.");
     static const char *const results[] = {"completed", "failed", "noop"};
     for (size_t i = 0; i < s->njobs; i++) {
         const struct stats_job *j = &s->jobs[i];
@@ -264,6 +287,81 @@ static void stats_metrics(struct http_ex *x)
                (unsigned long long)atomic_load(&store->errors));
 }
 
+/* schedule_metrics: the scheduled batch jobs' intervals, from the configuration every node and
+ * stampede-batch share (conf/appcfg.h); BatchJobNotSucceeding alerts only on these jobs */
+static void schedule_metrics(struct buf *b, const struct appcfg *c)
+{
+    struct appcfg_schedule s[APPCFG_SCHEDULED_MAX];
+    size_t n = appcfg_schedule(c, s);
+    if (!n)
+        return;
+    family(b, "stampede_batch_job_interval_seconds", "gauge",
+           "How often stampede-batch's scheduler runs a job (batch.*_interval); jobs run by hand "
+           "or only when due have none.");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "stampede_batch_job_interval_seconds{job=\"%s\"} %.3f\n", s[i].job,
+                   (double)s[i].interval_ms / 1e3);
+}
+
+/*
+ * memcached_metrics: every configured memcached server's own stats, asked at scrape time
+ * (cache_server_stats: one `stats` per server, bounded by cache.connect_timeout and
+ * cache.poll_timeout; a dead server is up 0 at once, never a slow scrape). Every node reports
+ * the same servers, so dashboards and rules read them with max by (server). Debian has no
+ * memcached exporter; this is it. Not exported while this node does not use the cache.
+ */
+#define MC_STATS_MAX 16
+static void memcached_metrics(struct buf *b, const struct appcfg *c)
+{
+    if (!c->cache_enabled)
+        return;
+    struct cache_opts o = appcfg_cache_opts(c, false);
+    struct cache_server_stat st[MC_STATS_MAX];
+    size_t n = cache_server_stats(&o, st, MC_STATS_MAX);
+    if (!n)
+        return;
+    family(b, "stampede_memcached_up", "gauge",
+           "1 when the memcached server answered this scrape's stats request, else 0.");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "stampede_memcached_up{server=\"%s\"} %d\n", st[i].server, st[i].up);
+    static const struct {
+        const char *name, *type, *help;
+        size_t off;
+    } f[] = {
+        {"stampede_memcached_items", "gauge", "Items stored (curr_items).",
+         offsetof(struct cache_server_stat, items)},
+        {"stampede_memcached_bytes", "gauge", "Bytes used by the items stored (bytes).",
+         offsetof(struct cache_server_stat, bytes)},
+        {"stampede_memcached_limit_bytes", "gauge", "Memory the server may use (limit_maxbytes).",
+         offsetof(struct cache_server_stat, limit_bytes)},
+        {"stampede_memcached_evictions_total", "counter",
+         "Items evicted to make room (evictions; resets when the server restarts).",
+         offsetof(struct cache_server_stat, evictions)},
+        {"stampede_memcached_get_hits_total", "counter",
+         "Keys found by gets, all clients (get_hits; resets when the server restarts).",
+         offsetof(struct cache_server_stat, get_hits)},
+        {"stampede_memcached_get_misses_total", "counter",
+         "Keys not found by gets, all clients (get_misses; resets when the server restarts).",
+         offsetof(struct cache_server_stat, get_misses)},
+        {"stampede_memcached_current_connections", "gauge",
+         "Open client connections (curr_connections).",
+         offsetof(struct cache_server_stat, connections)},
+        {"stampede_memcached_uptime_seconds", "gauge", "Time since the server started (uptime).",
+         offsetof(struct cache_server_stat, uptime_s)},
+    };
+    for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+        family(b, f[k].name, f[k].type, f[k].help);
+        for (size_t i = 0; i < n; i++) {
+            if (!st[i].up)
+                continue;
+            uint64_t v;
+            memcpy(&v, (const char *)&st[i] + f[k].off, sizeof v);
+            buf_printf(b, "%s{server=\"%s\"} %llu\n", f[k].name, st[i].server,
+                       (unsigned long long)v);
+        }
+    }
+}
+
 void ops_metrics(struct http_ex *x)
 {
     buf_reset(x->resp.body);
@@ -272,6 +370,8 @@ void ops_metrics(struct http_ex *x)
     metrics_render(x->resp.body);
     if (x->app->front->hash_gate)
         gate_metrics(x->resp.body, x->app->front->hash_gate);
+    schedule_metrics(x->resp.body, front_cfg(x));
+    memcached_metrics(x->resp.body, front_cfg(x));
     if (store)
         stats_metrics(x);
 }

@@ -497,6 +497,15 @@ static const struct db_stmt q_size_used = {
     "catalog_size_used", "SELECT id FROM skus WHERE product_id = ? AND size_mm = ?", 0};
 static const struct db_stmt q_size_insert = {
     "catalog_size_insert", "INSERT INTO skus (product_id, size_mm) VALUES (?, ?)", 0};
+static const struct db_stmt q_size_lock = {
+    "catalog_size_lock", "SELECT size_mm FROM skus WHERE id = ? AND product_id = ? FOR UPDATE", 0};
+static const struct db_stmt q_size_ordered = {
+    "catalog_size_ordered",
+    "SELECT (SELECT COUNT(*) FROM order_lines WHERE sku_id = ?)"
+    "     + (SELECT COUNT(*) FROM drop_entries WHERE sku_id = ?)",
+    0};
+static const struct db_stmt q_size_update = {"catalog_size_update",
+                                             "UPDATE skus SET size_mm = ? WHERE id = ?", 0};
 static const struct db_stmt q_size_stock = {
     "catalog_size_stock", "INSERT INTO stock (sku_id, bucket, available) VALUES (?, 0, 0)", 0};
 
@@ -662,6 +671,7 @@ static void forget_product(struct shop_ctx *ctx, int64_t id)
 {
     db_sync(ctx->db);
     l2_invalidate(ctx->cache, &r_product, product_group(ctx->arena, id), id_str(ctx->arena, id));
+    l2_invalidate(ctx->cache, &r_sizes, product_group(ctx->arena, id), id_str(ctx->arena, id));
     l2_invalidate(ctx->cache, &r_listing, LISTING_GROUP, LISTING_ID);
     l2_invalidate(ctx->cache, &r_stock, product_group(ctx->arena, id), id_str(ctx->arena, id));
     l2_invalidate(ctx->cache, &r_stock, LISTING_GROUP, STOCK_ALL);
@@ -738,5 +748,70 @@ int catalog_size_add(struct shop_ctx *ctx, int64_t product_id, int64_t size_mm, 
     if (sku_id)
         *sku_id = q.sku;
     forget_product(ctx, product_id);
+    return 0;
+}
+
+struct size_edit_tx {
+    struct shop_ctx *c;
+    int64_t product, sku, size;
+    struct str actor;
+    bool changed;
+    struct shop_problem *problem;
+};
+
+static int size_edit_tx(void *arg)
+{
+    struct size_edit_tx *q = arg;
+    struct shop_ctx *c = q->c;
+    struct db_result r;
+    q->changed = false;
+    struct db_val lv[] = {DB_I(q->sku), DB_I(q->product)};
+    int rc = db_exec(c->db, &q_size_lock, lv, 2, c->arena, &r);
+    if (rc)
+        return rc;
+    if (r.nrows == 0)
+        return SHOP_SKU_NOT_FOUND;
+    int64_t was = db_int(&r, 0, 0);
+    if (was == q->size)
+        return 0;
+    struct db_val sv[] = {DB_I(q->product), DB_I(q->size)};
+    if ((rc = db_exec(c->db, &q_size_used, sv, 2, c->arena, &r)))
+        return rc;
+    if (r.nrows)
+        return invalid_product(q->problem, "The product has that size already.");
+    struct db_val ov[] = {DB_I(q->sku), DB_I(q->sku)};
+    if ((rc = db_exec(c->db, &q_size_ordered, ov, 2, c->arena, &r)))
+        return rc;
+    if (db_int(&r, 0, 0) > 0)
+        return invalid_product(q->problem, "Shoppers ordered or entered a draw for this size: its "
+                                           "label stays (add another size instead).");
+    struct db_val uv[] = {DB_I(q->size), DB_I(q->sku)};
+    if ((rc = db_exec(c->db, &q_size_update, uv, 2, c->arena, NULL)))
+        return rc == ERR_EXISTS ? invalid_product(q->problem, "The product has that size already.")
+                                : rc;
+    q->changed = true;
+    return audit_write(
+        c, q->actor, "size_edit",
+        str_from_cstr(arena_sprintf(c->arena, "sku:%lld", (long long)q->sku)),
+        str_from_cstr(arena_sprintf(c->arena, "product %lld: size %lld -> %lld",
+                                    (long long)q->product, (long long)was, (long long)q->size)));
+}
+
+int catalog_size_edit(struct shop_ctx *ctx, int64_t product_id, int64_t sku_id, int64_t size_mm,
+                      struct str actor, struct shop_problem *problem)
+{
+    if (size_mm < 200 || size_mm > 330)
+        return invalid_product(problem, "A size is 200 to 330 mm.");
+    struct size_edit_tx q = {ctx, product_id, sku_id, size_mm, actor, false, problem};
+    int rc = db_tx(ctx->db, &price_retry, size_edit_tx, &q);
+    if (err_is_retryable(rc))
+        return SHOP_ROW_BUSY;
+    if (rc)
+        return rc;
+    if (q.changed) {
+        log_info("catalog: size of sku %lld set to %lld by %.*s", (long long)sku_id,
+                 (long long)size_mm, STR_FMT(actor));
+        forget_product(ctx, product_id);
+    }
     return 0;
 }

@@ -127,6 +127,17 @@ int catalog_product_for_edit(struct shop_ctx *ctx, int64_t id, struct catalog_pr
  */
 int catalog_size_add(struct shop_ctx *ctx, int64_t product_id, int64_t size_mm, struct str actor,
                      int64_t *sku_id, struct shop_problem *problem);
+/*
+ * catalog_size_edit: changes the label (size_mm, 200..330) of a product's size, the one field
+ * a skus row has, audited (size_edit, sku:ID); after the commit the caches forget the product
+ * on every node, as for a product edit. Only a size that nobody ordered or entered a draw for
+ * can change (their orders and entries would change size with it). SHOP_SKU_NOT_FOUND when the
+ * SKU is not the product's; SHOP_INVALID_PRODUCT (problem->why) when out of range, taken by
+ * another size of the product, or ordered; SHOP_ROW_BUSY. The same size again is SHOP_OK
+ * without a change or an audit row.
+ */
+int catalog_size_edit(struct shop_ctx *ctx, int64_t product_id, int64_t sku_id, int64_t size_mm,
+                      struct str actor, struct shop_problem *problem);
 
 /*
  * catalog_stock_changed: after a committed change of a SKU's stock outside checkout (an admin

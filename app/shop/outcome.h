@@ -64,6 +64,10 @@ enum shop_outcome {
     SHOP_STILL_CAPTURED, /* the gateway still holds the money (mark refunded refused) */
     SHOP_GATEWAY_DOWN,   /* the gateway could not be asked */
     SHOP_ROW_BUSY,       /* another transaction holds the row: try again */
+    /* batch (batch/requests.h) */
+    SHOP_BATCH_JOB_NOT_FOUND,
+    SHOP_BATCH_RUN_NOT_FOUND,
+    SHOP_NOT_RESTARTABLE, /* not the job's latest finished run, not failed, or resumed already */
     /* drops (shop/drop.h, queue.h, entries.h) */
     SHOP_DROP_NOT_FOUND,
     SHOP_INVALID_DROP,      /* problem->why names the field */

@@ -17,7 +17,8 @@ static const struct db_stmt q_pairs = {
 /* live: open (or in its pre-queue) and not closed or cancelled */
 static const struct db_stmt q_drops = {
     "stats_drops",
-    "SELECT d.id, d.product_id, d.serving, d.sold_out_at IS NOT NULL"
+    "SELECT d.id, d.product_id, d.serving,"
+    "       d.kind = 'queue' AND d.starts_at <= NOW(6) AND d.sold_out_at IS NULL"
     "  FROM drops d"
     " WHERE d.cancelled_at IS NULL AND d.opens_at <= NOW(6) AND d.closes_at > NOW(6)"
     " ORDER BY d.id LIMIT 16",
@@ -31,7 +32,11 @@ static const struct db_stmt q_drop = {
     "       COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, MAX(l.created_at),"
     "                        COALESCE((SELECT sold_out_at FROM drops WHERE id = ?), NOW(6)))"
     "                   FROM inventory_ledger l JOIN skus k ON k.id = l.sku_id"
-    "                  WHERE k.product_id = ?), 0)",
+    "                  WHERE k.product_id = ?), 0),"
+    "       (SELECT COALESCE(SUM(s.held), 0) FROM skus k JOIN stock s ON s.sku_id = k.id"
+    "         WHERE k.product_id = ?),"
+    "       (SELECT COALESCE(SUM(s.sold), 0) FROM skus k JOIN stock s ON s.sku_id = k.id"
+    "         WHERE k.product_id = ?)",
     DB_IDEMPOTENT};
 
 static const struct db_stmt q_audit = {
@@ -55,17 +60,27 @@ static const struct db_stmt q_overdue = {
     " AND hold_expires_at < NOW(6) - INTERVAL 60 SECOND",
     DB_IDEMPOTENT};
 
+/* runs on record plus those `batch prune` deleted (batch_pruned_runs, migration 014), in one
+ * statement (one snapshot: a prune committing between two reads cannot make a count fall) */
 static const struct db_stmt q_jobs = {
     "stats_jobs",
-    "SELECT e.job_name, SUM(e.status = 'COMPLETED'), SUM(e.status IN ('FAILED', 'ABANDONED')),"
-    "       SUM(e.status = 'NOOP'),"
+    "SELECT job_name, SUM(completed), SUM(failed), SUM(noop), MAX(last_ok), MAX(last_us) FROM ("
+    "SELECT e.job_name, SUM(e.status = 'COMPLETED') AS completed,"
+    "       SUM(e.status IN ('FAILED', 'ABANDONED')) AS failed, SUM(e.status = 'NOOP') AS noop,"
     "       COALESCE(CAST(UNIX_TIMESTAMP(MAX(CASE WHEN e.status = 'COMPLETED'"
-    "                                             THEN e.ended_at END)) * 1000 AS SIGNED), 0),"
+    "                                             THEN e.ended_at END)) * 1000 AS SIGNED), 0)"
+    "         AS last_ok,"
     "       COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, l.started_at, l.ended_at)"
     "                   FROM batch_job_execution l"
     "                  WHERE l.job_name = e.job_name AND l.ended_at IS NOT NULL"
-    "                  ORDER BY l.id DESC LIMIT 1), -1)"
-    "  FROM batch_job_execution e GROUP BY e.job_name ORDER BY e.job_name LIMIT 16",
+    "                  ORDER BY l.id DESC LIMIT 1), -1) AS last_us"
+    "  FROM batch_job_execution e GROUP BY e.job_name"
+    " UNION ALL "
+    "SELECT p.job_name, SUM(CASE WHEN p.status = 'COMPLETED' THEN p.runs ELSE 0 END),"
+    "       SUM(CASE WHEN p.status IN ('FAILED', 'ABANDONED') THEN p.runs ELSE 0 END),"
+    "       SUM(CASE WHEN p.status = 'NOOP' THEN p.runs ELSE 0 END), 0, -1"
+    "  FROM batch_pruned_runs p GROUP BY p.job_name"
+    ") t GROUP BY job_name ORDER BY job_name LIMIT 16",
     DB_IDEMPOTENT};
 
 static void name_copy(char *dst, struct str s)
@@ -122,14 +137,18 @@ static int read_drops(struct shop_ctx *c, struct shop_stats *out)
         int64_t id = db_int(&r, i, 0), product = db_int(&r, i, 1);
         d->id = id;
         d->admitted = db_int(&r, i, 2);
-        struct db_val v[] = {DB_I(product), DB_I(id), DB_I(id), DB_I(product)};
+        d->admitting = db_int(&r, i, 3) != 0;
+        struct db_val v[] = {DB_I(product), DB_I(id),      DB_I(id),
+                             DB_I(product), DB_I(product), DB_I(product)};
         struct db_result one;
-        if ((rc = db_exec(c->db, &q_drop, v, 4, c->arena, &one)))
+        if ((rc = db_exec(c->db, &q_drop, v, 6, c->arena, &one)))
             return rc;
         if (one.nrows != 1)
             continue;
         d->pairs_left = db_int(&one, 0, 0);
         d->waiting = db_int(&one, 0, 1);
+        d->pairs_held = db_int(&one, 0, 3);
+        d->pairs_sold = db_int(&one, 0, 4);
         int64_t lag = db_int(&one, 0, 2);
         d->sold_out_lag_us = d->pairs_left > 0 || lag < 0 ? 0 : lag;
     }

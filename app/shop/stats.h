@@ -34,15 +34,21 @@ struct stats_count {
 struct stats_drop {
     int64_t id;
     int64_t pairs_left;      /* available pairs of the drop's product */
+    int64_t pairs_held;      /* its pairs held for unpaid orders */
+    int64_t pairs_sold;      /* its pairs sold */
     int64_t waiting;         /* queue places not admitted yet (pre-queue included) */
     int64_t admitted;        /* drops.serving: places admitted so far */
+    bool admitting;          /* a queue drop past its start and not sold out: admission must
+                                be moving while shoppers wait (not in the pre-queue, nor once
+                                every pair is promised) */
     int64_t sold_out_lag_us; /* pairs gone: from the last stock move to the sold-out mark
                                 (to now while unmarked); 0 while pairs are left */
 };
 
 struct stats_job {
     char name[STATS_NAME];
-    int64_t completed, failed, noop; /* failed includes ABANDONED */
+    int64_t completed, failed, noop; /* failed includes ABANDONED; runs on record plus those
+                                        `batch prune` deleted, so they never fall */
     int64_t last_success_ms;         /* ended_at of the latest COMPLETED run; 0: never */
     int64_t last_duration_us;        /* the latest finished run's; -1: none finished */
 };

@@ -273,6 +273,79 @@ static void test_product_created_edited_and_sold(void **state)
     audit_stock_clean();
 }
 
+/* page_has: GET path on web node `node` directly contains needle */
+static bool page_has(int node, const char *path, const char *needle)
+{
+    struct client *c = client_new();
+    struct resp r;
+    assert_int_equal(client_get(c, node_url(&S, node, path), &r), 0);
+    bool has = r.status == 200 && resp_contains(&r, needle);
+    resp_free(&r);
+    client_free(c);
+    return has;
+}
+
+/* a size's label is edited in the admin: audited, and both nodes show it at once (the caches
+ * forget the product's sizes as they do for a product edit); a size with orders keeps its
+ * label, and one size cannot take another's */
+static void test_size_edited_shows_at_once(void **state)
+{
+    (void)state;
+    long long sku = sku_new(DB, "adm-size", 5, PRICE);
+    long long id = db_scalar(DB, "SELECT product_id FROM skus WHERE id = %lld", sku);
+    long long was = db_scalar(DB, "SELECT size_mm FROM skus WHERE id = %lld", sku);
+    long long to = was == 275 ? 280 : 275;
+    char slug[100], path[160], page[140], form[40], old_mm[60], new_mm[60], *body;
+    snprintf(slug, sizeof slug, "%s",
+             db_textf(DB, "SELECT slug FROM products WHERE id = %lld", id));
+    snprintf(page, sizeof page, "/products/%s", slug);
+    snprintf(old_mm, sizeof old_mm, "<span class=\"size__mm\">%lld</span>", was);
+    snprintf(new_mm, sizeof new_mm, "<span class=\"size__mm\">%lld</span>", to);
+    /* both nodes have the product in their caches (and near copies) */
+    for (int node = 0; node < 2; node++)
+        for (int k = 0; k < 2; k++)
+            assert_true(page_has(node, page, old_mm));
+    /* the admin's product page has a form per size */
+    snprintf(path, sizeof path, "/admin/products/%lld", id);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    snprintf(form, sizeof form, "/sizes/%lld\"", sku);
+    assert_non_null(strstr(body, form));
+    free(body);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, sku);
+    snprintf(form, sizeof form, "size_mm=%lld", to);
+    assert_int_equal(admin("POST", path, form, NULL), 303);
+    assert_int_equal(db_scalar(DB, "SELECT size_mm FROM skus WHERE id = %lld", sku), to);
+    for (int node = 0; node < 2; node++) {
+        assert_true(page_has(node, page, new_mm));
+        assert_false(page_has(node, page, old_mm));
+    }
+    char target[64];
+    snprintf(target, sizeof target, "sku:%lld", sku);
+    assert_int_equal(audit_rows("size_edit", target), 1);
+    /* out of range, or another size's: refused, nothing changed */
+    assert_int_equal(admin("POST", path, "size_mm=100", NULL), 400);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes", id);
+    snprintf(form, sizeof form, "size_mm=%lld", was);
+    assert_int_equal(admin("POST", path, form, NULL), 303); /* a second size, the old label */
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, sku);
+    assert_int_equal(admin("POST", path, form, &body), 400);
+    assert_non_null(strstr(body, "has that size already"));
+    free(body);
+    /* a size of another product: not found */
+    long long other = sku_new(DB, "adm-size-other", 1, PRICE);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, other);
+    assert_int_equal(admin("POST", path, "size_mm=300", NULL), 404);
+    /* once ordered, the label stays */
+    long long total;
+    assert_true(order_new(&S, &A, sku, 1, &total) > 0);
+    snprintf(path, sizeof path, "/admin/products/%lld/sizes/%lld", id, sku);
+    assert_int_equal(admin("POST", path, "size_mm=300", &body), 400);
+    assert_non_null(strstr(body, "ordered"));
+    free(body);
+    assert_int_equal(db_scalar(DB, "SELECT size_mm FROM skus WHERE id = %lld", sku), to);
+    assert_int_equal(audit_rows("size_edit", target), 1);
+}
+
 static void test_batch_runs_and_run_now(void **state)
 {
     (void)state;
@@ -305,6 +378,73 @@ static void test_batch_runs_and_run_now(void **state)
     assert_non_null(strstr(body, ">audit<"));
     free(body);
     assert_int_equal(admin("GET", "/admin/batch/runs/999999999", NULL, NULL), 404);
+}
+
+/* a failed run's page has Restart: the request is audited, the scheduler resumes that run (the
+ * new execution's restart_of) and completes it; runs that are not restartable are refused */
+static void test_failed_run_restarted_from_the_admin(void **state)
+{
+    (void)state;
+    char *body, path[128], target[64];
+    long long done = db_scalar(DB, "SELECT MAX(id) FROM batch_job_execution WHERE job_name = "
+                                   "'audit-stock' AND status = 'COMPLETED'");
+    assert_true(done > 0);
+    /* audit-stock's latest run failed (as a run killed in its step would be) */
+    assert_int_equal(db_execf(DB, "INSERT INTO batch_job_execution (job_name, params, status, "
+                                  "host, pid, started_at, ended_at, exit_code, exit_message) "
+                                  "VALUES ('audit-stock', '', 'FAILED', 'test', 1, NOW(6), "
+                                  "NOW(6), 'FAILED', 'test: failed on purpose')"),
+                     0);
+    long long failed = db_scalar(DB, "SELECT LAST_INSERT_ID()");
+    assert_int_equal(db_execf(DB,
+                              "INSERT INTO batch_step_execution (job_execution_id, step_name, "
+                              "status) VALUES (%lld, 'audit', 'FAILED')",
+                              failed),
+                     0);
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld", failed);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    char form[120];
+    snprintf(form, sizeof form, "action=\"/admin/batch/runs/%lld/restart\"", failed);
+    assert_non_null(strstr(body, form));
+    free(body);
+    /* a completed run has no Restart, and is refused; so is a run that does not exist */
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld", done);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_null(strstr(body, "/restart\""));
+    free(body);
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld/restart", done);
+    assert_int_equal(admin("POST", path, "", &body), 409);
+    assert_non_null(strstr(body, "not_restartable"));
+    free(body);
+    assert_int_equal(admin("POST", "/admin/batch/runs/999999999/restart", "", &body), 404);
+    assert_non_null(strstr(body, "batch_run_not_found"));
+    free(body);
+    snprintf(target, sizeof target, "run:%lld", done);
+    assert_int_equal(audit_rows("batch_restart", target), 0);
+
+    /* Restart: audited, and the scheduler resumes the failed run and completes it */
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld/restart", failed);
+    assert_int_equal(admin("POST", path, "", NULL), 303);
+    snprintf(target, sizeof target, "run:%lld", failed);
+    assert_int_equal(audit_rows("batch_restart", target), 1);
+    long long resumed = 0;
+    for (int t = 0; t < 150 && !resumed; t++) {
+        resumed = db_scalar(DB,
+                            "SELECT COUNT(*) FROM batch_job_execution WHERE restart_of = %lld "
+                            "AND status = 'COMPLETED'",
+                            failed);
+        if (!resumed)
+            usleep(100 * 1000);
+    }
+    assert_int_equal(resumed, 1);
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld?restart=1", failed);
+    assert_int_equal(admin("GET", path, NULL, &body), 200);
+    assert_non_null(strstr(body, "Restart requested"));
+    free(body);
+    /* resumed once: a second Restart is refused */
+    snprintf(path, sizeof path, "/admin/batch/runs/%lld/restart", failed);
+    assert_int_equal(admin("POST", path, "", NULL), 409);
+    assert_int_equal(audit_rows("batch_restart", target), 1);
 }
 
 static size_t sink(char *p, size_t size, size_t n, void *arg)
@@ -412,29 +552,153 @@ static void test_picture_upload(void **state)
     assert_int_equal(audit_rows("picture_upload", target), 1);
 }
 
-/* the dashboard plots live data from Prometheus (which scrapes every 5 s) */
+/* ---- the dashboard */
+
+struct plot_check {
+    int lines;     /* polylines in the plot */
+    int points;    /* points of its longest line */
+    bool non_zero; /* some point above the axis (a value > 0) */
+};
+
+/* plot_at: the plot whose <svg starts at p (up to its </svg>) */
+static struct plot_check plot_at(const char *p)
+{
+    struct plot_check c = {0};
+    const char *end = strstr(p, "</svg>");
+    for (const char *l = strstr(p, "<polyline points=\""); l && l < end;
+         l = strstr(l + 1, "<polyline points=\"")) {
+        c.lines++;
+        const char *q = l + strlen("<polyline points=\"");
+        int n = 0;
+        while (*q && *q != '"') {
+            const char *comma = strchr(q, ',');
+            if (!comma)
+                break;
+            double y = strtod(comma + 1, NULL);
+            c.non_zero |= y < 89.95; /* the axis is y = 90: a value of 0 */
+            n++;
+            q += strcspn(q, " \"");
+            if (*q == ' ')
+                q++;
+        }
+        if (n > c.points)
+            c.points = n;
+    }
+    return c;
+}
+
+/* panel_plots: the last-hour and last-5-minutes plots of the panel titled title */
+static bool panel_plots(const char *body, const char *title, struct plot_check *hour,
+                        struct plot_check *minutes)
+{
+    char needle[120];
+    snprintf(needle, sizeof needle, "<section class=\"dash__panel\" aria-label=\"%s\">", title);
+    const char *p = strstr(body, needle);
+    if (!p)
+        return false;
+    const char *h = strstr(p, "<svg"), *m = h ? strstr(h + 1, "<svg") : NULL;
+    if (!m)
+        return false;
+    *hour = plot_at(h);
+    *minutes = plot_at(m);
+    return true;
+}
+
+/*
+ * The dashboard plots live data from Prometheus (which scrapes every 5 s), on every panel.
+ * Conditions: an order (placed once Prometheus has scraped the counter, so that it sees it
+ * rise), a live queue drop (pairs left) with a shopper in its pre-queue, product pages read on
+ * both nodes (memcached lookups); replication runs (replica lag 0). Each panel's last 5 minutes
+ * have a line of at least two points, and the panels whose value is not 0 under these conditions
+ * plot a point above the axis.
+ */
 static void test_dashboard_plots_live_data(void **state)
 {
     (void)state;
+    static const struct {
+        const char *title;
+        bool non_zero;
+    } want[] = {
+        {"Requests", true},
+        {"Latency p99", true},
+        {"Server errors (5xx)", false},
+        {"Orders placed", true},
+        {"Pairs left per live drop", true},
+        {"Queue length per drop", true},
+        {"memcached hit ratio", true},
+        {"memcached servers up", true},
+        {"Replica lag", false},
+    };
+    size_t nwant = sizeof want / sizeof want[0];
+    /* the drop's product, and another for the order (a live drop's sizes need admission) */
+    long long sku = sku_new(DB, "adm-dash", 6, PRICE), total;
+    long long order_sku = sku_new(DB, "adm-dash-order", 6, PRICE);
+    bool ordered = false;
+    char slug[100], path[160];
+    snprintf(slug, sizeof slug, "%s",
+             db_textf(DB,
+                      "SELECT p.slug FROM products p JOIN skus k ON k.product_id = p.id WHERE "
+                      "k.id = %lld",
+                      sku));
+    assert_int_equal(stack_run(&S,
+                               "./stampede drop create --product %s --kind queue --starts-in 600 "
+                               "--closes-in 900 >/dev/null",
+                               slug),
+                     0);
+    long long drop = db_scalar(
+        DB,
+        "SELECT MAX(d.id) FROM drops d JOIN products p ON p.id = d.product_id WHERE p.slug = '%s'",
+        slug);
+    assert_true(drop > 0);
+    struct resp r;
+    snprintf(path, sizeof path, "/api/v1/drops/%lld/queue", drop);
+    assert_int_equal(shopper_request(&S, &A, "POST", path, NULL, &r), 200);
+    resp_free(&r);
+
     char *body = NULL;
-    bool plotted = false;
-    for (int t = 0; t < 60 && !plotted; t++) {
+    size_t ok = 0;
+    const char *missing = "";
+    struct client *c = client_new();
+    for (int t = 0; t < 90 && ok < nwant; t++) {
+        /* memcached lookups past the near copies (a few seconds old) on both nodes */
+        snprintf(path, sizeof path, "/products/%s", slug);
+        for (int node = 0; node < 2; node++)
+            if (client_get(c, node_url(&S, node, path), &r) == 0)
+                resp_free(&r);
         free(body);
         assert_int_equal(admin("GET", "/admin/dashboard", NULL, &body), 200);
-        /* the requests/s panel (the first) has a line with points (two or more) */
-        const char *panel = strstr(body, "aria-label=\"Requests\"");
-        const char *next = panel ? strstr(panel + 1, "<section") : NULL;
-        const char *p = panel ? strstr(panel, "<polyline points=\"") : NULL;
-        if (p && next && p > next)
-            p = NULL;
-        plotted = p && strchr(p + 18, ' ') && strchr(p + 18, ' ') < strchr(p + 18, '"');
-        if (!plotted)
+        assert_null(strstr(body, "does not answer"));
+        ok = 0;
+        missing = "";
+        for (size_t i = 0; i < nwant; i++) {
+            struct plot_check h, m;
+            if (!panel_plots(body, want[i].title, &h, &m))
+                fail_msg("/admin/dashboard has no panel %s", want[i].title);
+            /* the order once Prometheus has the counter's series: an increase it saw */
+            if (!ordered && !strcmp(want[i].title, "Orders placed") && m.points >= 2) {
+                assert_true(order_new(&S, &A, order_sku, 1, &total) > 0);
+                ordered = true;
+            }
+            bool good = h.lines > 0 && m.points >= 2 && (!want[i].non_zero || m.non_zero);
+            if (!good && !*missing)
+                missing = want[i].title;
+            ok += good;
+        }
+        if (ok < nwant)
             sleep(1);
     }
-    assert_true(plotted);
-    assert_null(strstr(body, "does not answer"));
-    assert_non_null(strstr(body, "Latency p99"));
+    client_free(c);
+    if (ok < nwant) {
+        char needle[120];
+        snprintf(needle, sizeof needle, "aria-label=\"%s\"", missing);
+        const char *p = strstr(body, needle);
+        fail_msg("after 90 s, %zu of %zu panels plot data; the first without: %s\n%.2000s", ok,
+                 nwant, missing, p ? p : "");
+    }
     free(body);
+    /* the drop ends here, so it is no live drop for later tests and alerts */
+    assert_int_equal(
+        db_execf(DB, "UPDATE drops SET cancelled_at = UTC_TIMESTAMP(6) WHERE id = %lld", drop), 0);
 }
 
 /* /admin/autoscale: the autoscaler's live state (its /status, fetched by the web node) and its
@@ -459,7 +723,9 @@ int main(void)
         cmocka_unit_test(test_stock_received_and_adjusted),
         cmocka_unit_test(test_orders_found_cancelled_and_refunded),
         cmocka_unit_test(test_product_created_edited_and_sold),
+        cmocka_unit_test(test_size_edited_shows_at_once),
         cmocka_unit_test(test_batch_runs_and_run_now),
+        cmocka_unit_test(test_failed_run_restarted_from_the_admin),
         cmocka_unit_test(test_picture_upload),
         cmocka_unit_test(test_dashboard_plots_live_data),
         cmocka_unit_test(test_autoscale_state_and_decisions),

@@ -6,6 +6,11 @@
  * repaired and the alerts resolve. Also: the webhook is internal (404 through HAProxy) and
  * refuses a sender without the token (403).
  *
+ * With memcached1 down and alerted, memcached2 is killed too: under product-page traffic the
+ * dashboard's memcached hit ratio (memcached's own hits, near copies left out) falls to 0 and
+ * its per-server up lines end at 0 (the audit's finding: a ratio that counted near copies
+ * stayed above 0.99 with both servers dead).
+ *
  * Timing: scrape and evaluation every 5 s, `for: 20s`, group_wait 5 s, group_interval 10 s:
  * an alert is recorded about 30-40 s after the fault, resolved 15-25 s after the repair. The
  * two faults run at once so the test takes about a minute.
@@ -101,6 +106,89 @@ static void expect_on_admin_page(struct client *admin, const char *name, const c
     resp_free(&r);
 }
 
+/* ---- the dashboard with memcached gone (the issue: a hit ratio that counted near copies
+ * stayed above 0.99 with both memcached servers dead) */
+
+#define HIT_RATIO  "memcached hit ratio"
+#define SERVERS_UP "memcached servers up"
+
+/* dash_panel: the <section> of the /admin/dashboard panel titled title, copied (free it) */
+static char *dash_panel(struct client *admin, const char *title)
+{
+    struct resp r;
+    assert_int_equal(client_get(admin, stack_url(&S, "/admin/dashboard"), &r), 0);
+    assert_int_equal(r.status, 200);
+    char needle[120];
+    snprintf(needle, sizeof needle, "<section class=\"dash__panel\" aria-label=\"%s\">", title);
+    const char *p = strstr(r.body, needle);
+    if (!p)
+        fail_msg("/admin/dashboard has no panel %s", title);
+    const char *end = strstr(p, "</section>");
+    assert_non_null(end);
+    char *out = strndup(p, (size_t)(end - p));
+    resp_free(&r);
+    return out;
+}
+
+/* legend_values: the last plotted values of a panel's lines (its legend), up to max; the count */
+static int legend_values(const char *panel, double *v, int max)
+{
+    int n = 0;
+    const char *p = strstr(panel, "dash__legend");
+    while (p && n < max && (p = strstr(p, "<strong>"))) {
+        p += 8;
+        v[n++] = strtod(p, NULL);
+    }
+    return n;
+}
+
+/* traffic: product pages on both nodes directly (not through HAProxy's per-address limits):
+ * near copies last a few seconds, so this keeps memcached lookups going */
+static void traffic(void)
+{
+    static char slugs[10][81];
+    static int nslugs;
+    if (!nslugs) {
+        MYSQL *m = stack_db(&S, 0);
+        for (int i = 0; i < 10; i++) {
+            const char *s =
+                db_textf(m, "SELECT slug FROM stampede.products ORDER BY id LIMIT %d, 1", i);
+            if (!*s)
+                break;
+            snprintf(slugs[nslugs++], sizeof slugs[0], "%s", s);
+        }
+        mysql_close(m);
+        assert_true(nslugs > 0);
+    }
+    struct client *c = client_new();
+    for (int i = 0; i < nslugs; i++)
+        for (int node = 0; node < 2; node++) {
+            char path[120];
+            struct resp r;
+            snprintf(path, sizeof path, "/products/%s", slugs[i]);
+            if (client_get(c, node_url(&S, node, path), &r) == 0)
+                resp_free(&r);
+        }
+    client_free(c);
+}
+
+/* memcached_gone_on_dashboard: with traffic going, the hit ratio's last point is ~0 and every
+ * server's up line ends at 0 */
+static bool memcached_gone_on_dashboard(void *p)
+{
+    struct client *admin = p;
+    traffic();
+    char *ratio = dash_panel(admin, HIT_RATIO), *up = dash_panel(admin, SERVERS_UP);
+    double r[8], u[8];
+    int nr = legend_values(ratio, r, 8), nu = legend_values(up, u, 8);
+    bool gone = nr == 1 && r[0] < 0.05 && nu == 2 && u[0] == 0 && u[1] == 0;
+    free(ratio);
+    free(up);
+    if (!gone)
+        sleep(2);
+    return gone;
+}
+
 static void test_webhook_is_internal_and_authenticated(void **state)
 {
     (void)state;
@@ -146,6 +234,18 @@ static void test_replication_stopped_and_memcached_down_reach_the_admin(void **s
         fail_msg("MemcachedDown was not recorded firing within %d s", ALERT_WAIT_MS / 1000);
     expect_on_admin_page(admin, "ReplicationStopped", "firing");
     expect_on_admin_page(admin, "MemcachedDown", "firing");
+
+    /* the dashboard: the hit ratio is memcached's own (near copies are not in it) and falls
+     * to 0 with both servers gone, beside a line per server that falls to 0 */
+    char *ratio = dash_panel(admin, HIT_RATIO);
+    assert_non_null(strstr(ratio, "data-query>sum(rate(stampede_cache_hits_total[1m])) / "));
+    assert_null(strstr(ratio, "near_hits"));
+    free(ratio);
+    int pid2 = stack_pid(&S, "run/memcached2.pid");
+    assert_true(pid2 > 0);
+    assert_int_equal(kill(pid2, SIGKILL), 0);
+    if (!wait_until(memcached_gone_on_dashboard, admin, ALERT_WAIT_MS))
+        fail_msg("the dashboard did not show memcached lost within %d s", ALERT_WAIT_MS / 1000);
 
     /* repair: replication resumes; `up` starts the missing memcached again */
     replica_sql("START SLAVE");

@@ -1108,6 +1108,37 @@ static bool all_servers_up(void *arg)
     return server_up_gauges(1) == 4;
 }
 
+/* memcached_stat_nodes: on how many nodes /metrics has the line `series{server="mc"} value`
+ * (the servers' own stats, asked at scrape time); each scrape must take under 2 s */
+static int memcached_stat_nodes(const char *series, int mc, const char *value)
+{
+    char line[200];
+    snprintf(line, sizeof line, "\n%s{server=\"127.0.0.1:%d\"} %s", series, S.mc_port[mc], value);
+    int n = 0;
+    struct client *c = client_new();
+    for (int node = 0; node < 2; node++) {
+        struct resp r;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(client_get(c, node_url(&S, node, "/metrics"), &r), 0);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_int_equal(r.status, 200);
+        double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        if (took > 2)
+            fail_msg("a scrape of web%d took %.1f s", node + 1, took);
+        n += resp_contains(&r, line);
+        resp_free(&r);
+    }
+    client_free(c);
+    return n;
+}
+
+static bool first_memcached_stats_down(void *arg)
+{
+    (void)arg;
+    return memcached_stat_nodes("stampede_memcached_up", 0, "0\n") == 2;
+}
+
 static void test_memcached_killed_during_load_gives_no_errors(void **state)
 {
     (void)state;
@@ -1121,10 +1152,21 @@ static void test_memcached_killed_during_load_gives_no_errors(void **state)
             back0[node][mc] = log_count(node + 1, srv[mc], "regained");
         }
     }
+    /* the servers' own stats on every node: up, with their items and memory limit */
+    for (int mc = 0; mc < 2; mc++) {
+        assert_int_equal(memcached_stat_nodes("stampede_memcached_up", mc, "1\n"), 2);
+        assert_int_equal(memcached_stat_nodes("stampede_memcached_items", mc, ""), 2);
+        assert_int_equal(memcached_stat_nodes("stampede_memcached_limit_bytes", mc, ""), 2);
+        assert_int_equal(memcached_stat_nodes("stampede_memcached_get_hits_total", mc, ""), 2);
+    }
     struct load_run L = {0};
     pthread_create(&L.t, NULL, load_main, &L);
     sleep(1);
     kill_memcached(1);
+    /* at the next scrape, without waiting for a lookup to fail: up 0, no stats, not slow */
+    assert_true(wait_until(first_memcached_stats_down, NULL, 3000));
+    assert_int_equal(memcached_stat_nodes("stampede_memcached_items", 0, ""), 0);
+    assert_int_equal(memcached_stat_nodes("stampede_memcached_up", 1, "1\n"), 2);
     sleep(2);
     assert_true(wait_until(cache_degraded, NULL, 5000)); /* still 200: the database carries */
     kill_memcached(2);
@@ -1156,6 +1198,8 @@ static void test_memcached_killed_during_load_gives_no_errors(void **state)
     assert_int_equal(stack_run(&S, "./stampede up >/dev/null"), 0);
     assert_true(wait_until(cache_up, NULL, 15000));
     assert_true(wait_until(all_servers_up, NULL, 5000));
+    for (int mc = 0; mc < 2; mc++)
+        assert_int_equal(memcached_stat_nodes("stampede_memcached_up", mc, "1\n"), 2);
     /* each node said so once per server (not per request): lost, then regained */
     for (int mc = 0; mc < 2; mc++) {
         for (int node = 0; node < 2; node++) {

@@ -867,6 +867,47 @@ static void test_prune_keeps_what_matters(void **state)
     }
 }
 
+/* stampede_batch_runs_total is a counter: `batch prune` deleting idle runs does not make it
+ * fall (the runs it deletes are counted in batch_pruned_runs, migration 014) */
+static void test_runs_total_never_falls_after_prune(void **state)
+{
+    (void)state;
+    const char *series = "stampede_batch_runs_total{job=\"reconcile-payments\",result=\"noop\"}";
+    unsigned long long before = node_metric(series);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(
+            db_execf(DB,
+                     "INSERT INTO batch_job_execution (job_name, params, status, host, "
+                     "pid, started_at, ended_at, exit_message) VALUES "
+                     "('reconcile-payments', '', 'NOOP', 'test', 1, NOW(6) - INTERVAL "
+                     "2 HOUR, NOW(6) - INTERVAL 2 HOUR, 'counted-%s')",
+                     run_tag),
+            0);
+    /* both nodes count them (business metrics are at most 5 s old) */
+    unsigned long long seen = 0;
+    for (int t = 0; t < 100 && seen < before + 80; t++) {
+        seen = node_metric(series);
+        if (seen < before + 80)
+            usleep(100 * 1000);
+    }
+    assert_true(seen >= before + 80);
+    assert_int_equal(stack_run(&S, "./stampede batch prune >/dev/null"), 0);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM batch_job_execution WHERE exit_message = "
+                               "'counted-%s'",
+                               run_tag),
+                     0);
+    assert_true(db_scalar(DB, "SELECT runs FROM batch_pruned_runs WHERE job_name = "
+                              "'reconcile-payments' AND status = 'NOOP'") >= 40);
+    /* past a refresh of the business metrics, and for a few more reads: never below */
+    for (int t = 0; t < 80; t++) {
+        unsigned long long now = node_metric(series);
+        if (now < seen)
+            fail_msg("%s fell from %llu to %llu after the prune", series, seen, now);
+        usleep(100 * 1000);
+    }
+}
+
 #define KILL_RACERS 200
 
 struct killer {
@@ -1023,6 +1064,7 @@ int main(void)
         cmocka_unit_test(test_rebucket_during_a_race),
         cmocka_unit_test(test_concurrent_expiry_returns_each_hold_once),
         cmocka_unit_test(test_prune_keeps_what_matters),
+        cmocka_unit_test(test_runs_total_never_falls_after_prune),
         cmocka_unit_test(test_audit_mismatches_show_in_metrics),
         cmocka_unit_test(test_primary_killed_during_a_checkout_race),
     };

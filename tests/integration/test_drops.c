@@ -343,7 +343,7 @@ static void test_queue_drop(void **state)
 
     /* the live drop's series on /metrics (business metrics, read within 5 s) */
     static const char *const series[] = {"stampede_drop_queue_waiting", "stampede_drop_pairs_left",
-                                         "stampede_drop_admitted_total",
+                                         "stampede_drop_admitted_total", "stampede_drop_admitting",
                                          "stampede_drop_sold_out_lag_seconds"};
     for (size_t k = 0; k < sizeof series / sizeof series[0]; k++) {
         char want[160];
@@ -381,6 +381,30 @@ static void test_queue_drop(void **state)
     assert_int_equal(bought, PAIRS);
     assert_int_equal(stuck, 0);
     assert_int_equal(sold(), PAIRS);
+    /* the drop's pairs by state on /metrics: none left, the orders' pairs held (unpaid) or
+     * sold, as the stock table says */
+    long long held = db_scalar(DB,
+                               "SELECT SUM(s.held) FROM stock s JOIN skus k ON k.id = s.sku_id "
+                               "WHERE k.product_id = %lld",
+                               product),
+              gone = db_scalar(DB,
+                               "SELECT SUM(s.sold) FROM stock s JOIN skus k ON k.id = s.sku_id "
+                               "WHERE k.product_id = %lld",
+                               product);
+    assert_int_equal(held + gone, PAIRS);
+    assert_true(held > 0);
+    char want[4][160];
+    snprintf(want[0], sizeof want[0], "\nstampede_drop_pairs{drop=\"%lld\",state=\"left\"} 0\n",
+             drop_id);
+    snprintf(want[1], sizeof want[1], "\nstampede_drop_pairs{drop=\"%lld\",state=\"held\"} %lld\n",
+             drop_id, held);
+    snprintf(want[2], sizeof want[2], "\nstampede_drop_pairs{drop=\"%lld\",state=\"sold\"} %lld\n",
+             drop_id, gone);
+    /* sold out: admission is rightly still, so DropQueueStalled must not count it */
+    snprintf(want[3], sizeof want[3], "\nstampede_drop_admitting{drop=\"%lld\"} 0\n", drop_id);
+    for (int k = 0; k < 4; k++)
+        if (!wait_until(node0_metrics_has, want[k], 8000))
+            fail_msg("/metrics lacks %s", want[k] + 1);
     /* every buyer was admitted, and each admission bought one order */
     assert_int_equal(db_scalar(DB,
                                "SELECT COUNT(*) FROM orders o LEFT JOIN drop_queue q ON q.drop_id "

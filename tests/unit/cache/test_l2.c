@@ -739,6 +739,53 @@ static void test_one_server_down_affects_only_its_groups(void **state)
     cache_free(c);
 }
 
+/* cache_server_stats (for /metrics): each server's own stats, a dead one up false at once,
+ * a stopped one (SIGSTOP: connects, never answers) within the timeouts, not a slow scrape */
+static void test_server_stats_per_server_and_bounded(void **state)
+{
+    (void)state;
+    NEED_MEMCACHED();
+    char list[160];
+    int dead = free_port();
+    snprintf(list, sizeof list, "%s,127.0.0.1:%d,%s", servers, dead, servers);
+    struct cache_opts o = {
+        .servers = list, .enabled = true, .connect_timeout_ms = 50, .poll_timeout_ms = 100};
+    struct cache *c = handle(servers, 100);
+    assert_int_equal(cache_set(c, STR_NULL, str_from_cstr(uid("stats")), STR("v"), 60), 0);
+    cache_free(c);
+    struct cache_server_stat st[8];
+    size_t n = cache_server_stats(&o, st, 8);
+    assert_int_equal(n, 3); /* the repeated servers once */
+    uint64_t items = 0;
+    for (int i = 0; i < 2; i++) {
+        char name[80];
+        snprintf(name, sizeof name, "127.0.0.1:%d", mc_port[i]);
+        assert_string_equal(st[i].server, name);
+        assert_true(st[i].up);
+        assert_int_equal(st[i].limit_bytes, 16 << 20); /* -m 16 */
+        assert_true(st[i].connections >= 1);
+        items += st[i].items;
+    }
+    assert_true(items >= 1);
+    assert_false(st[2].up);
+    assert_int_equal(st[2].items, 0);
+    /* a server that accepts but never answers */
+    kill(mc_pid[1], SIGSTOP);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    n = cache_server_stats(&o, st, 8);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    kill(mc_pid[1], SIGCONT);
+    int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_int_equal(n, 3);
+    assert_true(st[0].up);
+    assert_false(st[1].up);
+    assert_false(st[2].up);
+    printf("stats of two servers, one stopped: %lld ms\n", (long long)ms);
+    if (ms > 1500)
+        fail_msg("stats of a stopped server took %lld ms", (long long)ms);
+}
+
 static void test_memcached_down_falls_back_and_recovers(void **state)
 {
     (void)state;
@@ -950,6 +997,7 @@ int main(void)
         cmocka_unit_test(test_near_copies_answer_without_a_round_trip_until_the_epoch_moves),
         cmocka_unit_test(test_a_near_copy_read_before_a_write_is_never_served_after_it),
         cmocka_unit_test(test_publish_counts_nodes_that_do_not_confirm),
+        cmocka_unit_test(test_server_stats_per_server_and_bounded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -66,11 +66,37 @@ static void test_bad_values_are_refused_by_name(void **state)
     unlink(path);
 }
 
+/* the scheduled batch jobs and their intervals; a job that is off is not scheduled, and the
+ * jobs run by hand or when due (audit-payments, drop-draw) never are */
+static void test_schedule_lists_the_scheduled_jobs(void **state)
+{
+    (void)state;
+    write_conf("db.password = pw\nsecurity.secret = 0123456789abcdef0123456789abcdef\n"
+               "batch.expire_interval = 3s\nbatch.audit_interval = 0\n");
+    struct appcfg c;
+    struct buf err;
+    buf_init(&err, 1024);
+    assert_int_equal(appcfg_load(&c, path, &err), 0);
+    struct appcfg_schedule s[APPCFG_SCHEDULED_MAX];
+    size_t n = appcfg_schedule(&c, s);
+    assert_int_equal(n, 2);
+    assert_string_equal(s[0].job, "expire-holds");
+    assert_int_equal(s[0].interval_ms, 3000);
+    assert_true(s[0].at_start);
+    assert_string_equal(s[1].job, "reconcile-payments");
+    assert_int_equal(s[1].interval_ms, 30000);
+    assert_false(s[1].at_start);
+    appcfg_free(&c);
+    buf_free(&err);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_option_structs),
         cmocka_unit_test(test_bad_values_are_refused_by_name),
+        cmocka_unit_test(test_schedule_lists_the_scheduled_jobs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

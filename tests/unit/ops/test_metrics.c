@@ -106,6 +106,25 @@ static void test_business_metrics_degrade_when_the_database_is_down(void **state
     assert_int_equal(strtoull(p + strlen("\nstampede_stats_errors_total "), NULL, 10), errors);
 }
 
+/* the scheduled batch jobs' intervals (defaults: expire-holds 2 s, reconcile-payments 30 s,
+ * audit-stock 5 min); the jobs that are not scheduled have none, so BatchJobNotSucceeding
+ * leaves them alone */
+static void test_metrics_export_the_batch_schedule(void **state)
+{
+    (void)state;
+    struct fake_resp r = fake_request(fake, "GET", "/metrics", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "# TYPE stampede_batch_job_interval_seconds gauge\n"));
+    assert_non_null(
+        strstr(r.body, "stampede_batch_job_interval_seconds{job=\"expire-holds\"} 2.000\n"));
+    assert_non_null(
+        strstr(r.body, "stampede_batch_job_interval_seconds{job=\"reconcile-payments\"} 30.000\n"));
+    assert_non_null(
+        strstr(r.body, "stampede_batch_job_interval_seconds{job=\"audit-stock\"} 300.000\n"));
+    assert_null(strstr(r.body, "stampede_batch_job_interval_seconds{job=\"drop-draw\"}"));
+    assert_null(strstr(r.body, "stampede_batch_job_interval_seconds{job=\"audit-payments\"}"));
+}
+
 static void test_near_epoch_needs_a_signature(void **state)
 {
     (void)state;
@@ -132,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_metrics_export_the_database_counters),
         cmocka_unit_test(test_metrics_export_checkout_and_payment_outcomes),
         cmocka_unit_test(test_business_metrics_degrade_when_the_database_is_down),
+        cmocka_unit_test(test_metrics_export_the_batch_schedule),
         cmocka_unit_test(test_near_epoch_needs_a_signature),
     };
     return cmocka_run_group_tests(tests, fake_group_setup, fake_group_teardown);
