@@ -152,15 +152,15 @@ static void test_each_panel_is_drawn_from_its_queries(void **state)
     assert_int_equal(r.status, 200);
     assert_null(strstr(r.body, "Prometheus does not answer"));
     assert_null(strstr(r.body, "Monitoring is off"));
-    /* eight panels, each with the last hour and the last five minutes */
-    assert_int_equal(queries, 16);
+    /* nine panels, each with the last hour and the last five minutes */
+    assert_int_equal(queries, 18);
     size_t panels = 0, lines = 0;
     for (const char *s = r.body; (s = strstr(s, "class=\"dash__panel\"")); s++)
         panels++;
     for (const char *s = r.body; (s = strstr(s, "<polyline points=")); s++)
         lines++;
-    assert_int_equal(panels, 8);
-    assert_int_equal(lines, 32); /* two series in each of 16 plots */
+    assert_int_equal(panels, 9);
+    assert_int_equal(lines, 36); /* two series in each of 18 plots */
     assert_non_null(strstr(r.body, "aria-label=\"Requests\""));
     assert_non_null(strstr(r.body, "aria-label=\"Replica lag\""));
     /* the largest value of a window is its scale; NaN points are left out */
