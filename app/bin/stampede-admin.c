@@ -316,8 +316,8 @@ int main(int argc, char **argv)
         config = "var/etc/stampede.conf";
     if (argc - i == 3 && strcmp(argv[i], "set-price") == 0)
         return catalog_cmd(config, argv[i], argv + i + 1);
-    if (argc - i >= 1 &&
-        (strcmp(argv[i], "drop-create") == 0 || strcmp(argv[i], "drop-cancel") == 0))
+    if (argc - i >= 1 && (strcmp(argv[i], "drop-create") == 0 ||
+                          strcmp(argv[i], "drop-edit") == 0 || strcmp(argv[i], "drop-cancel") == 0))
         return drop_cmd(config, argc - i, argv + i);
     if (argc - i == 1 && strcmp(argv[i], "cache-bump") == 0)
         return catalog_cmd(config, argv[i], argv + i + 1);
