@@ -235,6 +235,7 @@ static int drop_cmd(const char *config, int argc, char **argv)
     }
     log_init("stampede-admin", "admin", "-", LOG_WARN);
     sec_init();
+    drop_init(); /* its writes invalidate the cached drop rows (shop/drop.h) */
     db = open_db(&cfg);
     struct cache_opts co = appcfg_cache_opts(&cfg, false);
     cache = cache_new(&co);

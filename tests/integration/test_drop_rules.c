@@ -3,6 +3,10 @@
  *
  *   - `./stampede drop edit` changes a drop before it opens (what is not given stays) and is
  *     refused once it has opened (SHOP_DROP_LOCKED, exit 1, nothing changed).
+ *   - A waiting shopper's reloads of the waiting page (/drops/{id}, the <noscript> refresh)
+ *     read no database: stampede_drop_poll_db_reads_total does not move and the node sends
+ *     far fewer statements than pages; the page has no Refresh header (browsers obey it with
+ *     JavaScript too) but keeps its <noscript> meta refresh.
  *   - A drop that is upcoming (opens in the future) refuses its sizes by every path: the
  *     checkout page (buy now and the cart), the API (buy now, an old cart line) and a forged
  *     admission; nothing is held or ordered.
@@ -196,6 +200,24 @@ static long page_buy(int i, long long sku, const char *admission, char *page, si
     return st;
 }
 
+/* node_metric: the value of a series without labels on web node `node`'s /metrics */
+static double node_metric(int node, const char *name)
+{
+    struct client *c = client_new();
+    struct resp r;
+    assert_int_equal(client_get(c, node_url(&S, node, "/metrics"), &r), 0);
+    assert_int_equal(r.status, 200);
+    char want[160];
+    snprintf(want, sizeof want, "\n%s ", name);
+    const char *at = strstr(r.body, want);
+    if (!at)
+        fail_msg("no series %s on node %d", name, node);
+    double v = strtod(at + strlen(want), NULL);
+    resp_free(&r);
+    client_free(c);
+    return v;
+}
+
 /* join: shopper i joins the drop's queue through the API; its ticket into ticket */
 static void join(int i, long long drop, char *ticket, size_t n)
 {
@@ -274,6 +296,111 @@ static void test_cli_drop_edit_before_it_opens_and_not_after(void **state)
     /* an unknown drop */
     assert_int_equal(stack_run(&S, "./stampede drop edit 999999999 --limit 3 >/dev/null 2>&1"), 1);
     assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", id), 0);
+}
+
+static void test_waiting_page_reloads_read_no_database(void **state)
+{
+    (void)state;
+    char slug[64], ticket[1024];
+    long long sku[2];
+    long long product = make_product("page", slug, sizeof slug, sku);
+    long long id = create_drop(product, slug, "--kind queue --starts-in 600 --closes-in 1200");
+    join(0, id, ticket, sizeof ticket);
+    char cookie[320], path[64];
+    snprintf(cookie, sizeof cookie, "Cookie: stampede_sid=%s; stampede_q_%lld=%s", sid[0], id,
+             ticket);
+    snprintf(path, sizeof path, "/drops/%lld", id);
+    /* the page as a waiting shopper's browser loads it, straight from web node 1 */
+    struct hreq q;
+    for (int k = 0; k < 3; k++) { /* warm: the drop row and the board into the caches */
+        memset(&q, 0, sizeof q);
+        q.method = "GET";
+        snprintf(q.url, sizeof q.url, "%s", node_url(&S, 0, path));
+        snprintf(q.hdr[0], sizeof q.hdr[0], "%s", cookie);
+        http_parallel(&q, 1, 1);
+        assert_int_equal(q.status, 200);
+        assert_non_null(strstr(q.out, "You are in the queue."));
+        assert_non_null(strstr(q.out, "<noscript><meta http-equiv=\"refresh\" content=\""));
+        assert_non_null(strstr(q.out, "Sign out")); /* the account's links, no lookup needed */
+        assert_null(strstr(q.out_headers, "\nRefresh:"));
+        assert_null(strstr(q.out_headers, "\nrefresh:"));
+        hreq_free(&q);
+    }
+    double reads0 = node_metric(0, "stampede_drop_poll_db_reads_total");
+    double polls0 = node_metric(0, "stampede_drop_polls_total");
+    double stmts0 = node_metric(0, "stampede_db_queries_total");
+    enum { LOADS = 40 };
+    static struct hreq r[LOADS];
+    memset(r, 0, sizeof r);
+    for (int k = 0; k < LOADS; k++) {
+        r[k].method = "GET";
+        snprintf(r[k].url, sizeof r[k].url, "%s", node_url(&S, 0, path));
+        snprintf(r[k].hdr[0], sizeof r[k].hdr[0], "%s", cookie);
+    }
+    http_parallel(r, LOADS, 4);
+    for (int k = 0; k < LOADS; k++) {
+        assert_int_equal(r[k].status, 200);
+        assert_non_null(strstr(r[k].out, "You are in the queue."));
+        hreq_free(&r[k]);
+    }
+    double reads1 = node_metric(0, "stampede_drop_poll_db_reads_total");
+    double polls1 = node_metric(0, "stampede_drop_polls_total");
+    double stmts1 = node_metric(0, "stampede_db_queries_total");
+    printf("%d waiting-page loads: %.0f poll reads, %.0f statements on the node meanwhile\n", LOADS,
+           reads1 - reads0, stmts1 - stmts0);
+    assert_true(polls1 - polls0 >= LOADS);
+    assert_true(reads1 == reads0);
+    /* the node's own background work (health checks, membership beats) only: a page that read
+     * its drop, the clock, the session and the cart made 4 statements a load */
+    assert_true(stmts1 - stmts0 < LOADS / 2);
+
+    /* the control: the same node counts the statements of page loads that do read (a shopper
+     * without a ticket: the session and the cart badge are looked up) */
+    for (int k = 0; k < LOADS / 4; k++) {
+        r[k].method = "GET";
+        snprintf(r[k].url, sizeof r[k].url, "%s", node_url(&S, 0, path));
+        snprintf(r[k].hdr[0], sizeof r[k].hdr[0], "Cookie: stampede_sid=%s", sid[1]);
+    }
+    http_parallel(r, LOADS / 4, 4);
+    for (int k = 0; k < LOADS / 4; k++) {
+        assert_int_equal(r[k].status, 200);
+        hreq_free(&r[k]);
+    }
+    double stmts2 = node_metric(0, "stampede_db_queries_total");
+    printf("%d page loads without a ticket: %.0f statements\n", LOADS / 4, stmts2 - stmts1);
+    assert_true(stmts2 - stmts1 >= LOADS / 4);
+
+    /* without a ticket the page still knows who asks (the session, looked up) */
+    memset(&q, 0, sizeof q);
+    one(&q, "GET", url("/drops/%lld", id), 1, NULL, NULL);
+    assert_int_equal(q.status, 200);
+    assert_non_null(strstr(q.out, "Join the queue"));
+    hreq_free(&q);
+    memset(&q, 0, sizeof q);
+    one(&q, "GET", url("/drops/%lld", id), -1, NULL, NULL);
+    assert_int_equal(q.status, 200);
+    assert_non_null(strstr(q.out, "Sign in to join the queue"));
+    hreq_free(&q);
+    /* a ticket of another drop is no ticket here */
+    memset(&q, 0, sizeof q);
+    char other[320];
+    snprintf(other, sizeof other, "Cookie: stampede_q_%lld=%s", id + 1000, ticket);
+    q.method = "GET";
+    snprintf(q.url, sizeof q.url, "%s", url("/drops/%lld", id));
+    snprintf(q.hdr[0], sizeof q.hdr[0], "%s", other);
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 200);
+    assert_null(strstr(q.out, "You are in the queue."));
+    hreq_free(&q);
+    /* a cancelled drop is gone from its page at once (the cached row is invalidated) */
+    assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", id), 0);
+    memset(&q, 0, sizeof q);
+    q.method = "GET";
+    snprintf(q.url, sizeof q.url, "%s", node_url(&S, 0, path));
+    snprintf(q.hdr[0], sizeof q.hdr[0], "%s", cookie);
+    http_parallel(&q, 1, 1);
+    assert_int_equal(q.status, 404);
+    hreq_free(&q);
 }
 
 static void test_upcoming_drop_refuses_every_path(void **state)
@@ -465,6 +592,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_drop_edit_before_it_opens_and_not_after),
+        cmocka_unit_test(test_waiting_page_reloads_read_no_database),
         cmocka_unit_test(test_upcoming_drop_refuses_every_path),
         cmocka_unit_test(test_checkout_form_refuses_a_drop_size_outside_its_window),
         cmocka_unit_test(test_draw_sizes_are_sold_only_through_the_draw),
