@@ -563,6 +563,10 @@ void page_drop(struct http_ex *x)
             v->prequeue = sd.v.position == 0 && sd.v.state == QUEUE_WAITING;
             v->refresh_s = (sd.v.poll_after_ms + 999) / 1000;
             v->pairs_left = sd.b.available;
+            /* everyone up to this place may buy the limit each: said plainly when the pairs
+             * left cannot reach this place (the estimate alone would promise a turn) */
+            v->likely_out = v->waiting && sd.v.position > 0 &&
+                            sd.v.position * d.per_account_limit > sd.b.available;
             v->ref = sd.ref;
             if (v->admitted) {
                 /* the buy form: a transition, where the session is looked up (its CSRF token

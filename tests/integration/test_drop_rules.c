@@ -15,6 +15,8 @@
  *   - A draw's sizes cannot be bought outside the draw (API and page).
  *   - Joining a queue without a shipping address: 409 address_required (API), the page sends
  *     the shopper to the address form; no place is taken.
+ *   - A waiting shopper whose place times the per-account limit exceeds the pairs left is told
+ *     plainly that the pairs will likely run out before their turn; one nearer the front is not.
  */
 #include "harness.h"
 
@@ -588,6 +590,58 @@ static void test_queue_join_needs_an_address(void **state)
     assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", id), 0);
 }
 
+/* page_num: the number after `marker` in a page (-1 if absent) */
+static long long page_num(const char *page, const char *marker)
+{
+    const char *at = strstr(page, marker);
+    return at ? strtoll(at + strlen(marker), NULL, 10) : -1;
+}
+
+static void test_waiting_page_says_when_the_pairs_will_likely_run_out(void **state)
+{
+    (void)state;
+    enum { CROWD = 6, LIMIT = 3 };
+    char slug[64], ticket[1024];
+    long long sku[2];
+    long long product = make_product("likely", slug, sizeof slug, sku);
+    /* 10 pairs, up to 3 per shopper, one admission a second: right after the start the first
+     * places can still get pairs and the last cannot */
+    long long id = create_drop(product, slug,
+                               "--kind queue --starts-in 2 --closes-in 900 --admit-per-second 1 "
+                               "--limit 3");
+    for (int i = 0; i < CROWD; i++)
+        join(i, id, ticket, sizeof ticket);
+    for (int t = 0; t < 100 && !db_scalar(DB,
+                                          "SELECT shuffled_at IS NOT NULL FROM drops WHERE id = "
+                                          "%lld",
+                                          id);
+         t++)
+        usleep(100 * 1000);
+    int warned = 0, plain = 0;
+    for (int i = 0; i < CROWD; i++) {
+        struct hreq q = {0};
+        one(&q, "GET", url("/drops/%lld", id), i, NULL, NULL);
+        assert_int_equal(q.status, 200);
+        long long pos = page_num(q.out, "<strong data-position>");
+        long long left = page_num(q.out, "<span data-pairs-left>");
+        bool warning = strstr(q.out, "The pairs will likely run out before your turn.") != NULL;
+        if (pos > 0) { /* waiting with a place (not admitted): the notice exactly when due */
+            assert_true(left >= 0);
+            if (warning != (pos * LIMIT > left))
+                fail_msg("place %lld, %lld pairs left: warning %d", pos, left, warning);
+            warned += warning;
+            plain += !warning;
+        } else {
+            assert_false(warning);
+        }
+        hreq_free(&q);
+    }
+    printf("%d waiting pages warned, %d did not\n", warned, plain);
+    assert_true(warned > 0);
+    assert_true(plain > 0);
+    assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", id), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_checkout_form_refuses_a_drop_size_outside_its_window),
         cmocka_unit_test(test_draw_sizes_are_sold_only_through_the_draw),
         cmocka_unit_test(test_queue_join_needs_an_address),
+        cmocka_unit_test(test_waiting_page_says_when_the_pairs_will_likely_run_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
