@@ -17,6 +17,8 @@
  *     the shopper to the address form; no place is taken.
  *   - A waiting shopper whose place times the per-account limit exceeds the pairs left is told
  *     plainly that the pairs will likely run out before their turn; one nearer the front is not.
+ *   - An account that hammers the queue join or the draw entry gets 429 too_many_tries past
+ *     drops.account_rate a minute, and keeps its one place or entry.
  */
 #include "harness.h"
 
@@ -642,6 +644,79 @@ static void test_waiting_page_says_when_the_pairs_will_likely_run_out(void **sta
     assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", id), 0);
 }
 
+/* hammer: shopper i sends `n` POSTs to path (body may be NULL) one after another; statuses */
+static void hammer(int i, const char *path, const char *body, int n, long *status, char (*code)[32])
+{
+    for (int k = 0; k < n; k++) {
+        struct hreq q = {.ctype = body ? "application/json" : NULL, .body = (char *)body};
+        one(&q, "POST", url(path, 0), i, NULL, NULL);
+        status[k] = q.status;
+        snprintf(code[k], sizeof code[k], "%s", error_code(q.out));
+        hreq_free(&q);
+    }
+}
+
+static void test_an_account_hammering_joins_and_entries_is_slowed_down(void **state)
+{
+    (void)state;
+    /* drops.account_rate is 20 a minute (the default). The minute may turn during a run, so
+     * 45 tries: whichever way they split over two windows, one holds more than 20 */
+    enum { TRIES = 45, RATE = 20 };
+    static long st[TRIES];
+    static char code[TRIES][32];
+    char slug[64], path[96], body[64];
+    long long sku[2];
+    long long product = make_product("hammerq", slug, sizeof slug, sku);
+    long long queue = create_drop(product, slug, "--kind queue --starts-in 600 --closes-in 1200");
+    snprintf(path, sizeof path, "/api/v1/drops/%lld/queue", queue);
+    hammer(6, path, NULL, TRIES, st, code);
+    int refused = 0;
+    for (int k = 0; k < TRIES; k++) {
+        if (k < RATE && st[k] != 200)
+            fail_msg("join %d: %ld %s", k, st[k], code[k]);
+        if (st[k] == 429) {
+            assert_string_equal(code[k], "too_many_tries");
+            refused++;
+        } else {
+            assert_int_equal(st[k], 200);
+        }
+    }
+    printf("%d of %d joins refused\n", refused, TRIES);
+    assert_true(refused >= TRIES - 2 * RATE);
+    /* the place is kept: one row, the same ref as the first answer */
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM drop_queue WHERE drop_id = %lld AND "
+                               "account_id = %lld",
+                               queue, account[6]),
+                     1);
+    /* draw entries count the same way (another account) */
+    product = make_product("hammerd", slug, sizeof slug, sku);
+    long long draw = create_drop(product, slug, "--kind draw --closes-in 600");
+    snprintf(path, sizeof path, "/api/v1/drops/%lld/entries", draw);
+    snprintf(body, sizeof body, "{\"sku_id\":%lld}", sku[0]);
+    hammer(4, path, body, TRIES, st, code);
+    refused = 0;
+    for (int k = 0; k < TRIES; k++) {
+        if (k == 0) {
+            assert_int_equal(st[k], 201);
+        } else if (st[k] == 429) {
+            assert_string_equal(code[k], "too_many_tries");
+            refused++;
+        } else if (st[k] != 409 || strcmp(code[k], "already_entered") != 0) {
+            fail_msg("entry %d: %ld %s", k, st[k], code[k]);
+        }
+    }
+    printf("%d of %d entries refused\n", refused, TRIES);
+    assert_true(refused > 0);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT COUNT(*) FROM drop_entries WHERE drop_id = %lld AND "
+                               "account_id = %lld",
+                               draw, account[4]),
+                     1);
+    assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", queue), 0);
+    assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", draw), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_draw_sizes_are_sold_only_through_the_draw),
         cmocka_unit_test(test_queue_join_needs_an_address),
         cmocka_unit_test(test_waiting_page_says_when_the_pairs_will_likely_run_out),
+        cmocka_unit_test(test_an_account_hammering_joins_and_entries_is_slowed_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
