@@ -101,6 +101,9 @@ async function adminDrops(browser) {
         const [resp] = await Promise.all([page.waitForNavigation(), form.locator('button').click()]);
         assert.equal(resp.status(), 409);
         assert.match(await page.locator('.alert--error').textContent(), /\S/);
+        // the form comes back as it was sent (a queue stays a queue)
+        assert.equal(await form.locator('select[name=kind]').inputValue(), 'queue');
+        assert.equal(await form.locator('input[name=product]').inputValue(), q.slug);
         assert.equal(scalar(`SELECT COUNT(*) FROM drops WHERE product_id = ${q.product}`), '1');
         forget(watch);
     }
@@ -174,6 +177,7 @@ async function adminDrops(browser) {
     const [resp] = await Promise.all([page.waitForNavigation(), form.locator('button').click()]);
     assert.equal(resp.status(), 400);
     assert.match(await page.locator('.alert--error').textContent(), /date and time/);
+    assert.equal(await form.locator('select[name=kind]').inputValue(), 'draw');
     assert.equal(scalar('SELECT COUNT(*) FROM drops'), before);
     sql(`UPDATE drops SET cancelled_at = UTC_TIMESTAMP(6) WHERE id = ${queue}`);
 }
