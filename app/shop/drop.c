@@ -329,6 +329,12 @@ void drop_init(void)
     l2_region_init(&r_drop);
 }
 
+int drop_cache_bump(struct shop_ctx *c)
+{
+    db_sync(c->db);
+    return l2_region_bump(c->cache, &r_drop) ? ERR_CACHE : 0;
+}
+
 static struct str drop_key(struct arena *a, int64_t id)
 {
     char b[24];

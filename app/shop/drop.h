@@ -121,6 +121,9 @@ int drop_get_cached(struct shop_ctx *c, int64_t id, struct drop *out, bool *db_r
 /* drop_changed: after a committed write of the drop's row, forgets its cached copies
  * (memcached and every web node's near copy) before returning. */
 void drop_changed(struct shop_ctx *c, int64_t id);
+/* drop_cache_bump: invalidates every cached drop row at once (after changing drops by hand in
+ * SQL); the caller publishes to the nodes (catalog_cache_bump does). 0 or ERR_CACHE. */
+int drop_cache_bump(struct shop_ctx *c);
 /* drop_init: registers the cache region; once per process, before threads start (like
  * catalog_init). */
 void drop_init(void);

@@ -19,6 +19,8 @@
  *     plainly that the pairs will likely run out before their turn; one nearer the front is not.
  *   - An account that hammers the queue join or the draw entry gets 429 too_many_tries past
  *     drops.account_rate a minute, and keeps its one place or entry.
+ *   - A drop's cached row outlives a change made by hand in SQL until `stampede-admin
+ *     cache-bump`, which forgets it.
  */
 #include "harness.h"
 
@@ -717,6 +719,41 @@ static void test_an_account_hammering_joins_and_entries_is_slowed_down(void **st
     assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", draw), 0);
 }
 
+/* page_has: GET path through HAProxy as nobody; whether the page contains `text` */
+static bool page_has(long long id, const char *text)
+{
+    struct hreq q = {0};
+    one(&q, "GET", url("/drops/%lld", id), -1, NULL, NULL);
+    assert_int_equal(q.status, 200);
+    bool has = strstr(q.out, text) != NULL;
+    hreq_free(&q);
+    return has;
+}
+
+static void test_cache_bump_forgets_cached_drop_rows(void **state)
+{
+    (void)state;
+    char slug[64];
+    long long sku[2];
+    long long product = make_product("bump", slug, sizeof slug, sku);
+    long long id = create_drop(product, slug, "--kind queue --starts-in 600 --closes-in 1200");
+    assert_true(page_has(id, "Rules bump"));
+    /* a change by hand in SQL: the page keeps showing the cached row */
+    assert_int_equal(
+        db_execf(DB, "UPDATE products SET name = 'Renamed by hand' WHERE id = %lld", product), 0);
+    stack_replica_sync(&S);
+    assert_true(page_has(id, "Rules bump"));
+    /* until the operator's cache-bump, which now covers drop rows too */
+    assert_int_equal(stack_run(&S,
+                               "'%s/stampede-admin' --config '%s/etc/stampede.conf' cache-bump "
+                               ">/dev/null",
+                               S.build, S.data),
+                     0);
+    assert_true(page_has(id, "Renamed by hand"));
+    assert_false(page_has(id, "Rules bump"));
+    assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", id), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_queue_join_needs_an_address),
         cmocka_unit_test(test_waiting_page_says_when_the_pairs_will_likely_run_out),
         cmocka_unit_test(test_an_account_hammering_joins_and_entries_is_slowed_down),
+        cmocka_unit_test(test_cache_bump_forgets_cached_drop_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
