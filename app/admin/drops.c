@@ -133,6 +133,7 @@ void admin_drop_create(struct http_ex *x)
     struct view_admin_drops *v = arena_calloc(x->arena, 1, sizeof *v);
     v->f_slug = http_param_str(x, "product");
     v->f_kind = http_param_str(x, "kind");
+    v->f_draw = str_eq_cstr(v->f_kind, "draw");
     v->f_opens = http_param_str(x, "opens_at");
     v->f_starts = http_param_str(x, "starts_at");
     v->f_closes = http_param_str(x, "closes_at");

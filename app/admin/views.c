@@ -296,6 +296,7 @@ static const struct tpl_field admin_drops_fields[] = {
     ADS(f_rate, TPL_I64),
     ADS(f_limit, TPL_I64),
     ADS(f_window, TPL_I64),
+    ADS(f_draw, TPL_BOOL),
 };
 static const struct tpl_schema admin_drops_schema = TPL_SCHEMA(admin_drops, admin_drops_fields);
 

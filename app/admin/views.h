@@ -116,6 +116,7 @@ struct view_admin_drops {
     /* the create form, refilled after an error */
     struct str f_slug, f_kind, f_opens, f_starts, f_closes;
     int64_t f_rate, f_limit, f_window;
+    bool f_draw; /* the kind chosen was draw */
 };
 
 struct view_admin_orders {

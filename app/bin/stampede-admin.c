@@ -69,17 +69,20 @@ static int catalog_cmd(const char *config, const char *cmd, char **args)
     log_init("stampede-admin", "admin", "-", LOG_WARN);
     sec_init();
     catalog_init();
+    drop_init();
     db = open_db(&cfg);
     /* no near cache here; its writes reach the nodes' near caches */
     struct cache_opts co = appcfg_cache_opts(&cfg, false);
     cache = cache_new(&co);
     struct shop_ctx ctx = {db, cache, a, NULL, NULL};
     if (strcmp(cmd, "cache-bump") == 0) {
-        if (catalog_cache_bump(&ctx)) {
+        /* the drop rows first: the catalog's bump tells every node to drop its near copies */
+        int drc = drop_cache_bump(&ctx);
+        if (catalog_cache_bump(&ctx) || drc) {
             fputs("stampede-admin: memcached could not be reached for every region\n", stderr);
             rc = 3;
         } else {
-            printf("catalog cache regions invalidated\n");
+            printf("catalog and drop cache regions invalidated\n");
         }
         goto out;
     }
@@ -235,6 +238,7 @@ static int drop_cmd(const char *config, int argc, char **argv)
     }
     log_init("stampede-admin", "admin", "-", LOG_WARN);
     sec_init();
+    drop_init(); /* its writes invalidate the cached drop rows (shop/drop.h) */
     db = open_db(&cfg);
     struct cache_opts co = appcfg_cache_opts(&cfg, false);
     cache = cache_new(&co);
@@ -316,8 +320,8 @@ int main(int argc, char **argv)
         config = "var/etc/stampede.conf";
     if (argc - i == 3 && strcmp(argv[i], "set-price") == 0)
         return catalog_cmd(config, argv[i], argv + i + 1);
-    if (argc - i >= 1 &&
-        (strcmp(argv[i], "drop-create") == 0 || strcmp(argv[i], "drop-cancel") == 0))
+    if (argc - i >= 1 && (strcmp(argv[i], "drop-create") == 0 ||
+                          strcmp(argv[i], "drop-edit") == 0 || strcmp(argv[i], "drop-cancel") == 0))
         return drop_cmd(config, argc - i, argv + i);
     if (argc - i == 1 && strcmp(argv[i], "cache-bump") == 0)
         return catalog_cmd(config, argv[i], argv + i + 1);

@@ -109,6 +109,9 @@ const struct cfg_directive appcfg_table[] = {
      "retries of a checkout transaction after a deadlock or lock wait timeout"},
     {"drops.accounts_per_address", CFG_INT, F(drops_accounts_per_address), "3", 1, 100000,
      "accounts from one client address that may join one drop's queue or draw"},
+    {"drops.account_rate", CFG_INT, F(drops_account_rate), "20", 0, 100000,
+     "queue joins and draw entries one account may send per minute, over all drops (more: 429 "
+     "too_many_tries; the place or entry is kept); 0: no limit"},
     {"drops.exempt_addresses", CFG_STR, F(drops_exempt_addresses), "", 0, 500,
      "client addresses (comma-separated) not counted by drops.accounts_per_address: a known "
      "shared address such as an office gateway (the test suite's 127.0.0.1)"},
@@ -277,6 +280,7 @@ struct shop_rules appcfg_shop_rules(const struct appcfg *c)
         .hold_ttl_s = c->hold_ttl_ms / 1000,
         .checkout_tries = c->checkout_retries + 1,
         .drop_accounts_per_address = c->drops_accounts_per_address,
+        .drop_account_rate = c->drops_account_rate,
     };
     admission_key(str_from_cstr(c->secret ? c->secret : ""), r.admission_key);
     admission_ticket_key(str_from_cstr(c->secret ? c->secret : ""), r.ticket_key);

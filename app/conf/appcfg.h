@@ -80,6 +80,7 @@ struct appcfg {
     int64_t db_lock_wait_ms;
     int64_t db_fresh_after_write_ms;
     int64_t drops_accounts_per_address;
+    int64_t drops_account_rate;
     char *drops_exempt_addresses;
     char *prometheus_url;
     char *uploads_dir;

@@ -59,7 +59,7 @@ struct str front_csrf_token(struct http_ex *x)
     if (r->csrf.len)
         return r->csrf;
     struct str binding;
-    if (r->signed_in) {
+    if (r->signed_in || r->presumed) {
         binding = r->session_token;
     } else {
         binding = http_cookie(x, FRONT_CSRF_COOKIE);
@@ -160,6 +160,18 @@ void front_finish(struct http_ex *x)
     val[exp.len + 1 + mac.len] = '\0';
     struct http_cookie_opts o = {window, true, false, "Lax"};
     http_resp_cookie(x, FRONT_FRESH_COOKIE, (struct str){val, exp.len + 1 + mac.len}, &o);
+}
+
+void front_presume_session(struct http_ex *x)
+{
+    struct front_req *r = front_req(x);
+    if (r->session_loaded || r->csrf.len)
+        return; /* looked up already, or a token was given out on another binding */
+    struct str token = http_cookie(x, FRONT_SESSION_COOKIE);
+    if (token.len == 0)
+        return;
+    r->presumed = true;
+    r->session_token = token;
 }
 
 bool front_load_session(struct http_ex *x)

@@ -107,6 +107,7 @@ struct front_req {
     bool session_loaded;  /* load_session ran */
     bool session_unknown; /* the session lookup failed (database down), not "no session" */
     struct session session;
+    bool presumed;            /* front_presume_session: the cookie taken at its word */
     struct str session_token; /* from the cookie */
     struct str csrf;          /* token expected in forms of this response */
     int64_t cart_pairs;       /* -1: not loaded */
@@ -141,6 +142,14 @@ void front_finish(struct http_ex *x);
 /* front_load_session: for FRONT_LAZY_SESSION routes: looks the session up now (once);
  * true when signed in (front_req(x)->session_unknown when the lookup failed). */
 bool front_load_session(struct http_ex *x);
+/*
+ * front_presume_session: for FRONT_LAZY_SESSION pages that know who asks from a signed token
+ * of their own (a queue ticket) and so skip the session lookup: when a session cookie is
+ * present, the layout shows the account's links (without the name or the cart badge, which
+ * need the lookup) and forms carry the CSRF token bound to that cookie. It authorises
+ * nothing: whatever such a form posts meets the session lookup and the CSRF check as usual.
+ */
+void front_presume_session(struct http_ex *x);
 /* front_req: this request's state (created on first use). */
 struct front_req *front_req(struct http_ex *x);
 /* front_cfg: the configuration. */

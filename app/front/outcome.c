@@ -77,6 +77,9 @@ static const struct front_outcome table[SHOP_OUTCOME_COUNT] = {
     [SHOP_ENTRIES_CLOSED] = {409, "entries_closed", "Entries for this draw are not open."},
     [SHOP_NOT_ENTERED] = {404, "not_entered", "You have not entered this draw."},
     [SHOP_NOT_DRAWN] = {409, "not_drawn", "The draw has not happened yet."},
+    [SHOP_TOO_MANY_TRIES] = {429, "too_many_tries",
+                             "You are trying too often. Wait a minute, then try again: your "
+                             "place or entry is kept."},
     [SHOP_INVALID_ADDRESS] = {400, "invalid_address",
                               "Check the shipping address: some fields are not right."},
     [SHOP_NO_ADDRESS] = {404, "no_address", "There is no shipping address in your account yet."},

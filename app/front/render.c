@@ -30,6 +30,10 @@ struct view_layout *front_layout(struct http_ex *x, struct str title)
                 r->cart_pairs = 0; /* the badge is not worth failing a page for */
         }
         l->cart_count = r->cart_pairs;
+    } else if (r->presumed) {
+        /* no lookup was made (front_presume_session): the links, not the name or the badge */
+        l->signed_in = true;
+        l->user_name = STR("Your account");
     }
     return l;
 }

@@ -1,11 +1,15 @@
 /* drop — limited releases: the model; see drop.h. */
 #include "drop.h"
 
+#include "cache/l2.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/pack.h"
 #include "core/sec.h"
 #include "db/retry.h"
+#include "shop/nodes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* a TIMESTAMP(6) column as unix milliseconds (0 for NULL) */
@@ -244,6 +248,141 @@ int drop_get(struct shop_ctx *c, int64_t id, struct drop *out)
     return get_with(c, &q_get, id, out);
 }
 
+/* ---------------------------------------------------------------- the cached row */
+
+/* the payload: every field of struct drop, in declaration order */
+static void pack_drop(struct buf *b, const struct drop *d)
+{
+    const int64_t n[] = {d->id,
+                         d->product_id,
+                         d->price_krw,
+                         (int64_t)d->kind,
+                         d->opens_at,
+                         d->starts_at,
+                         d->closes_at,
+                         d->per_account_limit,
+                         d->purchase_window_s,
+                         d->admit_per_second,
+                         d->shuffled_at,
+                         d->drawn_at,
+                         d->sold_out_at,
+                         d->cancelled_at,
+                         d->serving,
+                         d->next_place,
+                         d->created_at};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+        pack_i64(b, n[i]);
+    const struct str s[] = {d->slug, d->name, d->image, d->commitment, d->beacon, d->created_by};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        pack_str(b, s[i]);
+}
+
+static int dec_drop(struct str payload, struct arena *a, void **out)
+{
+    struct pack_r r = pack_reader(payload);
+    struct drop *d = arena_calloc(a, 1, sizeof *d);
+    int64_t *n[] = {&d->id,
+                    &d->product_id,
+                    &d->price_krw,
+                    NULL,
+                    &d->opens_at,
+                    &d->starts_at,
+                    &d->closes_at,
+                    &d->per_account_limit,
+                    &d->purchase_window_s,
+                    &d->admit_per_second,
+                    &d->shuffled_at,
+                    &d->drawn_at,
+                    &d->sold_out_at,
+                    &d->cancelled_at,
+                    &d->serving,
+                    &d->next_place,
+                    &d->created_at};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+        int64_t v = pack_r_i64(&r);
+        if (n[i])
+            *n[i] = v;
+        else
+            d->kind = v == DROP_DRAW ? DROP_DRAW : DROP_QUEUE;
+    }
+    struct str *s[] = {&d->slug, &d->name, &d->image, &d->commitment, &d->beacon, &d->created_by};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        *s[i] = pack_r_str(&r);
+    *out = d;
+    return pack_r_done(&r) ? 0 : ERR_INVAL;
+}
+
+/* Admin writes (create, edit, cancel, beacon) invalidate and publish; the queue's moving parts
+ * (serving, sold out, the shuffle) are the board's (shop/queue.h), not this entry's, so the
+ * entry's near copy and TTL only bound how long a node that missed an invalidation shows an
+ * old time or setting. */
+static struct l2_region r_drop = {.name = "drop",
+                                  .version = 1,
+                                  .ttl_ms = 300000,
+                                  .grace_ms = 30000,
+                                  .negative_ttl_ms = 2000,
+                                  .decode = dec_drop,
+                                  .near_ttl_ms = 2000};
+
+void drop_init(void)
+{
+    l2_region_init(&r_drop);
+}
+
+int drop_cache_bump(struct shop_ctx *c)
+{
+    db_sync(c->db);
+    return l2_region_bump(c->cache, &r_drop) ? ERR_CACHE : 0;
+}
+
+static struct str drop_key(struct arena *a, int64_t id)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%lld", (long long)id);
+    return arena_str_dup(a, (struct str){b, (size_t)n});
+}
+
+struct drop_load {
+    struct shop_ctx *c;
+    int64_t id;
+};
+
+static int load_drop(void *arg, struct buf *out)
+{
+    struct drop_load *l = arg;
+    struct drop d;
+    int rc = get_with(l->c, &q_get, l->id, &d);
+    if (rc == SHOP_DROP_NOT_FOUND)
+        return ERR_NOTFOUND;
+    if (rc)
+        return rc;
+    pack_drop(out, &d);
+    return 0;
+}
+
+int drop_get_cached(struct shop_ctx *c, int64_t id, struct drop *out, bool *db_read)
+{
+    if (id <= 0)
+        return SHOP_DROP_NOT_FOUND;
+    struct drop_load l = {c, id};
+    struct l2_get g = {
+        .region = &r_drop, .id = drop_key(c->arena, id), .load = load_drop, .arg = &l};
+    int rc = l2_fetch(c->cache, &g, 1, c->arena);
+    if (g.src == L2_SRC_LOADED || g.src == L2_SRC_DIRECT)
+        *db_read = true;
+    if (rc || (rc = g.rc))
+        return rc == ERR_NOTFOUND ? SHOP_DROP_NOT_FOUND : rc;
+    *out = *(const struct drop *)g.obj;
+    return 0;
+}
+
+void drop_changed(struct shop_ctx *c, int64_t id)
+{
+    db_sync(c->db); /* the replica has the write before the cache forgets the old row */
+    l2_invalidate(c->cache, &r_drop, STR_NULL, drop_key(c->arena, id));
+    nodes_publish(c);
+}
+
 int drop_read_locked(struct shop_ctx *c, int64_t id, bool exclusive, struct drop *out)
 {
     return get_with(c, exclusive ? &q_get_update : &q_get_share, id, out);
@@ -426,6 +565,7 @@ int drop_create(struct shop_ctx *c, const struct drop_new *n, int64_t *id,
     if (rc)
         return rc;
     *id = q.id;
+    drop_changed(c, q.id); /* a "not found" remembered for this id */
     log_info("drop %lld created: %s of %.*s by %.*s", (long long)q.id, drop_kind_name(n->kind),
              STR_FMT(n->slug), STR_FMT(n->actor));
     return 0;
@@ -473,8 +613,10 @@ int drop_edit(struct shop_ctx *c, int64_t id, const struct drop_new *n,
     int rc = db_tx(c->db, &drop_retry, edit_tx, &q);
     if (err_is_retryable(rc))
         return SHOP_ROW_BUSY;
-    if (rc == 0)
+    if (rc == 0) {
+        drop_changed(c, id);
         log_info("drop %lld edited by %.*s", (long long)id, STR_FMT(n->actor));
+    }
     return rc;
 }
 
@@ -504,8 +646,10 @@ int drop_cancel(struct shop_ctx *c, int64_t id, struct str actor)
     int rc = db_tx(c->db, &drop_retry, cancel_tx, &q);
     if (err_is_retryable(rc))
         return SHOP_ROW_BUSY;
-    if (rc == 0)
+    if (rc == 0) {
+        drop_changed(c, id);
         log_info("drop %lld cancelled by %.*s", (long long)id, STR_FMT(actor));
+    }
     return rc;
 }
 
@@ -536,6 +680,8 @@ int drop_set_beacon(struct shop_ctx *c, int64_t id, struct str beacon)
         return SHOP_INVALID_DROP;
     struct beacon_tx q = {c, id, beacon};
     int rc = db_tx(c->db, &drop_retry, beacon_tx, &q);
+    if (rc == 0)
+        drop_changed(c, id);
     return err_is_retryable(rc) ? SHOP_ROW_BUSY : rc;
 }
 

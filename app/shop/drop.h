@@ -108,6 +108,25 @@ int drop_set_beacon(struct shop_ctx *c, int64_t id, struct str beacon);
 
 /* drop_get: one drop (cancelled ones too). */
 int drop_get(struct shop_ctx *c, int64_t id, struct drop *out);
+/*
+ * drop_get_cached: drop_get through the entity cache (cache/l2.h, region "drop"), for hot
+ * pages that must not read the database in steady state. The row is as fresh as the last
+ * admin write (create, edit, cancel and the beacon invalidate it: drop_changed); the fields
+ * that move on their own (serving, next_place, sold_out_at, shuffled_at, drawn_at) may be
+ * older, so a caller takes those from the queue's board (shop/queue.h) or from drop_get.
+ * *db_read is set when the database was read (a miss). Memcached down: read from the
+ * database, never wrong.
+ */
+int drop_get_cached(struct shop_ctx *c, int64_t id, struct drop *out, bool *db_read);
+/* drop_changed: after a committed write of the drop's row, forgets its cached copies
+ * (memcached and every web node's near copy) before returning. */
+void drop_changed(struct shop_ctx *c, int64_t id);
+/* drop_cache_bump: invalidates every cached drop row at once (after changing drops by hand in
+ * SQL); the caller publishes to the nodes (catalog_cache_bump does). 0 or ERR_CACHE. */
+int drop_cache_bump(struct shop_ctx *c);
+/* drop_init: registers the cache region; once per process, before threads start (like
+ * catalog_init). */
+void drop_init(void);
 /* drop_list: drops not cancelled whose close is less than a week ago, soonest first;
  * with_cancelled for the admin list. */
 int drop_list(struct shop_ctx *c, bool with_cancelled, struct drop **out, size_t *n);

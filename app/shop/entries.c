@@ -7,6 +7,7 @@
 #include "db/retry.h"
 #include "shop/address.h"
 #include "shop/drop.h"
+#include "shop/ratelimit.h"
 
 #include <string.h>
 
@@ -126,6 +127,8 @@ static const struct db_retry enter_retry = {"draw-entry", 4, 2, 32, NULL};
 int entries_enter(struct shop_ctx *c, int64_t drop_id, int64_t account_id, int64_t sku_id,
                   struct str ip, struct entry *out)
 {
+    if (ratelimit_hit(c, "drop", account_id, shop_rules(c)->drop_account_rate, 60))
+        return SHOP_TOO_MANY_TRIES;
     if (ip.len > 45)
         ip.len = 45; /* the column's size; an address is never longer */
     struct enter_tx q = {c, drop_id, account_id, sku_id, ip, out};

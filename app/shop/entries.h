@@ -15,7 +15,9 @@
  *   rules->drop_accounts_per_address accounts entered from the client's address
  *   (SHOP_TOO_MANY_ACCOUNTS; READ COMMITTED takes no gap locks, so requests from one address
  *   that race can pass the limit by the number in flight: it slows a bot farm down, the
- *   account and its address are what bind).
+ *   account and its address are what bind). Before all that, an account that joined queues or
+ *   entered draws more than rules->drop_account_rate times this minute is refused
+ *   (SHOP_TOO_MANY_TRIES, shop/ratelimit.h) without touching the database.
  * The entry gets an opaque public ref: 16 random bytes as unpadded base64url (22 characters
  * of [A-Za-z0-9_-]), unrelated to the account, so a shopper finds themself in the published
  * proof and nobody else can tell whose entry is whose.

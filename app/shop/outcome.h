@@ -84,6 +84,7 @@ enum shop_outcome {
     SHOP_ENTRIES_CLOSED,    /* outside the draw's entry window */
     SHOP_NOT_ENTERED,       /* the shopper has no entry in this draw */
     SHOP_NOT_DRAWN,         /* no proof yet */
+    SHOP_TOO_MANY_TRIES,    /* an account joining or entering too often (drops.account_rate) */
     /* the shipping address (shop/address.h) */
     SHOP_INVALID_ADDRESS,  /* some fields are wrong; which and why in struct address_errors */
     SHOP_NO_ADDRESS,       /* the account has no shipping address yet */

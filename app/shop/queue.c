@@ -6,6 +6,7 @@
 #include "core/sec.h"
 #include "db/retry.h"
 #include "shop/draw.h"
+#include "shop/ratelimit.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -195,6 +196,8 @@ static int join_tx(void *arg)
 int queue_join(struct shop_ctx *c, int64_t drop_id, int64_t account_id, struct str ip,
                struct queue_place *out)
 {
+    if (ratelimit_hit(c, "drop", account_id, shop_rules(c)->drop_account_rate, 60))
+        return SHOP_TOO_MANY_TRIES;
     uint8_t raw[16];
     sec_random(raw, sizeof raw);
     struct join j = {c, drop_id, account_id, ip, sec_b64url(c->arena, raw, sizeof raw), out};

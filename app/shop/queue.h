@@ -27,7 +27,9 @@
  * Answers (shop/outcome.h): SHOP_DROP_NOT_FOUND, SHOP_WRONG_DROP_KIND (a draw),
  * SHOP_DROP_NOT_OPEN (before opens_at, after closes_at, cancelled), SHOP_ADDRESS_REQUIRED,
  * SHOP_TOO_MANY_ACCOUNTS (rules->drop_accounts_per_address accounts from one client address
- * already in this drop; 0 turns the check off), SHOP_NOT_IN_QUEUE; negative database errors.
+ * already in this drop; 0 turns the check off), SHOP_TOO_MANY_TRIES (the account joined or
+ * entered more than rules->drop_account_rate times this minute, shop/ratelimit.h; nothing was
+ * read or written), SHOP_NOT_IN_QUEUE; negative database errors.
  *
  * Thread safety: a shop_ctx per thread. Memory: strings in ctx->arena.
  */

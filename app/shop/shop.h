@@ -30,6 +30,9 @@ struct shop_rules {
     int64_t checkout_tries; /* attempts of a checkout transaction (checkout.max_retries + 1) */
     /* drops: accounts from one client address in one drop (drops.accounts_per_address) */
     int64_t drop_accounts_per_address;
+    /* drops: queue joins and draw entries one account may send per minute, over all drops
+     * (drops.account_rate; 0: no limit). shop/ratelimit.h */
+    int64_t drop_account_rate;
     /* drops: the key of admission tokens (shop/admission.h), from security.secret; all zero
      * bytes when the context has none (tools): no admission is then valid */
     uint8_t admission_key[32];

@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "ops/ops.h"
 #include "shop/catalog.h"
+#include "shop/drop.h"
 #include "shop/nodes.h"
 #include "web/web.h"
 
@@ -92,6 +93,7 @@ struct http_service *site_load(void *config_path, struct buf *err)
     /* shared memory (metrics, cache regions, the near-cache epoch, the password gate) is set
      * up here, in the master, before it forks */
     catalog_init();
+    drop_init();
     if (f->cfg.cache_enabled && f->cfg.cache_near)
         near_node_init(!*f->cfg.node_url); /* with a node.url: a member once registered */
     front_metrics_init(f);

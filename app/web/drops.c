@@ -89,10 +89,12 @@ static struct metric *m_polls, *m_poll_db;
 
 void web_drops_metrics(void)
 {
-    m_polls = metrics_counter("stampede_drop_polls_total", "", "Queue status polls answered.");
+    m_polls = metrics_counter("stampede_drop_polls_total", "",
+                              "Queue status polls answered (JSON polls and waiting-page loads).");
     m_poll_db = metrics_counter("stampede_drop_poll_db_reads_total", "",
-                                "Queue polls that had to read the database (transitions, a "
-                                "board missing from memcached, no ticket).");
+                                "Queue polls and waiting-page loads of a ticket holder that had "
+                                "to read the database (transitions, a board or drop row missing "
+                                "from memcached, no ticket).");
 }
 
 static _Thread_local struct {
@@ -464,16 +466,75 @@ static void sizes(struct http_ex *x, const struct drop *d, struct view_drop *v)
     v->sizes = (struct tpl_list){rows, n, sizeof *rows};
 }
 
+/*
+ * page_drop_row: the {id} drop for the waiting page without the database in steady state: the
+ * row from the entity cache (shop/drop.h, drop_get_cached), and for a queue what moves on its
+ * own (times, the shuffle, sold out, cancelled) from the board every poll reads. *db_read says
+ * whether either had to read the database. A draw's page reads its row fresh (its entries and
+ * results are read there anyway).
+ */
+static int page_drop_row(struct http_ex *x, int64_t id, struct drop *d, bool *db_read)
+{
+    struct shop_ctx s = front_shop(x);
+    int rc = drop_get_cached(&s, id, d, db_read);
+    if (rc)
+        return rc;
+    if (d->kind == DROP_DRAW) {
+        *db_read = true;
+        rc = drop_get(&s, id, d);
+    } else {
+        struct queue_board b;
+        if ((rc = board(x, id, &b, db_read)))
+            return rc;
+        d->opens_at = b.opens_at;
+        d->starts_at = b.starts_at;
+        d->closes_at = b.closes_at;
+        d->serving = b.serving;
+        d->next_place = b.next_place;
+        d->shuffled_at = b.shuffled ? (d->shuffled_at ? d->shuffled_at : b.updated_at) : 0;
+        d->sold_out_at = b.sold_out ? (d->sold_out_at ? d->sold_out_at : b.updated_at) : 0;
+        if (b.cancelled && !d->cancelled_at)
+            d->cancelled_at = b.updated_at;
+    }
+    if (!rc && d->cancelled_at)
+        rc = SHOP_DROP_NOT_FOUND;
+    return rc;
+}
+
+/*
+ * page_drop: the drop page, and for a queue the shopper's waiting room. The route does not look
+ * the session up (FRONT_LAZY_SESSION): a shopper who holds this drop's queue ticket is known by
+ * it, as in the JSON poll, so a waiting shopper's reloads (the <noscript> refresh) read no
+ * database in steady state; the session is looked up only for visitors without a ticket, an
+ * admitted shopper's buy form, and a draw's page. Reads made for a ticket holder count in
+ * stampede_drop_poll_db_reads_total, like the poll's.
+ */
 void page_drop(struct http_ex *x)
 {
+    int64_t id = http_param_i64(x, "id", 0);
     struct drop d;
-    int64_t now;
-    if (!one_drop(x, &d, &now))
+    bool db_read = false;
+    int rc = page_drop_row(x, id, &d, &db_read);
+    struct admission t;
+    int64_t now = clock_real_ms();
+    bool ticket =
+        !rc && d.kind == DROP_QUEUE &&
+        ticket_read(front_shop(x).rules->ticket_key, ticket_sent(x, id), id, now / 1000, &t);
+    if (ticket && db_read)
+        metric_inc(m_poll_db);
+    if (rc) {
+        front_answer(x, rc, NULL);
         return;
+    }
     if (d.kind == DROP_DRAW) {
+        front_load_session(x);
         web_drop_draw_page(x, &d); /* entries, results and the proof: draw.c */
         return;
     }
+    if (ticket)
+        front_presume_session(x);
+    else
+        front_load_session(x);
     struct view_drop *v = arena_calloc(x->arena, 1, sizeof *v);
     v->drop = arena_calloc(x->arena, 1, sizeof *v->drop);
     fill_drop_row(x, &d, now, v->drop);
@@ -481,13 +542,12 @@ void page_drop(struct http_ex *x)
     v->per_account_limit = d.per_account_limit;
     v->window_minutes = d.purchase_window_s / 60;
     v->shuffled = d.shuffled_at != 0;
-    v->csrf = front_csrf_token(x);
-    v->signed_in = front_req(x)->signed_in;
-    v->proof = (d.kind == DROP_QUEUE && d.shuffled_at) || d.drawn_at;
+    v->signed_in = front_req(x)->signed_in || ticket;
+    v->proof = d.shuffled_at != 0;
     enum drop_state st = drop_state(&d, now);
-    if (d.kind == DROP_QUEUE && v->signed_in) {
+    if (v->signed_in) {
         struct standing sd;
-        int rc = stand(x, d.id, false, &sd);
+        rc = stand(x, d.id, false, &sd);
         if (rc == 0) {
             v->joined = true;
             v->q_state = str_from_cstr(queue_state_name(sd.v.state));
@@ -503,30 +563,37 @@ void page_drop(struct http_ex *x)
             v->prequeue = sd.v.position == 0 && sd.v.state == QUEUE_WAITING;
             v->refresh_s = (sd.v.poll_after_ms + 999) / 1000;
             v->pairs_left = sd.b.available;
+            /* everyone up to this place may buy the limit each: said plainly when the pairs
+             * left cannot reach this place (the estimate alone would promise a turn) */
+            v->likely_out = v->waiting && sd.v.position > 0 &&
+                            sd.v.position * d.per_account_limit > sd.b.available;
             v->ref = sd.ref;
             if (v->admitted) {
+                /* the buy form: a transition, where the session is looked up (its CSRF token
+                 * and the checkout need it) and the sizes read */
+                front_load_session(x);
                 struct str adm = sd.admission.len ? sd.admission : admission_sent(x, d.id);
                 v->admission = adm;
                 v->admission_until = iso(x, sd.admission_expires_at);
                 v->idempotency_key = sec_token(x->arena, 18);
                 sizes(x, &d, v);
+                if (ticket)
+                    metric_inc(m_poll_db);
             }
         } else if (rc != SHOP_NOT_IN_QUEUE) {
             front_answer(x, rc, NULL);
             return;
         }
     }
-    v->can_join = d.kind == DROP_QUEUE && !v->joined &&
-                  (st == DROP_PREQUEUE || st == DROP_OPEN || st == DROP_SOLD_OUT);
-    /* without JavaScript the page refreshes itself (<noscript> meta refresh) until something
-     * changes; with it, static/js/drop.js polls the JSON endpoint */
+    v->csrf = front_csrf_token(x);
+    v->can_join = !v->joined && (st == DROP_PREQUEUE || st == DROP_OPEN || st == DROP_SOLD_OUT);
+    /* without JavaScript the page refreshes itself (a <noscript> meta refresh) until something
+     * changes; with it, static/js/drop.js polls the JSON endpoint. No Refresh header: browsers
+     * obey it with JavaScript on too, which would reload the page on top of the polling. */
     if (v->waiting || v->sold_out)
         v->refresh = true;
     else if (st == DROP_UPCOMING && d.opens_at - now < 3600 * 1000)
         v->refresh = true, v->refresh_s = (d.opens_at - now) / 1000 + 1;
-    if (v->refresh && v->refresh_s > 0)
-        http_resp_header(x, "Refresh",
-                         str_from_cstr(arena_sprintf(x->arena, "%lld", (long long)v->refresh_s)));
     http_resp_header(x, "Cache-Control", STR("no-store"));
     v->layout = front_layout(x, d.name);
     front_render(x, "drop.html", v);

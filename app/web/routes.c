@@ -176,7 +176,8 @@ static const struct http_route routes[] = {
     {HTTP_GET, "/payments/fail", page_payment_fail, "payment_fail", p_pay_fail, FRONT_AUTH},
     {HTTP_GET, "/drops", page_drops, "drops", NULL, 0},
     {HTTP_GET, "/help/drops", page_help_drops, "help_drops", NULL, 0},
-    {HTTP_GET, "/drops/{id}", page_drop, "drop", p_id, 0},
+    /* the waiting room knows a ticket holder by the ticket, as the poll does (drops.c) */
+    {HTTP_GET, "/drops/{id}", page_drop, "drop", p_id, FRONT_LAZY_SESSION},
     {HTTP_POST, "/drops/{id}/queue", page_drop_queue_join, "drop_queue_join", p_id, FRONT_AUTH},
     /* gateway events: authenticated by their HMAC signature, not by a session */
     {HTTP_POST, "/webhooks/psp", hook_psp_webhook, "webhook_psp", p_webhook, FRONT_NO_CSRF},

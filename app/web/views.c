@@ -236,6 +236,7 @@ static const struct tpl_field drop_fields[] = {
     DROP(eta_s, TPL_I64),
     DROP(eta_min, TPL_I64),
     DROP(pairs_left, TPL_I64),
+    DROP(likely_out, TPL_BOOL),
     DROP(admission, TPL_STR),
     DROP(admission_until, TPL_STR),
     DROP(idempotency_key, TPL_STR),

@@ -232,6 +232,7 @@ struct view_drop {
     int64_t bought; /* the order bought with the admission */
     struct str q_state, ref;
     int64_t position, ahead, eta_s, eta_min, pairs_left;
+    bool likely_out; /* waiting so far back that the pairs left will likely run out first */
     struct str admission, admission_until;
     struct str idempotency_key; /* the buy form's */
     struct tpl_list sizes;      /* of struct view_drop_size, for the buy form */

@@ -50,8 +50,18 @@
           location.reload(); /* admitted, sold out, closed or placed: the page says what to do */
           return;
         }
+        /* the warning that the pairs will likely run out first comes and goes with the page */
+        var limit = Number(page.getAttribute("data-limit")) || 1;
+        var out = q.position > 0 && q.pairs_left !== undefined && q.position * limit > q.pairs_left;
+        if (out !== (page.querySelector("[data-likely-out]") !== null)) {
+          location.reload();
+          return;
+        }
         set("[data-position]", q.position);
         set("[data-ahead]", q.ahead);
+        page.querySelectorAll("[data-pairs-left]").forEach(function (e) {
+          if (q.pairs_left !== undefined) e.textContent = q.pairs_left;
+        });
         if (q.eta_seconds !== null) set("[data-eta]", Math.ceil(q.eta_seconds / 60));
         setTimeout(poll, q.poll_after_ms || 2000);
       })

@@ -8,12 +8,13 @@
  *
  * Checked: before the start and without an admission nobody can buy a pair by any path (buy
  * now, an old cart line); the pre-queue got places 1..150 and the later arrivals 151..300 in
- * arrival order; joining again or from a second session keeps the place; admission never runs
- * ahead of the pairs (admitted and unused + sold <= 20 at every poll round); exactly 20 are
- * sold, every buyer was admitted; forged, replayed, another shopper's and expired admissions
- * are refused (403 not_admitted); waiting shoppers see sold_out within seconds; when holds
- * expire, admission resumes for the next in line, who can buy; the pre-queue proof verifies
- * with tools/verify_draw.py; and the stock audit is clean (I1, I2) with no oversell (I3).
+ * arrival order; joining again, or from a second session signed in anew on another device,
+ * keeps the place and the ref; admission never runs ahead of the pairs (admitted and unused +
+ * sold <= 20 at every poll round); exactly 20 are sold, every buyer was admitted; forged,
+ * replayed, another shopper's and expired admissions are refused (403 not_admitted); waiting
+ * shoppers see sold_out within seconds; when holds expire, admission resumes for the next in
+ * line, who can buy; the pre-queue proof verifies with tools/verify_draw.py; and the stock
+ * audit is clean (I1, I2) with no oversell (I3).
  */
 #include "harness.h"
 
@@ -334,8 +335,60 @@ static void test_queue_drop(void **state)
             db_scalar(DB, "SELECT place FROM drop_queue WHERE drop_id = %lld AND account_id = %lld",
                       drop_id, account[i]),
             i + 1);
-    /* a second session of shopper 200 does not improve its place */
+    /* a genuinely second session of shopper 200 (signed in again: a new session id, from
+     * another device) joins and polls: the same place and ref, not a better one */
+    {
+        char body[200], sid2[64];
+        const char *ua = "User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) "
+                         "StampedeTest/2";
+        snprintf(body, sizeof body, "{\"email\":\"drop%s-%03d@test.stampede\",\"password\":\"%s\"}",
+                 run_tag, 200, PASSWORD);
+        struct hreq q = {.method = "POST", .ctype = "application/json", .body = body};
+        snprintf(q.url, sizeof q.url, "%s/api/v1/session", S.base_url);
+        snprintf(q.hdr[0], sizeof q.hdr[0], "X-Requested-With: stampede");
+        snprintf(q.hdr[1], sizeof q.hdr[1], "%s", ua);
+        http_parallel_until_served(&q, 1, 1, 30);
+        assert_int_equal(q.status, 200);
+        assert_true(cookie_from(q.out_headers, "stampede_sid", sid2, sizeof sid2));
+        assert_string_not_equal(sid2, sid[200]);
+        hreq_free(&q);
+        assert_true(db_scalar(DB, "SELECT COUNT(*) FROM sessions WHERE account_id = %lld",
+                              account[200]) >= 2);
+        char ref200[32];
+        snprintf(ref200, sizeof ref200, "%s",
+                 db_textf(DB,
+                          "SELECT ref FROM drop_queue WHERE drop_id = %lld AND account_id = %lld",
+                          drop_id, account[200]));
+        for (int k = 0; k < 2; k++) { /* join, then poll without a ticket: the session's place */
+            long long before = db_scalar(DB, "SELECT serving FROM drops WHERE id = %lld", drop_id);
+            memset(&q, 0, sizeof q);
+            q.method = k == 0 ? "POST" : "GET";
+            snprintf(q.url, sizeof q.url, "%s/api/v1/drops/%lld/queue", S.base_url, drop_id);
+            snprintf(q.hdr[0], sizeof q.hdr[0], "X-Requested-With: stampede");
+            snprintf(q.hdr[1], sizeof q.hdr[1], "Cookie: stampede_sid=%s", sid2);
+            snprintf(q.hdr[2], sizeof q.hdr[2], "%s", ua);
+            http_parallel(&q, 1, 1);
+            long long after = db_scalar(DB, "SELECT serving FROM drops WHERE id = %lld", drop_id);
+            if (q.status != 200)
+                fail_msg("second session %d: %ld %s", k, q.status, q.out);
+            cJSON *j = cJSON_Parse(q.out);
+            cJSON *pos = cJSON_GetObjectItem(j, "position"), *ref = cJSON_GetObjectItem(j, "ref");
+            assert_true(cJSON_IsString(ref));
+            assert_string_equal(ref->valuestring, ref200);
+            /* waiting at place 201: position = 201 - serving, whenever it was answered */
+            assert_true(cJSON_IsNumber(pos));
+            long long p = (long long)pos->valuedouble;
+            assert_true(p >= 201 - after && p <= 201 - before);
+            cJSON_Delete(j);
+            hreq_free(&q);
+        }
+    }
+    /* and the first session, still signed in, joins again: the same single row, place 201 */
     join_all(200, 201);
+    assert_int_equal(
+        db_scalar(DB, "SELECT COUNT(*) FROM drop_queue WHERE drop_id = %lld AND account_id = %lld",
+                  drop_id, account[200]),
+        1);
     assert_int_equal(
         db_scalar(DB, "SELECT place FROM drop_queue WHERE drop_id = %lld AND account_id = %lld",
                   drop_id, account[200]),
