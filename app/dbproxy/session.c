@@ -9,6 +9,7 @@
 #include "dbproxy/route.h"
 #include "dbproxy/select.h"
 #include "dbproxy/sescmd.h"
+#include "dbproxy/stmt.h"
 #include "dbproxy/users.h"
 
 #include <errno.h>
@@ -52,30 +53,6 @@ static void global_get(struct gtid_pos *g)
     *g = global_gtid;
     pthread_mutex_unlock(&global_mu);
 }
-
-/* ------------------------------------------------------------------ prepared statements */
-
-struct ps_on {
-    uint64_t epoch; /* the backend connection it was prepared on; 0: not prepared there */
-    uint32_t id;
-    bool types; /* parameter types were sent there */
-};
-
-struct ps {
-    uint32_t id;
-    uint8_t *sql;
-    size_t sql_len;
-    struct qc_info qc;
-    uint16_t nparams, ncols;
-    struct ps_on on[DBPROXY_MAX_SERVERS];
-    uint8_t *types; /* 2 * nparams: the types the client bound last */
-    int cursor_srv;
-    int last_srv;
-    bool long_data;
-    struct ps *next; /* hash chain */
-};
-
-#define PS_BUCKETS 64
 
 /* ------------------------------------------------------------------ the session */
 
@@ -147,9 +124,7 @@ struct session {
     struct gtid_pos gtid; /* the session's last write */
     bool gtid_dirty;      /* wrote, but the GTID is not known yet (no session tracking) */
     struct sescmd_hist hist;
-    struct ps *ps[PS_BUCKETS];
-    uint32_t ps_next, ps_last;
-    size_t ps_count;
+    struct ps_table ps;
 };
 
 static void step(struct session *s);
@@ -190,19 +165,6 @@ static void client_watch(struct session *s)
         worker_watch(s->w, &s->ev, ev);
 }
 
-static void ps_free_all(struct session *s)
-{
-    for (size_t i = 0; i < PS_BUCKETS; i++)
-        while (s->ps[i]) {
-            struct ps *p = s->ps[i];
-            s->ps[i] = p->next;
-            mem_free(p->sql);
-            mem_free(p->types);
-            mem_free(p);
-        }
-    s->ps_count = 0;
-}
-
 /* kill: closes the client and hands the backends back; the memory is freed at the end of the
  * loop turn (session_reap), so callers up the stack may still look at s->phase. */
 static void session_kill(struct session *s)
@@ -241,7 +203,7 @@ void session_reap(struct worker *w)
     while (w->dead) {
         struct session *s = w->dead;
         w->dead = s->next;
-        ps_free_all(s);
+        ps_clear(&s->ps);
         sescmd_free(&s->hist);
         buf_free(&s->in);
         buf_free(&s->out);
@@ -351,7 +313,6 @@ void session_accept(struct worker *w, int fd, const char *addr)
     s->ro_srv = -1;
     s->first = -1;
     s->except = -1;
-    s->ps_next = 0;
     s->next = w->sessions;
     if (w->sessions)
         w->sessions->prev = s;
@@ -606,28 +567,6 @@ static void put_le32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-static struct ps *ps_find(struct session *s, uint32_t id)
-{
-    for (struct ps *p = s->ps[id % PS_BUCKETS]; p; p = p->next)
-        if (p->id == id)
-            return p;
-    return NULL;
-}
-
-static void ps_delete(struct session *s, uint32_t id)
-{
-    for (struct ps **pp = &s->ps[id % PS_BUCKETS]; *pp; pp = &(*pp)->next)
-        if ((*pp)->id == id) {
-            struct ps *p = *pp;
-            *pp = p->next;
-            mem_free(p->sql);
-            mem_free(p->types);
-            mem_free(p);
-            s->ps_count--;
-            return;
-        }
-}
-
 static const char *target_name(int srv, const struct worker *w)
 {
     if (srv < 0)
@@ -701,39 +640,6 @@ static void push_wait(struct session *s, struct bconn *b, const struct gtid_pos 
     (void)s;
 }
 
-/*
- * exec_payload: the CMD_STMT_EXECUTE for backend b: its statement id, and the parameter
- * types added when b has not seen them (the client sends them only with the first execute
- * after binding, and b may not have run that one).
- */
-static void exec_payload(struct session *s, struct ps *p, struct bconn *b, struct buf *out)
-{
-    const uint8_t *c = (const uint8_t *)s->cmd.p;
-    size_t n = s->cmd.len;
-    buf_reset(out);
-    buf_append(out, c, n);
-    put_le32((uint8_t *)out->p + 1, p->on[b->srv].id);
-    if (p->nparams == 0 || n < 10)
-        return;
-    size_t bm = ((size_t)p->nparams + 7) / 8;
-    size_t flag_at = 10 + bm;
-    if (flag_at >= n)
-        return;
-    if (c[flag_at] == 1) {
-        p->on[b->srv].types = true;
-        return;
-    }
-    if (p->on[b->srv].types || !p->types)
-        return;
-    buf_reset(out);
-    buf_append(out, c, flag_at);
-    put_le32((uint8_t *)out->p + 1, p->on[b->srv].id);
-    proto_wr_u8(out, 1);
-    buf_append(out, p->types, 2 * (size_t)p->nparams);
-    buf_append(out, c + flag_at + 1, n - flag_at - 1);
-    p->on[b->srv].types = true;
-}
-
 /* ensure_prepared: true if p is prepared on b; otherwise queues a lazy prepare (the command
  * continues when it is answered). */
 static bool ensure_prepared(struct session *s, struct ps *p, struct bconn *b)
@@ -757,7 +663,7 @@ static void route_read(struct session *s);
 
 static struct ps *cmd_ps(struct session *s)
 {
-    return s->cmd_ps ? ps_find(s, s->cmd_ps) : NULL;
+    return s->cmd_ps ? ps_find(&s->ps, s->cmd_ps) : NULL;
 }
 
 /* send_to: serve the current command on srv (a statement, a prepare or an execute). Returns
@@ -794,7 +700,7 @@ static bool send_to(struct session *s, int srv, bool read)
         struct buf *out = &s->scratch;
         buf_reset(out);
         if (c == CMD_STMT_EXECUTE) {
-            exec_payload(s, p, b, out);
+            ps_exec_payload(p, b->srv, (const uint8_t *)s->cmd.p, s->cmd.len, out);
         } else {
             buf_append(out, s->cmd.p, s->cmd.len);
             put_le32((uint8_t *)out->p + 1, p->on[srv].id);
@@ -1104,8 +1010,7 @@ static void begin_command(struct session *s, uint8_t last_seq)
                 (chosen < 0 || (int)i == s->w->view.primary))
                 chosen = (int)i;
         sescmd_clear(&s->hist);
-        ps_free_all(s);
-        memset(s->ps, 0, sizeof s->ps);
+        ps_clear(&s->ps);
         memset(&s->rs, 0, sizeof s->rs);
         s->rs.autocommit = true;
         s->rs.unsafe_charset = !charset_id_safe(s->charset);
@@ -1139,19 +1044,7 @@ static void begin_command(struct session *s, uint8_t last_seq)
     }
     case CMD_STMT_PREPARE: {
         qc_classify(body.p, body.len, &s->qc);
-        struct ps *p = mem_calloc(1, sizeof *p);
-        p->id = ++s->ps_next;
-        if (p->id == 0 || p->id == 0xFFFFFFFFu)
-            p->id = s->ps_next = 1;
-        p->sql = mem_alloc(body.len ? body.len : 1);
-        memcpy(p->sql, body.p, body.len);
-        p->sql_len = body.len;
-        p->qc = s->qc;
-        p->cursor_srv = -1;
-        p->last_srv = -1;
-        p->next = s->ps[p->id % PS_BUCKETS];
-        s->ps[p->id % PS_BUCKETS] = p;
-        s->ps_count++;
+        struct ps *p = ps_new(&s->ps, body.p, body.len, &s->qc);
         s->cmd_ps = p->id;
         break;
     }
@@ -1163,8 +1056,8 @@ static void begin_command(struct session *s, uint8_t last_seq)
     case CMD_STMT_BULK_EXECUTE: {
         uint32_t id = s->cmd.len >= 5 ? le32((const uint8_t *)s->cmd.p + 1) : 0;
         if (id == 0xFFFFFFFFu)
-            id = s->ps_last;
-        struct ps *p = ps_find(s, id);
+            id = s->ps.last;
+        struct ps *p = ps_find(&s->ps, id);
         if (c == CMD_STMT_CLOSE) {
             if (p)
                 for (size_t i = 0; i < s->w->p->nservers; i++)
@@ -1173,7 +1066,7 @@ static void begin_command(struct session *s, uint8_t last_seq)
                         put_le32(q + 1, p->on[i].id);
                         backend_push_noreply(s->b[i], q, 5);
                     }
-            ps_delete(s, id);
+            ps_delete(&s->ps, id);
             finish_command(s); /* no response */
             return;
         }
@@ -1511,12 +1404,12 @@ static void forward_done(struct session *s, struct bconn *b, const struct proto_
     struct ps *p = cmd_ps(s);
     if (c == CMD_STMT_PREPARE && p) {
         if (r->is_err) {
-            ps_delete(s, p->id);
+            ps_delete(&s->ps, p->id);
         } else {
             p->on[srv] = (struct ps_on){b->epoch, r->stmt_id, false};
             p->nparams = r->nparams;
             p->ncols = r->pcols;
-            s->ps_last = p->id;
+            s->ps.last = p->id;
         }
     }
     if (c == CMD_STMT_EXECUTE && p) {
@@ -1614,7 +1507,7 @@ void session_backend_done(struct session *s, struct bconn *b, struct bx x,
             step(s);
         return;
     case BX_PREPARE: {
-        struct ps *p = ps_find(s, x.arg);
+        struct ps *p = ps_find(&s->ps, x.arg);
         if (p && !r->is_err)
             p->on[b->srv] = (struct ps_on){b->epoch, r->stmt_id, false};
         if (r->is_err && s->phase == PH_BUSY && s->cmd_ps == x.arg) {

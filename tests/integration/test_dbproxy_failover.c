@@ -38,6 +38,9 @@ static int setup(void **state)
                        " tag VARCHAR(40), KEY (tag))"))
         fail_msg("%s", mysql_error(m));
     mysql_close(m);
+    /* other sessions read the replica at its own pace: the tests' first reads need the table
+     * there (under load, after the sysbench runs of integration_dbproxy, it can lag) */
+    stack_replica_sync(&S);
     return 0;
 }
 
