@@ -9,6 +9,7 @@
  *   route.c     the routing decision: primary, a replica, every backend, or the previous one
  *   select.c    backend selection among usable replicas (least current operations)
  *   sescmd.c    the session-command history replayed on every backend a session opens
+ *   stmt.c      a session's prepared statements: client ids, each backend's id, rewriting
  *   pool.c      idle backend connections kept per worker and reused with COM_CHANGE_USER
  *   monitor.c   the monitor thread: roles, health, lag and GTID positions; users for auth
  *   users.c     the account table loaded from the backends (mysql_native_password hashes)
