@@ -2,6 +2,7 @@
  * drops — scheduling and watching drops (admins only): the list with each drop's crowd and
  * sales, the form that schedules one (times entered in Korean time), cancelling, and the public
  * beacon of a draw. The same operations as `./stampede drop create|cancel` (shop/drop.h).
+ * Admins see every drop, also one not yet announced (shoppers do not), with its announce time.
  */
 #include "admin/admin.h"
 
@@ -37,12 +38,29 @@ static bool kst_local(struct str s, int64_t *ms)
     return true;
 }
 
+/* announce_time: the optional announce field: empty is "now" (0); false if not a time */
+static bool announce_time(struct str s, int64_t *ms)
+{
+    *ms = 0;
+    return s.len == 0 || kst_local(s, ms);
+}
+
 /* local_kst: unix ms as a datetime-local value in Korean time ("2026-12-24T18:00") */
 static struct str local_kst(struct http_ex *x, int64_t ms)
 {
     char b[40];
     size_t n = clock_iso8601(ms + CLOCK_KST_OFFSET_S * 1000LL, b, sizeof b);
     return arena_str_dup(x->arena, (struct str){b, n < 16 ? n : 16});
+}
+
+/* announce_words: a drop's stored announce time (0: when created), for the audit log */
+static const char *announce_words(struct http_ex *x, int64_t ms)
+{
+    if (!ms)
+        return "when created";
+    char b[40];
+    clock_iso8601(ms, b, sizeof b);
+    return arena_sprintf(x->arena, "%s", b);
 }
 
 static void render(struct http_ex *x, int status, struct view_admin_drops *v)
@@ -67,6 +85,7 @@ static void render(struct http_ex *x, int status, struct view_admin_drops *v)
             return;
         }
         enum drop_state state = drop_state(d, now);
+        int64_t announce = d->announce_at ? d->announce_at : d->created_at;
         rows[i] = (struct view_admin_drop_row){
             .id = d->id,
             .slug = d->slug,
@@ -75,14 +94,17 @@ static void render(struct http_ex *x, int status, struct view_admin_drops *v)
             .state = str_from_cstr(d->cancelled_at ? "cancelled" : drop_state_name(state)),
             .commitment = d->commitment,
             .beacon = d->beacon,
+            .announce_at = iso(x, announce),
             .opens_at = iso(x, d->opens_at),
             .starts_at = iso(x, d->starts_at),
             .closes_at = iso(x, d->closes_at),
+            .announced = drop_announced(d, now),
             .queue = d->kind == DROP_QUEUE,
             .draw = d->kind == DROP_DRAW,
             .can_cancel = !d->cancelled_at && !d->drawn_at && drop_live(d, now),
             .can_beacon = d->kind == DROP_DRAW && !d->cancelled_at && !d->drawn_at,
             .can_edit = !d->cancelled_at && now < d->opens_at,
+            .announce_local = drop_announced(d, now) ? STR_NULL : local_kst(x, announce),
             .opens_local = local_kst(x, d->opens_at),
             .starts_local = local_kst(x, d->starts_at),
             .closes_local = local_kst(x, d->closes_at),
@@ -134,6 +156,7 @@ void admin_drop_create(struct http_ex *x)
     v->f_slug = http_param_str(x, "product");
     v->f_kind = http_param_str(x, "kind");
     v->f_draw = str_eq_cstr(v->f_kind, "draw");
+    v->f_announce = http_param_str(x, "announce_at");
     v->f_opens = http_param_str(x, "opens_at");
     v->f_starts = http_param_str(x, "starts_at");
     v->f_closes = http_param_str(x, "closes_at");
@@ -150,7 +173,8 @@ void admin_drop_create(struct http_ex *x)
         render(x, 400, v);
         return;
     }
-    if (!kst_local(v->f_opens, &n.opens_at) || !kst_local(v->f_closes, &n.closes_at) ||
+    if (!announce_time(v->f_announce, &n.announce_at) || !kst_local(v->f_opens, &n.opens_at) ||
+        !kst_local(v->f_closes, &n.closes_at) ||
         (n.kind == DROP_QUEUE && !kst_local(v->f_starts, &n.starts_at))) {
         v->error = STR("Enter every time as a date and time (Korean time).");
         render(x, 400, v);
@@ -161,9 +185,11 @@ void admin_drop_create(struct http_ex *x)
     int64_t id;
     int rc = drop_create(&s, &n, &id, &problem);
     if (rc == SHOP_OK) {
+        struct drop made; /* the announce time as stored ("now" is kept as "when created") */
+        const char *ann = drop_get(&s, id, &made) ? "?" : announce_words(x, made.announce_at);
         admin_audit(x, "drop_create", str_from_cstr(arena_sprintf(x->arena, "drop:%" PRId64, id)),
-                    str_from_cstr(arena_sprintf(x->arena, "%.*s %.*s", STR_FMT(v->f_kind),
-                                                STR_FMT(v->f_slug))));
+                    str_from_cstr(arena_sprintf(x->arena, "%.*s %.*s; announce_at %s",
+                                                STR_FMT(v->f_kind), STR_FMT(v->f_slug), ann)));
         front_redirectf(x, "/admin/drops?created=%" PRId64, id);
         return;
     }
@@ -191,7 +217,8 @@ void admin_drop_edit(struct http_ex *x)
                          .per_account_limit = http_param_i64(x, "limit", 1),
                          .purchase_window_s = http_param_i64(x, "window_minutes", 10) * 60,
                          .actor = front_req(x)->session.email};
-    if (!kst_local(http_param_str(x, "opens_at"), &n.opens_at) ||
+    if (!announce_time(http_param_str(x, "announce_at"), &n.announce_at) ||
+        !kst_local(http_param_str(x, "opens_at"), &n.opens_at) ||
         !kst_local(http_param_str(x, "closes_at"), &n.closes_at) ||
         (d.kind == DROP_QUEUE && !kst_local(http_param_str(x, "starts_at"), &n.starts_at))) {
         v->error = STR("Enter every time as a date and time (Korean time).");
@@ -201,8 +228,11 @@ void admin_drop_edit(struct http_ex *x)
     struct shop_problem problem = {0};
     rc = drop_edit(&s, id, &n, &problem);
     if (rc == SHOP_OK) {
+        /* the announce time as stored (the edit resolves "now" and keeps a past one) */
+        struct drop after;
+        const char *ann = drop_get(&s, id, &after) ? "?" : announce_words(x, after.announce_at);
         admin_audit(x, "drop_edit", str_from_cstr(arena_sprintf(x->arena, "drop:%" PRId64, id)),
-                    STR_NULL);
+                    str_from_cstr(arena_sprintf(x->arena, "announce_at %s", ann)));
         http_resp_redirect(x, 303, STR("/admin/drops?done=edited"));
         return;
     }

@@ -49,6 +49,7 @@ static const struct http_param p_admin_drops[] = {
 static const struct http_param p_drop_create[] = {
     {"product", HTTP_SRC_BODY, HTTP_K_SLUG, 1, 80, true},
     {"kind", HTTP_SRC_BODY, HTTP_K_TOKEN, 1, 8, true},
+    {"announce_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, false}, /* empty: now */
     {"opens_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
     {"starts_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, false},
     {"closes_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
@@ -59,6 +60,7 @@ static const struct http_param p_drop_create[] = {
 };
 static const struct http_param p_drop_edit[] = {
     {"id", HTTP_SRC_PATH, HTTP_K_ID, 0, 0, true},
+    {"announce_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, false}, /* empty: now */
     {"opens_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},
     {"starts_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, false},
     {"closes_at", HTTP_SRC_BODY, HTTP_K_TEXT, 0, 32, true},

@@ -277,7 +277,8 @@ static const struct tpl_field admin_drop_fields[] = {
     AD(admitted, TPL_I64),    AD(orders, TPL_I64),       AD(paid, TPL_I64),
     AD(serving, TPL_I64),     AD(next_place, TPL_I64),   AD(can_edit, TPL_BOOL),
     AD(opens_local, TPL_STR), AD(starts_local, TPL_STR), AD(closes_local, TPL_STR),
-    AD(window_min, TPL_I64),
+    AD(window_min, TPL_I64),  AD(announce_at, TPL_STR),  AD(announce_local, TPL_STR),
+    AD(announced, TPL_BOOL),
 };
 static const struct tpl_schema admin_drop_schema = TPL_SCHEMA(admin_drop, admin_drop_fields);
 
@@ -290,6 +291,7 @@ static const struct tpl_field admin_drops_fields[] = {
     ADS(notice, TPL_STR),
     ADS(f_slug, TPL_STR),
     ADS(f_kind, TPL_STR),
+    ADS(f_announce, TPL_STR),
     ADS(f_opens, TPL_STR),
     ADS(f_starts, TPL_STR),
     ADS(f_closes, TPL_STR),

@@ -101,9 +101,10 @@ struct view_admin_order_row {
 struct view_admin_drop_row {
     int64_t id;
     struct str slug, name, kind, state, commitment, beacon;
-    struct str opens_at, starts_at, closes_at; /* ISO UTC */
+    struct str announce_at, opens_at, starts_at, closes_at; /* ISO UTC */
     bool queue, draw, can_cancel, can_beacon, can_edit;
-    struct str opens_local, starts_local, closes_local; /* datetime-local values, KST */
+    bool announced; /* public now (shoppers see it and its commitment) */
+    struct str announce_local, opens_local, starts_local, closes_local; /* datetime-local, KST */
     int64_t rate, limit, window_s, window_min;
     int64_t joined, admitted, orders, paid, serving, next_place;
 };
@@ -114,7 +115,7 @@ struct view_admin_drops {
     struct str csrf;
     struct str error, notice;
     /* the create form, refilled after an error */
-    struct str f_slug, f_kind, f_opens, f_starts, f_closes;
+    struct str f_slug, f_kind, f_announce, f_opens, f_starts, f_closes;
     int64_t f_rate, f_limit, f_window;
     bool f_draw; /* the kind chosen was draw */
 };

@@ -37,10 +37,11 @@ static const char usage[] = "usage: stampede-admin [--config FILE] create-admin 
                             "       stampede-admin [--config FILE] drop-create --product SLUG\n"
                             "           --kind queue|draw [--opens-in S] [--starts-in S]\n"
                             "           [--closes-in S] [--admit-per-second N] [--limit N]\n"
-                            "           [--window S]\n"
+                            "           [--window S] [--announce-in S]\n"
                             "       stampede-admin [--config FILE] drop-edit ID [--opens-in S]\n"
                             "           [--starts-in S] [--closes-in S] [--admit-per-second N]\n"
-                            "           [--limit N] [--window S]   (until the drop opens)\n"
+                            "           [--limit N] [--window S] [--announce-in S]\n"
+                            "           (until the drop opens; --announce-in 0 announces it now)\n"
                             "       stampede-admin [--config FILE] drop-cancel ID\n";
 
 static struct db *open_db(const struct appcfg *cfg)
@@ -179,11 +180,12 @@ out:
 }
 
 /* drop_cmd: drop-create OPTIONS (prints the drop as JSON), drop-edit ID OPTIONS (the options
- * given replace the drop's; prints it) or drop-cancel ID */
+ * given replace the drop's; prints it) or drop-cancel ID. --announce-in S: public S seconds
+ * from now (create: at once when not given; edit: as it was when not given, 0 announces it). */
 static int drop_cmd(const char *config, int argc, char **argv)
 {
     struct drop_new n = {.actor = STR("stampede-admin")};
-    int64_t opens_in = -1, starts_in = -1, closes_in = -1, id = 0;
+    int64_t opens_in = -1, starts_in = -1, closes_in = -1, announce_in = -1, id = 0;
     bool have_kind = false, cancel = strcmp(argv[0], "drop-cancel") == 0,
          edit = strcmp(argv[0], "drop-edit") == 0;
     if ((cancel || edit) &&
@@ -215,6 +217,8 @@ static int drop_cmd(const char *config, int argc, char **argv)
             n.per_account_limit = v;
         else if (strcmp(o, "--window") == 0 && num)
             n.purchase_window_s = v;
+        else if (strcmp(o, "--announce-in") == 0 && num)
+            announce_in = v;
         else {
             fprintf(stderr, "stampede-admin: bad option or value: %s %s\n", o, val);
             return 2;
@@ -254,6 +258,7 @@ static int drop_cmd(const char *config, int argc, char **argv)
             n.opens_at = opens_in >= 0 ? now + opens_in * 1000 : d.opens_at;
             n.starts_at = starts_in >= 0 ? now + starts_in * 1000 : d.starts_at;
             n.closes_at = closes_in >= 0 ? now + closes_in * 1000 : d.closes_at;
+            n.announce_at = announce_in >= 0 ? now + announce_in * 1000 : d.announce_at;
             if (!n.admit_per_second)
                 n.admit_per_second = d.admit_per_second;
             if (!n.per_account_limit)
@@ -273,6 +278,7 @@ static int drop_cmd(const char *config, int argc, char **argv)
         n.opens_at = now + opens_in * 1000;
         n.starts_at = now + starts_in * 1000;
         n.closes_at = now + closes_in * 1000;
+        n.announce_at = announce_in > 0 ? now + announce_in * 1000 : 0;
         rc = drop_create(&ctx, &n, &id, &problem);
     }
     if (!rc)
@@ -285,16 +291,18 @@ static int drop_cmd(const char *config, int argc, char **argv)
         fprintf(stderr, "stampede-admin: database: %s\n", err_str(rc));
         rc = 3;
     } else {
-        char o[40], s[40], c[40];
+        char o[40], s[40], c[40], an[40];
         clock_iso8601(d.opens_at, o, sizeof o);
         clock_iso8601(d.starts_at, s, sizeof s);
         clock_iso8601(d.closes_at, c, sizeof c);
+        clock_iso8601(d.announce_at ? d.announce_at : d.created_at, an, sizeof an);
         printf("{\"id\":%lld,\"product\":{\"slug\":\"%.*s\"},\"kind\":\"%s\","
                "\"state\":\"%s\",\"opens_at\":\"%s\",\"starts_at\":\"%s\",\"closes_at\":\"%s\","
-               "\"commitment\":\"%.*s\",\"admit_per_second\":%lld,\"per_account_limit\":%lld,"
+               "\"announce_at\":\"%s\",\"commitment\":\"%.*s\",\"admit_per_second\":%lld,\"per_"
+               "account_limit\":%lld,"
                "\"purchase_window_seconds\":%lld}\n",
                (long long)d.id, STR_FMT(d.slug), drop_kind_name(d.kind),
-               drop_state_name(drop_state(&d, now ? now : d.created_at)), o, s, c,
+               drop_state_name(drop_state(&d, now ? now : d.created_at)), o, s, c, an,
                STR_FMT(d.commitment), (long long)d.admit_per_second, (long long)d.per_account_limit,
                (long long)d.purchase_window_s);
     }

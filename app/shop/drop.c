@@ -15,34 +15,32 @@
 /* a TIMESTAMP(6) column as unix milliseconds (0 for NULL) */
 #define MS(col) "COALESCE(CAST(FLOOR(UNIX_TIMESTAMP(" col ") * 1000) AS SIGNED), 0)"
 
-#define DROP_COLS                                                                                                         \
-    "d.id, d.product_id, p.slug, p.name, p.image, p.price_krw, d.kind, " MS("d.opens_at") ", " MS("d.starts_at") ", " MS( \
-        "d.closes_at") ", d.per_account_limit, d.purchase_window_s, "                                                     \
-                       "d.admit_per_second, d.commitment, COALESCE(d.beacon, ''), " MS(                                   \
-                           "d.shuffled_at") ", " MS("d.drawn_at") ", " MS("d.sold_out_at") ","                            \
-                                                                                           " " MS(                        \
-                                                                                               "d"                        \
-                                                                                               "."                        \
-                                                                                               "c"                        \
-                                                                                               "a"                        \
-                                                                                               "n"                        \
-                                                                                               "c"                        \
-                                                                                               "e"                        \
-                                                                                               "l"                        \
-                                                                                               "l"                        \
-                                                                                               "e"                        \
-                                                                                               "d"                        \
-                                                                                               "_"                        \
-                                                                                               "a"                        \
-                                                                                               "t") ", d.serving, "       \
-                                                                                                    "d.next_place, " MS(  \
-                                                                                                        "d.created_at") ", d.created_by"
+/* clang-format off */
+#define DROP_COLS                                                                              \
+    "d.id, d.product_id, p.slug, p.name, p.image, p.price_krw, d.kind, "                       \
+    MS("d.opens_at") ", " MS("d.starts_at") ", " MS("d.closes_at") ", "                        \
+    "d.per_account_limit, d.purchase_window_s, d.admit_per_second, d.commitment, "             \
+    "COALESCE(d.beacon, ''), "                                                                 \
+    MS("d.shuffled_at") ", " MS("d.drawn_at") ", " MS("d.sold_out_at") ", "                    \
+    MS("d.cancelled_at") ", d.serving, d.next_place, " MS("d.created_at") ", d.created_by, "   \
+    MS("d.announce_at")
+/* clang-format on */
+
+/* announced: what shoppers may see (drop_get_public, drop_list without `all`) */
+#define ANNOUNCED "(d.announce_at IS NULL OR d.announce_at <= NOW(6))"
 
 static const struct db_stmt q_get = {"drop_get",
                                      "SELECT " DROP_COLS
                                      " FROM drops d JOIN products p ON p.id = d.product_id"
                                      " WHERE d.id = ?",
                                      DB_IDEMPOTENT};
+
+/* drop_get_public: as q_get, for shoppers: a drop not yet announced is not there */
+static const struct db_stmt q_get_public = {"drop_get_public",
+                                            "SELECT " DROP_COLS
+                                            " FROM drops d JOIN products p ON p.id = d.product_id"
+                                            " WHERE d.id = ? AND " ANNOUNCED,
+                                            DB_IDEMPOTENT};
 
 static const struct db_stmt q_get_share = {"drop_get_share",
                                            "SELECT " DROP_COLS
@@ -56,12 +54,13 @@ static const struct db_stmt q_get_update = {"drop_get_update",
                                             " WHERE d.id = ? FOR UPDATE",
                                             0};
 
-static const struct db_stmt q_list = {
-    "drop_list",
-    "SELECT " DROP_COLS " FROM drops d JOIN products p ON p.id = d.product_id"
-    " WHERE (d.cancelled_at IS NULL OR ? = 1) AND d.closes_at > NOW(6) - INTERVAL 7 DAY"
-    " ORDER BY d.starts_at, d.id LIMIT 200",
-    DB_IDEMPOTENT};
+static const struct db_stmt q_list = {"drop_list",
+                                      "SELECT " DROP_COLS
+                                      " FROM drops d JOIN products p ON p.id = d.product_id"
+                                      " WHERE (? = 1 OR (d.cancelled_at IS NULL AND " ANNOUNCED "))"
+                                      "   AND d.closes_at > NOW(6) - INTERVAL 7 DAY"
+                                      " ORDER BY d.starts_at, d.id LIMIT 200",
+                                      DB_IDEMPOTENT};
 
 /* the product's newest drop that is not cancelled (drop_live decides whether it governs) */
 static const struct db_stmt q_for_product = {
@@ -81,17 +80,17 @@ static const struct db_stmt q_lock_product = {
 
 static const struct db_stmt q_insert = {
     "drop_insert",
-    "INSERT INTO drops (product_id, kind, opens_at, starts_at, closes_at, per_account_limit,"
-    " purchase_window_s, admit_per_second, seed, commitment, created_by) VALUES (?, ?,"
-    " FROM_UNIXTIME(? / 1000), FROM_UNIXTIME(? / 1000), FROM_UNIXTIME(? / 1000), ?, ?, ?, ?, ?,"
-    " ?)",
+    "INSERT INTO drops (product_id, kind, announce_at, opens_at, starts_at, closes_at,"
+    " per_account_limit, purchase_window_s, admit_per_second, seed, commitment, created_by)"
+    " VALUES (?, ?, FROM_UNIXTIME(? / 1000), FROM_UNIXTIME(? / 1000), FROM_UNIXTIME(? / 1000),"
+    " FROM_UNIXTIME(? / 1000), ?, ?, ?, ?, ?, ?)",
     0};
 
 static const struct db_stmt q_edit = {
     "drop_edit",
-    "UPDATE drops SET opens_at = FROM_UNIXTIME(? / 1000), starts_at = FROM_UNIXTIME(? / 1000),"
-    " closes_at = FROM_UNIXTIME(? / 1000), per_account_limit = ?, purchase_window_s = ?,"
-    " admit_per_second = ? WHERE id = ?",
+    "UPDATE drops SET announce_at = FROM_UNIXTIME(? / 1000), opens_at = FROM_UNIXTIME(? / 1000),"
+    " starts_at = FROM_UNIXTIME(? / 1000), closes_at = FROM_UNIXTIME(? / 1000),"
+    " per_account_limit = ?, purchase_window_s = ?, admit_per_second = ? WHERE id = ?",
     0};
 
 static const struct db_stmt q_cancel = {
@@ -191,6 +190,11 @@ enum drop_state drop_state(const struct drop *d, int64_t now)
     return d->sold_out_at ? DROP_SOLD_OUT : DROP_OPEN;
 }
 
+bool drop_announced(const struct drop *d, int64_t now)
+{
+    return now >= d->announce_at; /* 0: since it was created */
+}
+
 bool drop_live(const struct drop *d, int64_t now)
 {
     if (d->cancelled_at)
@@ -228,6 +232,7 @@ static void read_drop(const struct db_result *r, size_t row, struct drop *d)
     d->next_place = db_int(r, row, c++);
     d->created_at = db_int(r, row, c++);
     d->created_by = db_text(r, row, c++);
+    d->announce_at = db_int(r, row, c++);
 }
 
 static int get_with(struct shop_ctx *c, const struct db_stmt *st, int64_t id, struct drop *out)
@@ -246,6 +251,11 @@ static int get_with(struct shop_ctx *c, const struct db_stmt *st, int64_t id, st
 int drop_get(struct shop_ctx *c, int64_t id, struct drop *out)
 {
     return get_with(c, &q_get, id, out);
+}
+
+int drop_get_public(struct shop_ctx *c, int64_t id, struct drop *out)
+{
+    return get_with(c, &q_get_public, id, out);
 }
 
 /* ---------------------------------------------------------------- the cached row */
@@ -269,7 +279,8 @@ static void pack_drop(struct buf *b, const struct drop *d)
                          d->cancelled_at,
                          d->serving,
                          d->next_place,
-                         d->created_at};
+                         d->created_at,
+                         d->announce_at};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
         pack_i64(b, n[i]);
     const struct str s[] = {d->slug, d->name, d->image, d->commitment, d->beacon, d->created_by};
@@ -297,7 +308,8 @@ static int dec_drop(struct str payload, struct arena *a, void **out)
                     &d->cancelled_at,
                     &d->serving,
                     &d->next_place,
-                    &d->created_at};
+                    &d->created_at,
+                    &d->announce_at};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         int64_t v = pack_r_i64(&r);
         if (n[i])
@@ -317,7 +329,7 @@ static int dec_drop(struct str payload, struct arena *a, void **out)
  * entry's near copy and TTL only bound how long a node that missed an invalidation shows an
  * old time or setting. */
 static struct l2_region r_drop = {.name = "drop",
-                                  .version = 1,
+                                  .version = 2, /* 2: with announce_at */
                                   .ttl_ms = 300000,
                                   .grace_ms = 30000,
                                   .negative_ttl_ms = 2000,
@@ -388,10 +400,10 @@ int drop_read_locked(struct shop_ctx *c, int64_t id, bool exclusive, struct drop
     return get_with(c, exclusive ? &q_get_update : &q_get_share, id, out);
 }
 
-int drop_list(struct shop_ctx *c, bool with_cancelled, struct drop **out, size_t *n)
+int drop_list(struct shop_ctx *c, bool all, struct drop **out, size_t *n)
 {
     struct db_result r;
-    struct db_val p[] = {DB_I(with_cancelled ? 1 : 0)};
+    struct db_val p[] = {DB_I(all ? 1 : 0)};
     int rc = db_exec(c->db, &q_list, p, 1, c->arena, &r);
     if (rc)
         return rc;
@@ -493,6 +505,29 @@ static int check_new(struct drop_new *n, int64_t now, struct shop_problem *probl
     return 0;
 }
 
+/*
+ * check_announce: resolves n->announce_at against the drop as it is (cur; NULL when creating)
+ * and validates it. A time not after now means "announced now": at creation the column stays
+ * NULL (announced when created); an edit of a drop not yet announced announces it at now, and
+ * an edit of one already announced keeps its announce time. A later time must not be after
+ * the opening, and cannot hide a drop shoppers have already seen (its commitment is public).
+ */
+static int check_announce(struct drop_new *n, const struct drop *cur, int64_t now,
+                          struct shop_problem *problem)
+{
+    if (n->announce_at > now) {
+        if (cur && drop_announced(cur, now))
+            return invalid(problem, "The drop is already announced; it cannot be hidden again.");
+        if (n->announce_at > n->opens_at)
+            return invalid(problem, "The drop must be announced before it opens.");
+        return 0;
+    }
+    n->announce_at = !cur ? 0 : drop_announced(cur, now) ? cur->announce_at : now;
+    if (n->announce_at > n->opens_at)
+        n->announce_at = n->opens_at; /* opening this very second (check_new allows 1 s) */
+    return 0;
+}
+
 struct create_tx {
     struct shop_ctx *c;
     struct drop_new *n;
@@ -509,6 +544,8 @@ static int create_tx(void *arg)
     if (rc)
         return rc;
     rc = check_new(q->n, now, q->problem);
+    if (!rc)
+        rc = check_announce(q->n, NULL, now, q->problem);
     if (rc)
         return rc;
     struct db_result r;
@@ -535,6 +572,7 @@ static int create_tx(void *arg)
     struct str commitment = sec_hex(c->arena, h, sizeof h);
     struct db_val p[] = {DB_I(product),
                          DB_CS(drop_kind_name(q->n->kind)),
+                         q->n->announce_at ? DB_I(q->n->announce_at) : DB_NULLV,
                          DB_I(q->n->opens_at),
                          DB_I(q->n->starts_at),
                          DB_I(q->n->closes_at),
@@ -545,7 +583,7 @@ static int create_tx(void *arg)
                          DB_S(commitment),
                          DB_S(q->n->actor)};
     struct db_result ins;
-    rc = db_exec(c->db, &q_insert, p, 11, c->arena, &ins);
+    rc = db_exec(c->db, &q_insert, p, 12, c->arena, &ins);
     if (rc)
         return rc;
     q->id = ins.insert_id;
@@ -593,16 +631,19 @@ static int edit_tx(void *arg)
         return SHOP_DROP_LOCKED;
     q->n->kind = d.kind;
     rc = check_new(q->n, now, q->problem);
+    if (!rc)
+        rc = check_announce(q->n, &d, now, q->problem);
     if (rc)
         return rc;
-    struct db_val p[] = {DB_I(q->n->opens_at),
+    struct db_val p[] = {q->n->announce_at ? DB_I(q->n->announce_at) : DB_NULLV,
+                         DB_I(q->n->opens_at),
                          DB_I(q->n->starts_at),
                          DB_I(q->n->closes_at),
                          DB_I(q->n->per_account_limit),
                          DB_I(q->n->purchase_window_s),
                          DB_I(q->n->admit_per_second),
                          DB_I(q->id)};
-    return db_exec(q->c->db, &q_edit, p, 7, q->c->arena, NULL);
+    return db_exec(q->c->db, &q_edit, p, 8, q->c->arena, NULL);
 }
 
 int drop_edit(struct shop_ctx *c, int64_t id, const struct drop_new *n,

@@ -15,12 +15,17 @@
  *   closed     after closes_at (a draw not yet drawn), or cancelled
  *   drawn      draw: the draw ran (results and proof public)
  *
+ * announce_at (0: when it was created; never after opens_at) makes the drop public. Before
+ * it shoppers cannot find it: drop_get_public, drop_list and drop_announced answer as for a
+ * drop that does not exist, although it already governs its product's sizes (below). Once
+ * announced a drop stays announced. Its state for admins is computed as above.
+ *
  * A product has at most one drop that is not cancelled and not over; while a product has such
  * a drop, its sizes are sold only through it (checkout refuses them otherwise, 403
  * not_admitted). A cancelled drop gives the product back to ordinary sale.
  *
- * Every drop has a seed (32 random bytes, secret until the shuffle or the draw) and its public
- * commitment SHA-256(seed) (stampede-draw-v1).
+ * Every drop has a seed (32 random bytes, secret until the shuffle or the draw) and its
+ * commitment SHA-256(seed) (stampede-draw-v1), public from the announce time on.
  *
  * Answers (shop/outcome.h): SHOP_DROP_NOT_FOUND, SHOP_PRODUCT_NOT_FOUND, SHOP_INVALID_DROP
  * (problem->why names the field), SHOP_DROP_EXISTS (the product has a live drop),
@@ -67,6 +72,7 @@ struct drop {
     int64_t next_place; /* queue: the last place given out */
     int64_t created_at;
     struct str created_by;
+    int64_t announce_at; /* unix ms; 0: announced when created */
 };
 
 /* drop_state: the state at now_ms (unix ms). */
@@ -79,10 +85,13 @@ bool drop_kind_parse(struct str s, enum drop_kind *out);
  * end by time: drop_for_product also asks whether a drawn draw still has a pair that may pass
  * to an entrant). A live drop governs its product's sizes. */
 bool drop_live(const struct drop *d, int64_t now_ms);
+/* drop_announced: public at now_ms (shoppers may see it, its commitment is published). */
+bool drop_announced(const struct drop *d, int64_t now_ms);
 
 struct drop_new {
     struct str slug; /* the product */
     enum drop_kind kind;
+    int64_t announce_at;                    /* unix ms; 0 or not after now: now (drop_edit) */
     int64_t opens_at, starts_at, closes_at; /* unix ms; a draw's starts_at is ignored */
     int64_t per_account_limit;              /* 0: 1 */
     int64_t purchase_window_s;              /* 0: 600 */
@@ -93,11 +102,15 @@ struct drop_new {
 /*
  * drop_create: validates and stores a new drop with a fresh seed; *id is its id. The times
  * must be in the future (opens_at at least now), in order, and the sale at most 30 days long;
- * the product must exist, be active, have sizes, and have no live drop.
+ * the product must exist, be active, have sizes, and have no live drop. An announce time not
+ * after now announces it at once (stored as NULL); a later one must not be after opens_at.
  */
 int drop_create(struct shop_ctx *c, const struct drop_new *n, int64_t *id,
                 struct shop_problem *problem);
-/* drop_edit: changes times and settings (not the product or kind) until the drop opens. */
+/* drop_edit: changes times and settings (not the product or kind) until the drop opens. The
+ * announce time: one not after now announces a drop not yet announced at once and keeps the
+ * announce time of one already announced; a later one is refused for a drop already announced
+ * (SHOP_INVALID_DROP: it cannot be hidden again) and must not be after opens_at. */
 int drop_edit(struct shop_ctx *c, int64_t id, const struct drop_new *n,
               struct shop_problem *problem);
 /* drop_cancel: stops a drop for good (its sizes go back to ordinary sale); admissions end.
@@ -106,8 +119,11 @@ int drop_cancel(struct shop_ctx *c, int64_t id, struct str actor);
 /* drop_set_beacon: the public beacon mixed into a draw's key; only before it is drawn. */
 int drop_set_beacon(struct shop_ctx *c, int64_t id, struct str beacon);
 
-/* drop_get: one drop (cancelled ones too). */
+/* drop_get: one drop (cancelled ones and ones not yet announced too: admins, jobs). */
 int drop_get(struct shop_ctx *c, int64_t id, struct drop *out);
+/* drop_get_public: drop_get for shoppers: SHOP_DROP_NOT_FOUND for a drop not yet announced
+ * (by the database clock), exactly as for an unknown id. Cancelled ones are returned. */
+int drop_get_public(struct shop_ctx *c, int64_t id, struct drop *out);
 /*
  * drop_get_cached: drop_get through the entity cache (cache/l2.h, region "drop"), for hot
  * pages that must not read the database in steady state. The row is as fresh as the last
@@ -115,7 +131,8 @@ int drop_get(struct shop_ctx *c, int64_t id, struct drop *out);
  * that move on their own (serving, next_place, sold_out_at, shuffled_at, drawn_at) may be
  * older, so a caller takes those from the queue's board (shop/queue.h) or from drop_get.
  * *db_read is set when the database was read (a miss). Memcached down: read from the
- * database, never wrong.
+ * database, never wrong. It returns drops not yet announced too (with announce_at, which only
+ * an admin write changes): a shopper's caller asks drop_announced.
  */
 int drop_get_cached(struct shop_ctx *c, int64_t id, struct drop *out, bool *db_read);
 /* drop_changed: after a committed write of the drop's row, forgets its cached copies
@@ -127,10 +144,11 @@ int drop_cache_bump(struct shop_ctx *c);
 /* drop_init: registers the cache region; once per process, before threads start (like
  * catalog_init). */
 void drop_init(void);
-/* drop_list: drops not cancelled whose close is less than a week ago, soonest first;
- * with_cancelled for the admin list. */
-int drop_list(struct shop_ctx *c, bool with_cancelled, struct drop **out, size_t *n);
-/* drop_for_product: the product's live drop; SHOP_DROP_NOT_FOUND if none. */
+/* drop_list: drops whose close is less than a week ago, soonest first: for shoppers (all
+ * false) those announced and not cancelled; all (the admin list) every one of them. */
+int drop_list(struct shop_ctx *c, bool all, struct drop **out, size_t *n);
+/* drop_for_product: the product's live drop, announced or not (it governs the sizes either
+ * way; a shopper's page asks drop_announced); SHOP_DROP_NOT_FOUND if none. */
 int drop_for_product(struct shop_ctx *c, int64_t product_id, struct drop *out);
 
 /* One size of a drop's product. */

@@ -40,7 +40,8 @@ static const struct db_stmt q_count = {
 static const struct db_stmt q_proof_drop = {
     "entries_proof_drop",
     "SELECT kind, seed, commitment, COALESCE(beacon, ''), COALESCE(entries_digest, ''),"
-    " drawn_at IS NOT NULL, shuffled_at IS NOT NULL FROM drops WHERE id = ?",
+    " drawn_at IS NOT NULL, shuffled_at IS NOT NULL FROM drops WHERE id = ?"
+    "   AND (announce_at IS NULL OR announce_at <= NOW(6))", /* not yet: no such drop */
     DB_IDEMPOTENT};
 
 static const struct db_stmt q_proof_entries = {
@@ -76,12 +77,14 @@ static int enter_tx(void *arg)
     int rc = drop_read_locked(c, q->drop_id, false, &d);
     if (rc)
         return rc;
-    if (d.kind != DROP_DRAW)
-        return SHOP_WRONG_DROP_KIND;
     struct db_result r;
     if ((rc = db_exec(c->db, &q_now_open, NULL, 0, c->arena, &r)))
         return rc;
     int64_t now = db_int(&r, 0, 0);
+    if (!drop_announced(&d, now))
+        return SHOP_DROP_NOT_FOUND; /* as if there were no such drop */
+    if (d.kind != DROP_DRAW)
+        return SHOP_WRONG_DROP_KIND;
     if (d.cancelled_at || d.drawn_at || now < d.opens_at || now >= d.closes_at)
         return SHOP_ENTRIES_CLOSED;
     struct db_val mine[] = {DB_I(q->drop_id), DB_I(q->account_id)};
@@ -143,7 +146,7 @@ int entries_enter(struct shop_ctx *c, int64_t drop_id, int64_t account_id, int64
 
 static int draw_drop(struct shop_ctx *c, int64_t drop_id, struct drop *d)
 {
-    int rc = drop_get(c, drop_id, d);
+    int rc = drop_get_public(c, drop_id, d);
     if (rc)
         return rc;
     return d->kind == DROP_DRAW ? 0 : SHOP_WRONG_DROP_KIND;

@@ -6,8 +6,8 @@
  * SHARE MODE: the draw (app/batch/draws.c) takes that row FOR UPDATE before it reads the
  * entries, so every entry either committed before the draw read the list (and is in its
  * digest) or waits and then finds the draw done (SHOP_ENTRIES_CLOSED). Rules, in this order:
- *   the drop exists (SHOP_DROP_NOT_FOUND) and is a draw (SHOP_WRONG_DROP_KIND); entries are
- *   open by the database clock: opens_at <= now < closes_at, not cancelled, not drawn
+ *   the drop exists and is announced (SHOP_DROP_NOT_FOUND) and is a draw (SHOP_WRONG_DROP_KIND);
+ * entries are open by the database clock: opens_at <= now < closes_at, not cancelled, not drawn
  *   (SHOP_ENTRIES_CLOSED); the account has no entry yet (SHOP_ALREADY_ENTERED: one per account
  *   per drop, I9, enforced by the primary key, so two submissions at once give one entry and
  *   one SHOP_ALREADY_ENTERED); the size is one of the drop's product (SHOP_SKU_NOT_FOUND) and
@@ -91,7 +91,8 @@ struct entries_proof {
 };
 
 /*
- * entries_proof: the published proof of drop_id (see the top): SHOP_DROP_NOT_FOUND,
+ * entries_proof: the published proof of drop_id (see the top): SHOP_DROP_NOT_FOUND (also a
+ * drop not yet announced),
  * SHOP_NOT_DRAWN (not drawn or not shuffled yet, or cancelled before), or SHOP_OK with *out.
  * Reads the whole list: O(entries) rows and arena.
  */

@@ -93,6 +93,7 @@ static const struct db_stmt q_due = {
     "queue_due",
     "SELECT id FROM drops WHERE kind = 'queue' AND cancelled_at IS NULL"
     "   AND opens_at <= UTC_TIMESTAMP(6) + INTERVAL 5 SECOND"
+    "   AND (announce_at IS NULL OR announce_at <= UTC_TIMESTAMP(6))" /* no board before */
     "   AND closes_at > UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE ORDER BY id LIMIT 100",
     DB_IDEMPOTENT};
 
@@ -159,12 +160,14 @@ static int join_tx(void *arg)
     int rc = drop_read_locked(c, j->drop_id, false, &d);
     if (rc)
         return rc;
+    if ((rc = drop_now_ms(c, &now)))
+        return rc;
+    if (!drop_announced(&d, now))
+        return SHOP_DROP_NOT_FOUND; /* as if there were no such drop */
     if (d.kind != DROP_QUEUE)
         return SHOP_WRONG_DROP_KIND;
     if ((rc = queue_place_get(c, j->drop_id, j->account_id, j->out)) != SHOP_NOT_IN_QUEUE)
         return rc; /* joining again keeps the place */
-    if ((rc = drop_now_ms(c, &now)))
-        return rc;
     if (d.cancelled_at || now < d.opens_at || now >= d.closes_at)
         return SHOP_DROP_NOT_OPEN;
     struct db_result r;
@@ -302,7 +305,7 @@ int queue_board_load(struct shop_ctx *c, int64_t drop_id, struct queue_board *ou
 {
     struct drop d;
     int64_t now, available, outstanding;
-    int rc = drop_get(c, drop_id, &d);
+    int rc = drop_get_public(c, drop_id, &d);
     if (rc)
         return rc;
     if (d.kind != DROP_QUEUE)

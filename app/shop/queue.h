@@ -24,7 +24,8 @@
  * shopper's signed ticket (web/drops.c), never the database in steady state; the database
  * holds the truth and the board is rebuilt from it when memcached loses it.
  *
- * Answers (shop/outcome.h): SHOP_DROP_NOT_FOUND, SHOP_WRONG_DROP_KIND (a draw),
+ * Answers (shop/outcome.h): SHOP_DROP_NOT_FOUND (also a drop not yet announced: shop/drop.h),
+ * SHOP_WRONG_DROP_KIND (a draw),
  * SHOP_DROP_NOT_OPEN (before opens_at, after closes_at, cancelled), SHOP_ADDRESS_REQUIRED,
  * SHOP_TOO_MANY_ACCOUNTS (rules->drop_accounts_per_address accounts from one client address
  * already in this drop; 0 turns the check off), SHOP_TOO_MANY_TRIES (the account joined or
@@ -92,7 +93,8 @@ int queue_place_get(struct shop_ctx *c, int64_t drop_id, int64_t account_id,
                     struct queue_place *out);
 
 /* queue_board_load: the board from the database (a poll's fallback when memcached lost it;
- * the tick's source); stores it in memcached. */
+ * the tick's source); stores it in memcached. SHOP_DROP_NOT_FOUND for a drop not yet
+ * announced, as for an unknown id (the tick writes no board for one either). */
 int queue_board_load(struct shop_ctx *c, int64_t drop_id, struct queue_board *out);
 /* queue_board_get: the board from memcached; ERR_NOTFOUND or ERR_CACHE when it is not there
  * (the caller falls back to queue_board_load). */

@@ -72,7 +72,7 @@ void page_product(struct http_ex *x)
     v->sizes = (struct tpl_list){sizes, p.nsizes, sizeof *sizes};
     if (front_req(x)->signed_in)
         v->idempotency_key = sec_token(x->arena, 24); /* one "Buy now" = one order */
-    v->drop = web_product_drop(x, p.id);
+    v->drop = web_product_drop(x, p.id, &v->held);
     front_render(x, "product.html", v);
 }
 

@@ -117,7 +117,7 @@ void api_drop_proof(struct http_ex *x)
 static bool draw_drop(struct http_ex *x, struct drop *d)
 {
     struct shop_ctx s = front_shop(x);
-    int rc = drop_get(&s, http_param_i64(x, "id", 0), d);
+    int rc = drop_get_public(&s, http_param_i64(x, "id", 0), d);
     if (rc == 0 && d->kind != DROP_DRAW)
         rc = SHOP_WRONG_DROP_KIND;
     if (rc)
@@ -244,7 +244,7 @@ void page_drop_proof(struct http_ex *x)
 {
     struct shop_ctx s = front_shop(x);
     struct drop d;
-    int rc = drop_get(&s, http_param_i64(x, "id", 0), &d);
+    int rc = drop_get_public(&s, http_param_i64(x, "id", 0), &d);
     if (rc) {
         front_answer(x, rc, NULL);
         return;

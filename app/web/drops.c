@@ -349,11 +349,11 @@ void api_drops(struct http_ex *x)
     http_resp_json(x, 200, root);
 }
 
-/* one_drop: the {id} drop, not cancelled; false when it has answered */
+/* one_drop: the {id} drop, announced and not cancelled; false when it has answered */
 static bool one_drop(struct http_ex *x, struct drop *d, int64_t *now)
 {
     struct shop_ctx s = front_shop(x);
-    int rc = drop_get(&s, http_param_i64(x, "id", 0), d);
+    int rc = drop_get_public(&s, http_param_i64(x, "id", 0), d);
     if (!rc && d->cancelled_at)
         rc = SHOP_DROP_NOT_FOUND;
     if (!rc)
@@ -471,7 +471,8 @@ static void sizes(struct http_ex *x, const struct drop *d, struct view_drop *v)
  * row from the entity cache (shop/drop.h, drop_get_cached), and for a queue what moves on its
  * own (times, the shuffle, sold out, cancelled) from the board every poll reads. *db_read says
  * whether either had to read the database. A draw's page reads its row fresh (its entries and
- * results are read there anyway).
+ * results are read there anyway). A drop not yet announced is not there (SHOP_DROP_NOT_FOUND,
+ * as for an unknown id), before its kind or its board are looked at.
  */
 static int page_drop_row(struct http_ex *x, int64_t id, struct drop *d, bool *db_read)
 {
@@ -479,9 +480,11 @@ static int page_drop_row(struct http_ex *x, int64_t id, struct drop *d, bool *db
     int rc = drop_get_cached(&s, id, d, db_read);
     if (rc)
         return rc;
+    if (!drop_announced(d, clock_real_ms()))
+        return SHOP_DROP_NOT_FOUND;
     if (d->kind == DROP_DRAW) {
         *db_read = true;
-        rc = drop_get(&s, id, d);
+        rc = drop_get_public(&s, id, d);
     } else {
         struct queue_board b;
         if ((rc = board(x, id, &b, db_read)))
@@ -684,8 +687,9 @@ static struct str keep(char **p, char *end, struct str s)
     return out;
 }
 
-struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id)
+struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id, bool *held)
 {
+    *held = false;
     int64_t now = clock_mono_ns();
     size_t slot = (size_t)product_id % (sizeof pd / sizeof pd[0]);
     if (pd[slot].product_id != product_id ||
@@ -711,7 +715,12 @@ struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id)
     }
     if (!pd[slot].found)
         return NULL;
+    int64_t now_ms = clock_real_ms();
+    if (!drop_announced(&pd[slot].d, now_ms)) {
+        *held = true; /* its sizes are the drop's, but the drop is not public yet */
+        return NULL;
+    }
     struct view_drop_row *r = arena_calloc(x->arena, 1, sizeof *r);
-    fill_drop_row(x, &pd[slot].d, clock_real_ms(), r);
+    fill_drop_row(x, &pd[slot].d, now_ms, r);
     return r;
 }

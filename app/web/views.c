@@ -56,6 +56,7 @@ static const struct tpl_field product_fields[] = {
     TPL_FIELD(struct view_product, total_available, TPL_I64),
     TPL_FIELD(struct view_product, idempotency_key, TPL_STR),
     TPL_NESTED(struct view_product, drop, TPL_OBJ, drop_row_schema),
+    TPL_FIELD(struct view_product, held, TPL_BOOL),
     TPL_NESTED(struct view_product, sizes, TPL_LIST, size_schema),
 };
 const struct tpl_schema view_product_schema = TPL_SCHEMA(product, product_fields);

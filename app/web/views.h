@@ -59,6 +59,7 @@ struct view_product {
     struct tpl_list sizes;      /* of struct view_size */
     struct str idempotency_key; /* "Buy now" (signed-in shoppers only) */
     struct view_drop_row *drop; /* sold only through this drop (NULL: ordinary sale) */
+    bool held; /* sold only through a drop not yet announced: not on sale, the drop unnamed */
 };
 
 /* A short message above a form or list ("Signed out.", "Added to your cart."). */

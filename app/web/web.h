@@ -90,8 +90,10 @@ void web_checkout_metrics(void);
 void web_pay_metrics(void);
 /* web_drop_state_label: a drop's state in words for shoppers */
 const char *web_drop_state_label(enum drop_state s, enum drop_kind k);
-/* web_product_drop: the drop that governs a product, for its page (NULL: none) */
-struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id);
+/* web_product_drop: the announced drop that governs a product, for its page (NULL: none);
+ * *held when a drop not yet announced governs it (its sizes are not on sale, and the page must
+ * not show that drop) */
+struct view_drop_row *web_product_drop(struct http_ex *x, int64_t product_id, bool *held);
 /* web_drop_client_ip: the client's address for the per-address limit of drops, empty when
  * drops.exempt_addresses lists it (then it is not counted) */
 struct str web_drop_client_ip(struct http_ex *x);

@@ -1,6 +1,9 @@
 // e2e_admin_drops: an admin schedules and runs drops at /admin/drops in Chromium.
 //  - schedules a queue drop and a draw drop through the form (times typed in Korean time) and
 //    sees each in the list with the times it was given;
+//  - the draw is scheduled to be announced later: the list says it is not announced yet and
+//    shoppers get 404 for its page; its edit form with the announce time emptied announces it
+//    now (its page answers);
 //  - edits the queue drop before it opens (the new limit and times are stored);
 //  - with the edit form still open, the drop opens: saving is refused (409, "has opened") and
 //    nothing changes;
@@ -47,11 +50,12 @@ function forget(watch) {
 
 const unix = (col, id) => Number(scalar(`SELECT UNIX_TIMESTAMP(${col}) FROM drops WHERE id = ${id}`));
 
-async function schedule(page, slug, kind, opens, starts, closes) {
+async function schedule(page, slug, kind, opens, starts, closes, announce) {
     await page.goto(`${BASE}/admin/drops`);
     const form = page.locator('form[action="/admin/drops"]');
     await form.locator('input[name=product]').fill(slug);
     await form.locator('select[name=kind]').selectOption(kind);
+    if (announce) await form.locator('input[name=announce_at]').fill(announce.local);
     await form.locator('input[name=opens_at]').fill(opens.local);
     if (starts) await form.locator('input[name=starts_at]').fill(starts.local);
     await form.locator('input[name=closes_at]').fill(closes.local);
@@ -81,14 +85,38 @@ async function adminDrops(browser) {
     assert.equal(unix('starts_at', queue), qStarts.unix);
     assert.equal(unix('closes_at', queue), qCloses.unix);
     assert.equal(scalar(`SELECT admit_per_second FROM drops WHERE id = ${queue}`), '25');
-    const draw = await schedule(page, d.slug, 'draw', kst(60), null, kst(120));
+    const dAnnounce = kst(30);
+    const draw = await schedule(page, d.slug, 'draw', kst(60), null, kst(120), dAnnounce);
     assert.equal(scalar(`SELECT kind FROM drops WHERE id = ${draw}`), 'draw');
+    assert.equal(unix('announce_at', draw), dAnnounce.unix);
+    assert.equal(scalar(`SELECT announce_at IS NULL FROM drops WHERE id = ${queue}`), '1');
     const qRow = page.locator(`tr.admin-drop[data-drop="${queue}"]`);
     const dRow = page.locator(`tr.admin-drop[data-drop="${draw}"]`);
     assert.match(await qRow.locator('.badge').textContent(), /upcoming/);
     assert.match(await dRow.locator('.badge').textContent(), /upcoming/);
+    assert.match(await dRow.locator('.admin-drop__announce').textContent(), /not announced/);
+    assert.doesNotMatch(await qRow.locator('.admin-drop__announce').textContent(), /not announced/);
     await assertClean(page, watch, 'drops scheduled');
     await screenshot(page, 'admin-drops.png');
+
+    // the draw is not there for shoppers until it is announced; its edit form announces it
+    {
+        const shopper = await browser.newContext();
+        const sp = await shopper.newPage();
+        assert.equal((await sp.goto(`${BASE}/drops/${draw}`)).status(), 404);
+        await page.goto(`${BASE}/admin/drops`);
+        const dEdit = dRow.locator(`form[action="/admin/drops/${draw}/edit"]`);
+        await dRow.locator('summary:has-text("Edit")').click();
+        assert.equal(await dEdit.locator('input[name=announce_at]').inputValue(), dAnnounce.local);
+        await dEdit.locator('input[name=announce_at]').fill('');
+        await Promise.all([page.waitForNavigation(), dEdit.locator('button').click()]);
+        assert.match(await page.locator('.alert').textContent(), /The drop is changed/);
+        assert.equal(scalar(`SELECT announce_at <= NOW(6) FROM drops WHERE id = ${draw}`), '1');
+        assert.doesNotMatch(await dRow.locator('.admin-drop__announce').textContent(),
+                            /not announced/);
+        assert.equal((await sp.goto(`${BASE}/drops/${draw}`)).status(), 200);
+        await shopper.close();
+    }
 
     // a second product for the queue's product is refused: one live drop per product
     await page.goto(`${BASE}/admin/drops`);

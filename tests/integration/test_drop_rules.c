@@ -21,6 +21,12 @@
  *     drops.account_rate a minute, and keeps its one place or entry.
  *   - A drop's cached row outlives a change made by hand in SQL until `stampede-admin
  *     cache-bump`, which forgets it.
+ *   - A drop announced later (`drop create --announce-in S`) is not there for shoppers until
+ *     then: not listed; its JSON, page, proof (JSON and page), entry and queue endpoints answer
+ *     exactly as for an unknown id; its product page does not mention it and sells nothing
+ *     (buy now 403 not_admitted). `drop edit ID --announce-in 0` makes it public at once with
+ *     the commitment it was created with; once public it cannot be hidden again, and an
+ *     announce time after the opening is refused.
  */
 #include "harness.h"
 
@@ -455,6 +461,176 @@ static void test_upcoming_drop_refuses_every_path(void **state)
     assert_int_equal(api_buy(1, 0, NULL, code, sizeof code), 201);
 }
 
+/* answer: a request as shopper i (-1: nobody) with an optional JSON body; its status and the
+ * error code of its body into code (empty if none) */
+static long answer(const char *method, const char *path, int i, const char *body, char *code,
+                   size_t clen)
+{
+    char b[128];
+    snprintf(b, sizeof b, "%s", body ? body : "");
+    struct hreq q = {.ctype = body ? "application/json" : NULL, .body = body ? b : NULL};
+    one(&q, method, url(path, 0), i, NULL, NULL);
+    long st = q.status;
+    snprintf(code, clen, "%s", error_code(q.out));
+    hreq_free(&q);
+    return st;
+}
+
+/* get_text: GET path as nobody; the status, and the body into out */
+static long get_text(const char *path, char *out, size_t n)
+{
+    struct hreq q = {0};
+    one(&q, "GET", url(path, 0), -1, NULL, NULL);
+    long st = q.status;
+    snprintf(out, n, "%s", q.out ? q.out : "");
+    hreq_free(&q);
+    return st;
+}
+
+/* assert_not_there: every shopper's path of drop id answers exactly as for an unknown id */
+static void assert_not_there(long long id, const char *entry)
+{
+    char code[64], unknown[64], path[160];
+    const long long none = 999999999;
+    struct {
+        const char *method, *fmt;
+        int who;
+        const char *body;
+    } paths[] = {
+        {"GET", "/api/v1/drops/%lld", -1, NULL},
+        {"GET", "/drops/%lld", -1, NULL},
+        {"GET", "/drops/%lld", 1, NULL},
+        {"GET", "/drops/%lld/draw", 1, NULL},
+        {"GET", "/api/v1/drops/%lld/proof", -1, NULL},
+        {"GET", "/drops/%lld/proof", -1, NULL},
+        {"POST", "/api/v1/drops/%lld/entries", 1, entry},
+        {"GET", "/api/v1/drops/%lld/entry", 1, NULL},
+        {"POST", "/api/v1/drops/%lld/queue", 1, NULL},
+        {"GET", "/api/v1/drops/%lld/queue", 1, NULL},
+        {"GET", "/api/v1/drops/%lld/queue", -1, NULL},
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        snprintf(path, sizeof path, paths[i].fmt, none);
+        long want =
+            answer(paths[i].method, path, paths[i].who, paths[i].body, unknown, sizeof unknown);
+        snprintf(path, sizeof path, paths[i].fmt, id);
+        long got = answer(paths[i].method, path, paths[i].who, paths[i].body, code, sizeof code);
+        if (want != 404 || got != want || strcmp(code, unknown) != 0)
+            fail_msg("%s %s: %ld %s, an unknown drop: %ld %s", paths[i].method, path, got, code,
+                     want, unknown);
+    }
+}
+
+static void test_drop_announced_later_is_not_there_until_then(void **state)
+{
+    (void)state;
+    char slug[64], code[64], path[160], entry[100], product_path[120];
+    static char page[65536];
+    long long sku[2];
+    long long product = make_product("announce", slug, sizeof slug, sku);
+    snprintf(product_path, sizeof product_path, "/products/%s", slug);
+    /* an announce time after the opening is refused (exit 1), and nothing is made */
+    assert_int_equal(stack_run(&S,
+                               "./stampede drop create --product %s --kind draw --announce-in 900 "
+                               "--opens-in 600 --closes-in 4000 2>&1 | grep -q INVALID_DROP",
+                               slug),
+                     0);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM drops WHERE product_id = %lld", product),
+                     0);
+    long long id =
+        create_drop(product, slug, "--kind draw --announce-in 300 --opens-in 600 --closes-in 4000");
+    long long ann = db_scalar(DB,
+                              "SELECT UNIX_TIMESTAMP(announce_at) - UNIX_TIMESTAMP(NOW()) FROM "
+                              "drops WHERE id = %lld",
+                              id);
+    assert_true(ann > 280 && ann <= 301);
+    /* shoppers: every path answers as for a drop that does not exist (a draw, and a queue,
+     * whose page and poll take other paths) */
+    snprintf(entry, sizeof entry, "{\"sku_id\":%lld}", sku[0]);
+    assert_not_there(id, entry);
+    char qslug[64];
+    long long qsku[2];
+    long long qproduct = make_product("announceq", qslug, sizeof qslug, qsku);
+    long long qid = create_drop(qproduct, qslug,
+                                "--kind queue --announce-in 300 --opens-in 600 --starts-in 700 "
+                                "--closes-in 4000");
+    assert_not_there(qid, entry);
+    assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", qid), 0);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM drop_entries WHERE drop_id = %lld", id),
+                     0);
+    assert_int_equal(db_scalar(DB, "SELECT COUNT(*) FROM drop_queue WHERE drop_id = %lld", id), 0);
+    /* not listed (JSON and page) */
+    char idq[48];
+    snprintf(idq, sizeof idq, "\"id\":%lld,", id);
+    assert_int_equal(get_text("/api/v1/drops", page, sizeof page), 200);
+    assert_null(strstr(page, idq));
+    snprintf(path, sizeof path, "href=\"/drops/%lld\"", id);
+    assert_int_equal(get_text("/drops", page, sizeof page), 200);
+    assert_null(strstr(page, path));
+    /* the product page does not mention it and sells nothing; the API refuses its sizes */
+    assert_int_equal(get_text(product_path, page, sizeof page), 200);
+    assert_null(strstr(page, path));
+    assert_null(strstr(page, "Go to the drop"));
+    assert_null(strstr(page, "Add to cart"));
+    assert_non_null(strstr(page, "Not on sale yet"));
+    assert_int_equal(api_buy(1, sku[0], NULL, code, sizeof code), 403);
+    assert_string_equal(code, "not_admitted");
+    /* admins see it, upcoming, with its announce time */
+    assert_int_equal(stack_run(&S,
+                               "./stampede drop edit %lld --limit 2 | grep -q "
+                               "'\"state\":\"upcoming\".*\"announce_at\":\"20'",
+                               id),
+                     0);
+    assert_int_equal(
+        db_scalar(
+            DB, "SELECT announce_at > NOW(6) + INTERVAL 200 SECOND FROM drops WHERE id = %lld", id),
+        1); /* an edit without --announce-in keeps it */
+    /* announced now: public at once, with the commitment it was created with */
+    assert_int_equal(stack_run(&S, "./stampede drop edit %lld --announce-in 0 >/dev/null", id), 0);
+    char commitment[80];
+    snprintf(commitment, sizeof commitment, "\"commitment\":\"");
+    assert_int_equal(db_scalar(DB, "SELECT announce_at <= NOW(6) FROM drops WHERE id = %lld", id),
+                     1);
+    snprintf(path, sizeof path, "/api/v1/drops/%lld", id);
+    assert_int_equal(get_text(path, page, sizeof page), 200);
+    assert_non_null(strstr(page, "\"state\":\"upcoming\""));
+    const char *c = strstr(page, commitment);
+    assert_non_null(c);
+    c += strlen(commitment);
+    assert_int_equal(db_scalar(DB,
+                               "SELECT commitment = '%.64s' AND LENGTH(commitment) = 64 FROM drops "
+                               "WHERE id = %lld",
+                               c, id),
+                     1);
+    assert_int_equal(get_text("/api/v1/drops", page, sizeof page), 200);
+    assert_non_null(strstr(page, idq));
+    snprintf(path, sizeof path, "/drops/%lld", id);
+    assert_int_equal(get_text(path, page, sizeof page), 200);
+    snprintf(path, sizeof path, "/api/v1/drops/%lld/proof", id);
+    assert_int_equal(answer("GET", path, -1, NULL, code, sizeof code), 409);
+    assert_string_equal(code, "not_drawn");
+    /* the product page names it (a web node keeps "which drop" up to 2 s) */
+    snprintf(path, sizeof path, "href=\"/drops/%lld\"", id);
+    bool named = false;
+    for (int t = 0; t < 50 && !named; t++) {
+        assert_int_equal(get_text(product_path, page, sizeof page), 200);
+        named = strstr(page, path) != NULL;
+        if (!named)
+            usleep(100000);
+    }
+    assert_true(named);
+    assert_null(strstr(page, "Not on sale yet"));
+    /* once public it stays public: a later announce time is refused, nothing changes */
+    assert_int_equal(stack_run(&S,
+                               "./stampede drop edit %lld --announce-in 200 2>&1 | grep -q "
+                               "'already announced'",
+                               id),
+                     0);
+    assert_int_equal(db_scalar(DB, "SELECT announce_at <= NOW(6) FROM drops WHERE id = %lld", id),
+                     1);
+    assert_int_equal(stack_run(&S, "./stampede drop cancel %lld >/dev/null", id), 0);
+}
+
 /* admitted: polls shopper i's place (with its ticket) until admitted; the admission */
 static void wait_admitted(long long drop, const char *ticket, char *adm, size_t n)
 {
@@ -760,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_cli_drop_edit_before_it_opens_and_not_after),
         cmocka_unit_test(test_waiting_page_reloads_read_no_database),
         cmocka_unit_test(test_upcoming_drop_refuses_every_path),
+        cmocka_unit_test(test_drop_announced_later_is_not_there_until_then),
         cmocka_unit_test(test_checkout_form_refuses_a_drop_size_outside_its_window),
         cmocka_unit_test(test_draw_sizes_are_sold_only_through_the_draw),
         cmocka_unit_test(test_queue_join_needs_an_address),

@@ -30,8 +30,10 @@ usage: ./stampede COMMAND [ARGS]
                       audit-stock, audit-payments) and print its summary; \`history\` lists runs
   drop create --product SLUG --kind queue|draw [--opens-in S] [--starts-in S]
        [--closes-in S] [--admit-per-second N] [--limit N] [--window S]
-                      schedule a drop (printed as JSON with its id); \`drop edit ID
-                      [OPTIONS]\` (until it opens), \`drop cancel ID\`
+       [--announce-in S]
+                      schedule a drop (printed as JSON with its id; shoppers see it from
+                      its announce time, default now); \`drop edit ID [OPTIONS]\` (until it
+                      opens; --announce-in 0 announces it now), \`drop cancel ID\`
   bench [NAME]        run a benchmark on its own private stack (tools/bench.sh);
                       \`bench\` alone lists them (e.g. \`bench pages\`)
   help                this text

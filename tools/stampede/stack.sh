@@ -288,6 +288,7 @@ cmd_drop() {
     *)
         printf '%s\n' "usage: ./stampede drop create --product SLUG --kind queue|draw [--opens-in S]" \
             "           [--starts-in S] [--closes-in S] [--admit-per-second N] [--limit N] [--window S]" \
+            "           [--announce-in S]   (shoppers see the drop from then on; default: now)" \
             "       ./stampede drop edit ID [the same options: they replace the drop's] (until it opens)" \
             "       ./stampede drop cancel ID" >&2
         return 2

@@ -112,6 +112,14 @@ static void test_admin_drop_parameters_are_validated(void **state)
         {"POST", "/admin/drops",
          "product=air-max-1&kind=queue&opens_at=" /* 33 characters */
          "2026-12-24T18:00:00.0000000000000&closes_at=b"},
+        /* the announce time (create and edit): optional, at most 32 characters, once */
+        {"POST", "/admin/drops",
+         CREATE_OK "&announce_at=" /* 33 characters */ "2026-12-24T18:00:00.0000000000000"},
+        {"POST", "/admin/drops",
+         CREATE_OK "&announce_at=2026-12-24T17:00&announce_at=2026-12-24T17:30"},
+        {"POST", "/admin/drops/7/edit",
+         EDIT_OK "&announce_at=" /* 33 characters */ "2026-12-24T18:00:00.0000000000000"},
+        {"POST", "/admin/drops/7/edit", EDIT_OK "&announce_at=&announce_at=2026-12-24T17:30"},
         /* edit: a drop id, both times, the same ranges */
         {"POST", "/admin/drops/abc/edit", EDIT_OK},
         {"POST", "/admin/drops/7/edit", "opens_at=2026-12-24T18:00"},
@@ -143,12 +151,35 @@ static void test_admin_drop_parameters_are_validated(void **state)
     want(&r, 403, "csrf");
 }
 
+/* the announce field may be left empty (announce now) or carry a time, in both forms: such a
+ * form passes the parameter checks and meets the CSRF check next (403, not 400) */
+static void test_admin_drop_announce_field_is_optional(void **state)
+{
+    (void)state;
+    const char *ok[][2] = {
+        {"/admin/drops", CREATE_OK},
+        {"/admin/drops", CREATE_OK "&announce_at="},
+        {"/admin/drops", CREATE_OK "&announce_at=2026-12-24T17:00"},
+        {"/admin/drops/7/edit", EDIT_OK "&announce_at="},
+        {"/admin/drops/7/edit", EDIT_OK "&announce_at=2026-12-24T17:00"},
+        {"/admin/drops/7/edit", EDIT_OK "&announce_at=" /* 32 characters */
+                                        "2026-12-24T18:00:00.000000000000"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct fake_resp r = fake_request(fake, "POST", ok[i][0], NULL, FORM, ok[i][1]);
+        if (r.status != 403 || !r.code || strcmp(r.code, "csrf") != 0)
+            fail_msg("%s [%s]: %d %s, want 403 csrf", ok[i][0], ok[i][1], r.status,
+                     r.code ? r.code : "-");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_admin_drops_are_404_for_anonymous_visitors),
         cmocka_unit_test(test_admin_drop_changes_need_csrf),
         cmocka_unit_test(test_admin_drop_parameters_are_validated),
+        cmocka_unit_test(test_admin_drop_announce_field_is_optional),
     };
     return cmocka_run_group_tests(tests, fake_group_setup, fake_group_teardown);
 }
