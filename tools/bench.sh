@@ -37,8 +37,9 @@ usage() {
     cat <<'EOF'
 
 ./stampede bench NAME help   shows a bench's settings. Every bench starts its own private stack
-(temporary STAMPEDE_DATA, free STAMPEDE_PORT_BASE, STAMPEDE_BENCH=1), deletes it at the end and
-writes its section of docs/PERFORMANCE.md (BENCH_DOC=FILE writes elsewhere, BENCH_DOC=none not at all).
+(temporary STAMPEDE_DATA, free STAMPEDE_PORT_BASE, STAMPEDE_BENCH=1; monitoring and the autoscaler
+off unless STAMPEDE_MONITORING=on / STAMPEDE_AUTOSCALE=on), deletes it at the end and writes its
+section of docs/PERFORMANCE.md (BENCH_DOC=FILE writes elsewhere, BENCH_DOC=none not at all).
 EOF
 }
 

@@ -90,6 +90,11 @@ bstack_up() {
     local logdir=$1 t0=$SECONDS attempt
     unset STAMPEDE_HTTP_PORT STAMPEDE_NGINX_PORTS STAMPEDE_DB_PORTS STAMPEDE_MC_PORTS
     export STAMPEDE_BENCH=1
+    # The shop alone on the two cores: Prometheus (scrapes every 5 s, rules), its exporters,
+    # Alertmanager and the autoscaler would take their share in the middle of a measurement.
+    # STAMPEDE_MONITORING=on / STAMPEDE_AUTOSCALE=on measure with them.
+    export STAMPEDE_MONITORING=${STAMPEDE_MONITORING:-off}
+    export STAMPEDE_AUTOSCALE=${STAMPEDE_AUTOSCALE:-off}
     # the load generators run here: not limited per address
     export STAMPEDE_RATE_LIMIT_EXEMPT=${STAMPEDE_RATE_LIMIT_EXEMPT:-127.0.0.1}
     export STAMPEDE_BUILD_DIR=${STAMPEDE_BUILD_DIR:-$ROOT/build/release}
