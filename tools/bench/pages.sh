@@ -73,10 +73,15 @@ pages_pick_urls() {
          ORDER BY COUNT(DISTINCT s.id) DESC, p.id
          LIMIT 1") || b_die "could not query the bench stack's database for a product"
     [[ -n $slug ]] || b_die "the seeded catalog has no active product with 3+ sizes in stock"
-    css=$(curl -s -m 5 "$BSTACK_URL/" | grep -o 'href="/static/css/[^"]*\.css"' | head -n 1) || true
+    # the page links its assets on the CDN edge (an absolute URL) or, without one, on the shop
+    # itself; either way the path is served by every node's nginx, which is what this measures
+    css=$(curl -s -m 5 "$BSTACK_URL/" | grep -o 'href="[^"]*/static/css/[^"]*\.css"' |
+        head -n 1) || true
     css=${css#href=\"}
     css=${css%\"}
-    [[ -n $css ]] || b_die "no fingerprinted CSS link (/static/css/*.css) on the home page"
+    css=/static/${css#*/static/}
+    [[ $css == /static/css/*.css ]] ||
+        b_die "no fingerprinted CSS link (/static/css/*.css) on the home page"
     PAGE_PATH=([static]="$css" [hello]=/__bench/hello [product]="/products/$slug" [home]=/
         [api]="/api/v1/products/$slug")
     local p
