@@ -85,7 +85,7 @@ static void render(struct http_ex *x, int status, struct view_admin_drops *v)
             return;
         }
         enum drop_state state = drop_state(d, now);
-        int64_t announce = d->announce_at ? d->announce_at : d->created_at;
+        int64_t announce = drop_announce_time(d);
         rows[i] = (struct view_admin_drop_row){
             .id = d->id,
             .slug = d->slug,

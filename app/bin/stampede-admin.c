@@ -295,7 +295,7 @@ static int drop_cmd(const char *config, int argc, char **argv)
         clock_iso8601(d.opens_at, o, sizeof o);
         clock_iso8601(d.starts_at, s, sizeof s);
         clock_iso8601(d.closes_at, c, sizeof c);
-        clock_iso8601(d.announce_at ? d.announce_at : d.created_at, an, sizeof an);
+        clock_iso8601(drop_announce_time(&d), an, sizeof an);
         printf("{\"id\":%lld,\"product\":{\"slug\":\"%.*s\"},\"kind\":\"%s\","
                "\"state\":\"%s\",\"opens_at\":\"%s\",\"starts_at\":\"%s\",\"closes_at\":\"%s\","
                "\"announce_at\":\"%s\",\"commitment\":\"%.*s\",\"admit_per_second\":%lld,\"per_"

@@ -195,6 +195,13 @@ bool drop_announced(const struct drop *d, int64_t now)
     return now >= d->announce_at; /* 0: since it was created */
 }
 
+int64_t drop_announce_time(const struct drop *d)
+{
+    if (d->announce_at)
+        return d->announce_at;
+    return d->created_at < d->opens_at ? d->created_at : d->opens_at;
+}
+
 bool drop_live(const struct drop *d, int64_t now)
 {
     if (d->cancelled_at)

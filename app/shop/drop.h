@@ -87,6 +87,9 @@ bool drop_kind_parse(struct str s, enum drop_kind *out);
 bool drop_live(const struct drop *d, int64_t now_ms);
 /* drop_announced: public at now_ms (shoppers may see it, its commitment is published). */
 bool drop_announced(const struct drop *d, int64_t now_ms);
+/* drop_announce_time: when it was (or will be) announced; one made public at once counts from
+ * its creation, or from its opening if that came first (a drop that opens as it is created). */
+int64_t drop_announce_time(const struct drop *d);
 
 struct drop_new {
     struct str slug; /* the product */
