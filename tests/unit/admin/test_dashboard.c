@@ -34,7 +34,7 @@ static const char matrix[] =
     "{\"metric\":{\"drop\":\"halo-2\"},\"values\":[[1700000000,\"1\"],[1700000030,\"NaN\"]]}"
     "]}}";
 
-struct prom_stub {
+struct fake_prometheus {
     int fd;
     int port;
     atomic_int queries;
@@ -43,7 +43,7 @@ struct prom_stub {
 
 static void *serve(void *arg)
 {
-    struct prom_stub *p = arg;
+    struct fake_prometheus *p = arg;
     for (;;) {
         int c = accept(p->fd, NULL, NULL);
         if (c < 0)
@@ -72,7 +72,7 @@ static void *serve(void *arg)
     }
 }
 
-static void stub_start(struct prom_stub *p)
+static void fake_prometheus_start(struct fake_prometheus *p)
 {
     p->fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(p->fd >= 0);
@@ -86,7 +86,7 @@ static void stub_start(struct prom_stub *p)
     assert_int_equal(pthread_create(&p->tid, NULL, serve, p), 0);
 }
 
-static void stub_stop(struct prom_stub *p)
+static void fake_prometheus_stop(struct fake_prometheus *p)
 {
     shutdown(p->fd, SHUT_RDWR);
     pthread_join(p->tid, NULL);
@@ -140,8 +140,8 @@ static void test_an_unreachable_prometheus_is_reported_not_fatal(void **state)
 static void test_each_panel_is_drawn_from_its_queries(void **state)
 {
     (void)state;
-    struct prom_stub p;
-    stub_start(&p);
+    struct fake_prometheus p;
+    fake_prometheus_start(&p);
     char line[100];
     snprintf(line, sizeof line, "monitoring.prometheus_url = http://127.0.0.1:%d", p.port);
     struct fake_site *saved = fake;
@@ -169,7 +169,7 @@ static void test_each_panel_is_drawn_from_its_queries(void **state)
     assert_null(strstr(r.body, "__name__"));
     fake_site_free(fake);
     fake = saved;
-    stub_stop(&p);
+    fake_prometheus_stop(&p);
 }
 
 int main(void)
